@@ -1,0 +1,287 @@
+package rules
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/property"
+)
+
+// Type tokens of the resources the rules read; everything else is ignored.
+const (
+	typeServer              = "hcloud:index/server:Server"
+	typeFirewall            = "hcloud:index/firewall:Firewall"
+	typeFirewallAttachment  = "hcloud:index/firewallAttachment:FirewallAttachment"
+	typeLoadBalancer        = "hcloud:index/loadBalancer:LoadBalancer"
+	typeLoadBalancerNetwork = "hcloud:index/loadBalancerNetwork:LoadBalancerNetwork"
+	typeLoadBalancerService = "hcloud:index/loadBalancerService:LoadBalancerService"
+	typeLoadBalancerTarget  = "hcloud:index/loadBalancerTarget:LoadBalancerTarget"
+	typeKubernetesService   = "kubernetes:core/v1:Service"
+)
+
+// attached returns the resources of type t whose loadBalancerId points at lb.
+func (s *stack) attached(lb *resource, t string) []*resource {
+	var found []*resource
+	for _, r := range s.ofType(t) {
+		if s.ref(r, "loadBalancerId", typeLoadBalancer) == lb {
+			found = append(found, r)
+		}
+	}
+	return found
+}
+
+// publicInterface reports whether lb is reachable from the internet: only a network attachment
+// with enablePublicInterface false turns that off. decided is false while that setting is unknown.
+func (s *stack) publicInterface(lb *resource) (public, decided bool) {
+	decided = true
+	for _, n := range s.attached(lb, typeLoadBalancerNetwork) {
+		enabled, ok := flagOr(n.Properties, "enablePublicInterface", true)
+		if ok && !enabled {
+			return false, true
+		}
+		decided = decided && ok
+	}
+	return true, decided
+}
+
+// destinationPorts returns the known ports lb's services connect to on their targets.
+func (s *stack) destinationPorts(lb *resource) []int {
+	var ports []int
+	for _, svc := range s.attached(lb, typeLoadBalancerService) {
+		if port, ok := destinationPort(svc.Properties); ok {
+			ports = appendNew(ports, port)
+		}
+	}
+	slices.Sort(ports)
+	return ports
+}
+
+// destinationPort applies Hetzner's defaults: tcp services forward to their listen port, http(s) ones to 80.
+func destinationPort(svc property.Map) (int, bool) {
+	protocol, okProtocol := get(svc, "protocol", asString)
+	destination, okDestination := optional(svc, "destinationPort", asNumber)
+	listen, okListen := optional(svc, "listenPort", asNumber)
+	switch {
+	case !okProtocol || !okDestination || !okListen:
+		return 0, false
+	case destination > 0:
+		return int(destination), true
+	case protocol == "tcp":
+		return int(listen), listen > 0
+	default:
+		return 80, true
+	}
+}
+
+// target is a load balancer target: a LoadBalancerTarget or an entry of LoadBalancer.targets.
+type target struct {
+	owner  *resource
+	props  property.Map
+	idsKey string // property of owner whose dependencies resolve an unknown serverId
+	label  string // how messages name the target
+}
+
+func (s *stack) targets(lb *resource) []target {
+	var targets []target
+	for _, r := range s.attached(lb, typeLoadBalancerTarget) {
+		targets = append(targets, target{owner: r, props: r.Properties, idsKey: "serverId",
+			label: fmt.Sprintf("target %q", r.Name)})
+	}
+	inline, _ := get(lb.Properties, "targets", asList)
+	for i, v := range inline {
+		if m, ok := asMap(v); ok {
+			targets = append(targets, target{owner: lb, props: m, idsKey: "targets",
+				label: fmt.Sprintf("targets[%d]", i)})
+		}
+	}
+	return targets
+}
+
+// targetServers returns the servers lb forwards to, as far as known values tell.
+func (s *stack) targetServers(lb *resource) []*resource {
+	var servers []*resource
+	for _, t := range s.targets(lb) {
+		servers = appendNew(servers, s.servers(t)...)
+	}
+	return servers
+}
+
+func (s *stack) servers(t target) []*resource {
+	kind, _ := get(t.props, "type", asString)
+	switch kind {
+	case "server":
+		id, ok := t.props.GetOk("serverId")
+		if !ok {
+			return nil
+		}
+		found, _ := s.refs(t.owner, t.idsKey, typeServer, []property.Value{id})
+		return found
+	case "label_selector":
+		sel, ok := get(t.props, "labelSelector", asSelector)
+		if !ok {
+			return nil
+		}
+		return s.serversMatching(sel)
+	case "ip":
+		ip, _ := get(t.props, "ip", asString)
+		return s.serversWithIP(ip)
+	}
+	return nil
+}
+
+// serversMatching returns the servers whose known labels match sel.
+func (s *stack) serversMatching(sel selector) []*resource {
+	var found []*resource
+	for _, server := range s.ofType(typeServer) {
+		if labels, ok := optional(server.Properties, "labels", asStringMap); ok && sel.matches(labels) {
+			found = append(found, server)
+		}
+	}
+	return found
+}
+
+// serversWithIP finds the servers an ip target points at, by public or private address.
+func (s *stack) serversWithIP(ip string) []*resource {
+	var found []*resource
+	for _, server := range s.ofType(typeServer) {
+		if ip != "" && slices.Contains(serverIPs(server.Properties), ip) {
+			found = append(found, server)
+		}
+	}
+	return found
+}
+
+func serverIPs(server property.Map) []string {
+	var ips []string
+	for _, key := range []string{"ipv4Address", "ipv6Address"} {
+		if ip, ok := get(server, key, asString); ok {
+			ips = append(ips, ip)
+		}
+	}
+	networks, _ := get(server, "networks", asList)
+	for _, n := range networks {
+		if m, ok := asMap(n); ok {
+			if ip, ok := get(m, "ip", asString); ok {
+				ips = append(ips, ip)
+			}
+		}
+	}
+	return ips
+}
+
+// hasPublicInterface reports whether server gets a public address, which is Hetzner's default.
+func hasPublicInterface(server *resource) (public, decided bool) {
+	nets, ok := optional(server.Properties, "publicNets", asList)
+	if !ok {
+		return false, false
+	}
+	if len(nets) == 0 {
+		return true, true
+	}
+	for _, n := range nets {
+		m, ok := asMap(n)
+		v4, ok4 := flagOr(m, "ipv4Enabled", true)
+		v6, ok6 := flagOr(m, "ipv6Enabled", true)
+		if !ok || !ok4 || !ok6 {
+			return false, false
+		}
+		if v4 || v6 {
+			return true, true
+		}
+	}
+	return false, true
+}
+
+// application is one way a firewall is applied to servers: a Firewall's applyTos or a FirewallAttachment.
+type application struct {
+	firewall  *resource // nil when the firewall is not part of the stack
+	owner     *resource // holds the server IDs and their dependency record
+	idsKey    string
+	serverIDs []property.Value
+	selectors []property.Value
+	known     bool // false when the list of servers and selectors is itself unknown
+}
+
+func (s *stack) applications() []application {
+	var apps []application
+	for _, fw := range s.ofType(typeFirewall) {
+		apps = append(apps, applyTos(fw))
+	}
+	for _, a := range s.ofType(typeFirewallAttachment) {
+		ids, okIDs := optional(a.Properties, "serverIds", asList)
+		selectors, okSelectors := optional(a.Properties, "labelSelectors", asList)
+		apps = append(apps, application{firewall: s.ref(a, "firewallId", typeFirewall), owner: a,
+			idsKey: "serverIds", serverIDs: ids, selectors: selectors, known: okIDs && okSelectors})
+	}
+	return apps
+}
+
+func applyTos(fw *resource) application {
+	entries, ok := optional(fw.Properties, "applyTos", asList)
+	app := application{firewall: fw, owner: fw, idsKey: "applyTos", known: ok}
+	for _, e := range entries {
+		m, ok := asMap(e)
+		app.known = app.known && ok
+		if v, ok := m.GetOk("server"); ok && !v.IsNull() {
+			app.serverIDs = append(app.serverIDs, v)
+		}
+		if v, ok := m.GetOk("labelSelector"); ok && !v.IsNull() {
+			app.selectors = append(app.selectors, v)
+		}
+	}
+	return app
+}
+
+// covers reports whether app applies to server; decided is false when that hangs on unknown values.
+func (s *stack) covers(app application, server *resource) (covered, decided bool) {
+	if !app.known {
+		return false, false
+	}
+	decided = true
+	if len(app.serverIDs) > 0 {
+		found, complete := s.refs(app.owner, app.idsKey, typeServer, app.serverIDs)
+		if slices.Contains(found, server) {
+			return true, true
+		}
+		decided = complete
+	}
+	labels, labelsKnown := optional(server.Properties, "labels", asStringMap)
+	for _, v := range app.selectors {
+		sel, ok := asSelector(v)
+		if ok && labelsKnown && sel.matches(labels) {
+			return true, true
+		}
+		decided = decided && ok && labelsKnown
+	}
+	return false, decided
+}
+
+// firewallsOf returns the firewalls applied to server (by its firewallIds, a Firewall's applyTos
+// or a FirewallAttachment); decided is false when unknown values or unseen firewalls leave that open.
+func (s *stack) firewallsOf(server *resource) (applied []*resource, decided bool) {
+	ids, ok := optional(server.Properties, "firewallIds", asList)
+	if !ok {
+		ids = []property.Value{property.New(property.Computed)} // unknown list: rely on dependencies
+	}
+	applied, decided = s.refs(server, "firewallIds", typeFirewall, ids)
+	for _, app := range s.applications() {
+		covered, ok := s.covers(app, server)
+		decided = decided && ok && !(covered && app.firewall == nil)
+		if covered && app.firewall != nil {
+			applied = appendNew(applied, app.firewall)
+		}
+	}
+	return applied, decided
+}
+
+// firewallRules returns the firewalls applied to server and their combined rules (Hetzner applies
+// the union); ok is false when either is unknown.
+func (s *stack) firewallRules(server *resource) (firewalls []*resource, rules []firewallRule, ok bool) {
+	firewalls, ok = s.firewallsOf(server)
+	for _, fw := range firewalls {
+		fwRules, known := parseRules(fw.Properties)
+		rules = append(rules, fwRules...)
+		ok = ok && known
+	}
+	return firewalls, rules, ok
+}
