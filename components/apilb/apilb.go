@@ -1,0 +1,101 @@
+// Package apilb creates the optional TCP load balancer in front of the
+// Kubernetes API of the control plane.
+package apilb
+
+import (
+	"github.com/hcloud-k3s/hcloud-k3s/components/internal/ids"
+	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
+	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
+	"github.com/pulumi/pulumi-hcloud/sdk/go/hcloud"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Args configures the load balancer.
+type Args struct {
+	Cluster  spec.Cluster
+	SubnetID pulumi.StringInput
+	// NetworkReady is what the network attachment waits for (the subnet).
+	NetworkReady pulumi.Resource
+}
+
+// LoadBalancer is the API load balancer.
+type LoadBalancer struct {
+	pulumi.ResourceState
+
+	PublicIP  pulumi.StringOutput `pulumi:"publicIp"`
+	PrivateIP pulumi.StringOutput `pulumi:"privateIp"`
+	// Address is how clients outside the network reach it: the public IP, or
+	// the private IP when the public interface is off.
+	Address pulumi.StringOutput `pulumi:"address"`
+	// SANs are the addresses the API certificate must cover.
+	SANs pulumi.StringArrayOutput `pulumi:"sans"`
+}
+
+// New registers the load balancer component: a TCP service 6443→6443 with a
+// TCP health check, targeting the control plane by label over private IPs.
+// Hetzner firewalls do not apply to load balancers: with the public interface
+// on, the API is open to the world whatever the firewall's allowlist says.
+func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*LoadBalancer, error) {
+	l := &LoadBalancer{}
+	if err := ctx.RegisterComponentResource(ids.ComponentType("APILoadBalancer"), name, l, opts...); err != nil {
+		return nil, err
+	}
+	c, cfg := args.Cluster, args.Cluster.APILoadBalancer
+	child := pulumi.Parent(l)
+	lb, err := hcloud.NewLoadBalancer(ctx, name, &hcloud.LoadBalancerArgs{
+		Name:             pulumi.String(c.Name + "-api"),
+		LoadBalancerType: pulumi.String(cfg.Type),
+		Location:         pulumi.String(cfg.Location),
+		Labels:           pulumi.ToStringMap(map[string]string{"cluster": c.Name, "role": "api"}),
+		Algorithm:        &hcloud.LoadBalancerAlgorithmArgs{Type: pulumi.String("round_robin")},
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	lbID := ids.Int(lb.ID())
+	attachment, err := hcloud.NewLoadBalancerNetwork(ctx, name, &hcloud.LoadBalancerNetworkArgs{
+		LoadBalancerId:        lbID,
+		SubnetId:              args.SubnetID,
+		Ip:                    pulumi.String(cfg.PrivateIP.String()),
+		EnablePublicInterface: pulumi.Bool(cfg.PublicInterface),
+	}, child, pulumi.DependsOn([]pulumi.Resource{args.NetworkReady}))
+	if err != nil {
+		return nil, err
+	}
+	_, err = hcloud.NewLoadBalancerService(ctx, name, &hcloud.LoadBalancerServiceArgs{
+		LoadBalancerId:  lb.ID().ToStringOutput(),
+		Protocol:        pulumi.String("tcp"),
+		ListenPort:      pulumi.Int(k3s.APIPort),
+		DestinationPort: pulumi.Int(k3s.APIPort),
+		HealthCheck: &hcloud.LoadBalancerServiceHealthCheckArgs{
+			Protocol: pulumi.String("tcp"),
+			Port:     pulumi.Int(k3s.APIPort),
+			Interval: pulumi.Int(10),
+			Timeout:  pulumi.Int(5),
+			Retries:  pulumi.Int(3),
+		},
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	// Private-IP targets are refused until the load balancer is on the network.
+	_, err = hcloud.NewLoadBalancerTarget(ctx, name, &hcloud.LoadBalancerTargetArgs{
+		LoadBalancerId: lbID,
+		Type:           pulumi.String("label_selector"),
+		LabelSelector:  pulumi.String(c.ControlPlaneSelector()),
+		UsePrivateIp:   pulumi.Bool(true),
+	}, child, pulumi.DependsOn([]pulumi.Resource{attachment}))
+	if err != nil {
+		return nil, err
+	}
+	l.PublicIP = lb.Ipv4
+	l.PrivateIP = pulumi.String(cfg.PrivateIP.String()).ToStringOutput()
+	l.Address = l.PrivateIP
+	if cfg.PublicInterface {
+		l.Address = l.PublicIP
+	}
+	l.SANs = pulumi.StringArray{l.PublicIP, l.PrivateIP}.ToStringArrayOutput()
+	return l, ctx.RegisterResourceOutputs(l, pulumi.Map{
+		"publicIp": l.PublicIP, "privateIp": l.PrivateIP, "address": l.Address, "sans": l.SANs,
+	})
+}

@@ -1,0 +1,92 @@
+// Package controlplane creates the k3s servers: embedded etcd members spread
+// over their locations and over physical hosts.
+package controlplane
+
+import (
+	"github.com/hcloud-k3s/hcloud-k3s/components/internal/ids"
+	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
+	"github.com/hcloud-k3s/hcloud-k3s/components/node"
+	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
+	"github.com/pulumi/pulumi-hcloud/sdk/go/hcloud"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Args configures the control plane.
+type Args struct {
+	Cluster spec.Cluster
+	Shared  node.Shared
+	// ExtraSANs are the API load balancer's addresses, when there is one.
+	ExtraSANs pulumi.StringArrayInput
+}
+
+// ControlPlane is the set of control-plane nodes.
+type ControlPlane struct {
+	pulumi.ResourceState
+
+	PublicIPs  pulumi.StringArrayOutput `pulumi:"publicIps"`
+	PrivateIPs pulumi.StringArrayOutput `pulumi:"privateIps"`
+	Nodes      []*node.Node
+	// Init is the install that initialised the cluster; joins wait for it.
+	Init pulumi.Resource
+}
+
+// New registers the control-plane component. The first node initialises the
+// cluster; the others join it one after another, since etcd admits one
+// learner at a time.
+func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*ControlPlane, error) {
+	cp := &ControlPlane{}
+	if err := ctx.RegisterComponentResource(ids.ComponentType("ControlPlane"), name, cp, opts...); err != nil {
+		return nil, err
+	}
+	c := args.Cluster
+	group, err := hcloud.NewPlacementGroup(ctx, name, &hcloud.PlacementGroupArgs{
+		Name:   pulumi.String(c.Name + "-" + name),
+		Type:   pulumi.String("spread"),
+		Labels: pulumi.ToStringMap(c.Labels(spec.RoleControlPlane, spec.RoleControlPlane)),
+	}, pulumi.Parent(cp))
+	if err != nil {
+		return nil, err
+	}
+	var previous []pulumi.Resource
+	var publicIPs, privateIPs pulumi.StringArray
+	for _, member := range c.ControlPlane.Nodes {
+		n, err := node.New(ctx, member.Name, node.Args{
+			Shared:           args.Shared,
+			Node:             member,
+			Role:             k3s.RoleServer,
+			ServerType:       c.ControlPlane.ServerType,
+			Image:            c.ControlPlane.Image,
+			Labels:           c.Labels(spec.RoleControlPlane, spec.RoleControlPlane),
+			PlacementGroupID: ids.Int(group.ID()),
+			Config: func(addr k3s.NodeAddresses, extraSANs []string) k3s.Config {
+				return k3s.ServerConfig(c, member, addr, extraSANs)
+			},
+			ExtraSANs:    args.ExtraSANs,
+			JoinPeers:    joinPeers(c, member),
+			InstallAfter: previous,
+		}, pulumi.Parent(cp))
+		if err != nil {
+			return nil, err
+		}
+		cp.Nodes = append(cp.Nodes, n)
+		previous = []pulumi.Resource{n.Install}
+		publicIPs = append(publicIPs, n.PublicIP)
+		privateIPs = append(privateIPs, n.PrivateIP)
+	}
+	cp.Init = cp.Nodes[0].Install
+	cp.PublicIPs = publicIPs.ToStringArrayOutput()
+	cp.PrivateIPs = privateIPs.ToStringArrayOutput()
+	return cp, ctx.RegisterResourceOutputs(cp, pulumi.Map{"publicIps": cp.PublicIPs, "privateIps": cp.PrivateIPs})
+}
+
+// joinPeers are the members the first node may join when it is rebuilt.
+func joinPeers(c spec.Cluster, member spec.Node) []string {
+	if member.Name != c.FirstControlPlane().Name {
+		return nil
+	}
+	var peers []string
+	for _, other := range c.ControlPlane.Nodes[1:] {
+		peers = append(peers, other.PrivateIP.String())
+	}
+	return peers
+}

@@ -1,0 +1,45 @@
+// Package firewall builds the Hetzner firewall that guards the public
+// interfaces of every server of the cluster.
+package firewall
+
+import (
+	"net/netip"
+	"strconv"
+
+	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
+	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
+)
+
+// Rule is one inbound firewall rule.
+type Rule struct {
+	Description string
+	Protocol    string // tcp, udp, icmp
+	Port        string // "" for icmp
+	SourceIPs   []string
+}
+
+// world is every address; ICMP stays open so path-MTU discovery and ping work.
+var world = []string{"0.0.0.0/0", "::/0"}
+
+// Rules lists the inbound rules: SSH and the Kubernetes API from their
+// allowlists only, ICMP from anywhere. Hetzner firewalls do not filter the
+// private network, so node-to-node traffic needs no rule. An empty allowlist
+// means no rule, which closes that port.
+func Rules(fw spec.Firewall) []Rule {
+	rules := []Rule{{Description: "ICMP", Protocol: "icmp", SourceIPs: world}}
+	if len(fw.SSHAllowed) > 0 {
+		rules = append(rules, Rule{Description: "SSH from the SSH allowlist", Protocol: "tcp", Port: "22", SourceIPs: cidrStrings(fw.SSHAllowed)})
+	}
+	if len(fw.APIAllowed) > 0 {
+		rules = append(rules, Rule{Description: "Kubernetes API from the API allowlist", Protocol: "tcp", Port: strconv.Itoa(k3s.APIPort), SourceIPs: cidrStrings(fw.APIAllowed)})
+	}
+	return rules
+}
+
+func cidrStrings(prefixes []netip.Prefix) []string {
+	out := make([]string, len(prefixes))
+	for i, p := range prefixes {
+		out[i] = p.String()
+	}
+	return out
+}

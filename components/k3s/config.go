@@ -1,0 +1,153 @@
+// Package k3s renders what each node needs to run k3s: its config.yaml, the
+// install script, and the kubeconfig users get. It is pure Go: no Pulumi.
+package k3s
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/netip"
+	"slices"
+
+	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
+	"sigs.k8s.io/yaml"
+)
+
+// Paths on the nodes.
+const (
+	ConfigPath     = "/etc/rancher/k3s/config.yaml"
+	TokenPath      = "/etc/rancher/k3s/token"
+	KubeconfigPath = "/etc/rancher/k3s/k3s.yaml"
+	APIPort        = 6443
+)
+
+// Config is /etc/rancher/k3s/config.yaml; keys are k3s's long flag names.
+// It holds no secret (the token lives in token-file), so it can be shown in
+// `pulumi preview` diffs.
+type Config struct {
+	ClusterInit            bool     `json:"cluster-init,omitempty"`
+	Server                 string   `json:"server,omitempty"`
+	TokenFile              string   `json:"token-file"`
+	NodeName               string   `json:"node-name"`
+	NodeIP                 string   `json:"node-ip"`
+	NodeExternalIP         string   `json:"node-external-ip,omitempty"`
+	AdvertiseAddress       string   `json:"advertise-address,omitempty"`
+	TLSSAN                 []string `json:"tls-san,omitempty"`
+	ClusterCIDR            string   `json:"cluster-cidr,omitempty"`
+	ServiceCIDR            string   `json:"service-cidr,omitempty"`
+	FlannelBackend         string   `json:"flannel-backend,omitempty"`
+	Disable                []string `json:"disable,omitempty"`
+	DisableCloudController bool     `json:"disable-cloud-controller,omitempty"`
+	EtcdExposeMetrics      bool     `json:"etcd-expose-metrics,omitempty"`
+	KubeletArg             []string `json:"kubelet-arg"`
+	NodeLabel              []string `json:"node-label,omitempty"`
+	NodeTaint              []string `json:"node-taint,omitempty"`
+
+	Extra []spec.Arg `json:"-"` // the user's extra flags, merged on render
+}
+
+// NodeAddresses are the addresses a node's config needs, known once its server exists.
+type NodeAddresses struct {
+	PrivateIP string
+	PublicIP  string
+}
+
+// ServerConfig is the config of a control-plane node. The first node
+// initialises the cluster; the others join it over the private network.
+// extraSANs are addresses clients may use besides the node's own (the API
+// load balancer's IPs).
+func ServerConfig(c spec.Cluster, node spec.Node, addr NodeAddresses, extraSANs []string) Config {
+	cfg := baseConfig(node, addr)
+	cfg.AdvertiseAddress = addr.PrivateIP // keeps agent→apiserver traffic on the private network
+	cfg.TLSSAN = uniqueNonEmpty(append([]string{addr.PublicIP, addr.PrivateIP, c.APIServerHostname}, extraSANs...))
+	cfg.ClusterCIDR = c.K3s.ClusterCIDR.String()
+	cfg.ServiceCIDR = c.K3s.ServiceCIDR.String()
+	cfg.FlannelBackend = c.K3s.FlannelBackend
+	cfg.Disable = c.K3s.Disable
+	cfg.DisableCloudController = true
+	cfg.EtcdExposeMetrics = true
+	cfg.Extra = c.K3s.ExtraServerArgs
+	first := c.FirstControlPlane()
+	if node.Name == first.Name {
+		cfg.ClusterInit = true
+	} else {
+		cfg.Server = ServerURL(first.PrivateIP.String())
+	}
+	if !c.ControlPlane.Schedulable {
+		cfg.NodeTaint = []string{"CriticalAddonsOnly=true:NoExecute"}
+	}
+	return cfg
+}
+
+// AgentConfig is the config of a worker node.
+func AgentConfig(c spec.Cluster, pool spec.WorkerPool, node spec.Node, addr NodeAddresses) Config {
+	cfg := baseConfig(node, addr)
+	cfg.Server = ServerURL(c.FirstControlPlane().PrivateIP.String())
+	for _, key := range slices.Sorted(maps.Keys(pool.Labels)) {
+		cfg.NodeLabel = append(cfg.NodeLabel, key+"="+pool.Labels[key])
+	}
+	for _, t := range pool.Taints {
+		cfg.NodeTaint = append(cfg.NodeTaint, t.String())
+	}
+	cfg.Extra = c.K3s.ExtraAgentArgs
+	return cfg
+}
+
+func baseConfig(node spec.Node, addr NodeAddresses) Config {
+	return Config{
+		TokenFile:      TokenPath,
+		NodeName:       node.Hostname,
+		NodeIP:         addr.PrivateIP,
+		NodeExternalIP: addr.PublicIP,
+		// The Hetzner cloud-controller-manager initialises nodes.
+		KubeletArg: []string{"cloud-provider=external"},
+	}
+}
+
+// ServerURL is the k3s supervisor/API URL of a server.
+func ServerURL(host string) string {
+	return fmt.Sprintf("https://%s", netip.AddrPortFrom(netip.MustParseAddr(host), APIPort))
+}
+
+// Render returns the YAML of the config with the extra flags merged in: a
+// flag that k3s repeats becomes (or extends) a list, any other replaces.
+func (c Config) Render() (string, error) {
+	raw, err := json.Marshal(c)
+	if err != nil {
+		return "", err
+	}
+	doc := map[string]any{}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return "", err
+	}
+	for _, arg := range c.Extra {
+		doc[arg.Key] = mergeArg(doc[arg.Key], arg.Value)
+	}
+	out, err := yaml.Marshal(doc)
+	return string(out), err
+}
+
+// mergeArg adds a flag's value to the document: a key given more than once
+// (by hcloud-k3s or the user) becomes a list, as k3s expects for repeated flags.
+func mergeArg(existing any, value string) any {
+	switch v := existing.(type) {
+	case nil:
+		return value
+	case []any:
+		return append(v, value)
+	default:
+		return []any{v, value}
+	}
+}
+
+func uniqueNonEmpty(values []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, v := range values {
+		if v != "" && !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}

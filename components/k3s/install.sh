@@ -1,0 +1,109 @@
+# hcloud-k3s node installer. Parameters are set above this line; stdin carries
+# two lines, the pinned k3s version and the cluster token, so neither appears
+# in the command text, its diff or its output.
+set -euo pipefail
+umask 077
+
+root="${HCLOUD_K3S_ROOT:-}" # tests point this at a scratch directory
+etc="$root/etc/rancher/k3s"
+data="$root/var/lib/rancher/k3s"
+log() { echo "hcloud-k3s: $*"; }
+fail() { echo "hcloud-k3s: error: $*" >&2; exit 1; }
+
+read -r version || true
+read -r token || true
+[ -n "$version" ] || fail "no k3s version on stdin"
+[ -n "$token" ] || fail "no cluster token on stdin"
+
+# Package installs by cloud-init hold the apt lock; status 2 means "done, degraded".
+log "waiting for cloud-init"
+cloud-init status --wait >/dev/null || [ $? -eq 2 ] || fail "cloud-init failed; see /var/log/cloud-init-output.log"
+
+# write_file PATH CONTENT: replaces PATH only when CONTENT differs, and notes the change.
+changed=false
+write_file() {
+  [ -f "$1" ] && [ "$(cat "$1")" = "$2" ] && return 0
+  printf '%s\n' "$2" >"$1.tmp" && mv "$1.tmp" "$1"
+  changed=true
+}
+
+# The private interface's name depends on the server type (ens10, enp7s0, ...):
+# find it by the node's private IP, waiting for DHCP to configure it.
+private_interface() {
+  local i
+  for i in $(seq 1 60); do
+    iface=$(ip -o -4 addr show | awk -v ip="$node_ip" '{ split($4, a, "/"); if (a[1] == ip) { print $2; exit } }')
+    if [ -n "$iface" ]; then
+      echo "$iface"
+      return 0
+    fi
+    sleep 2
+  done
+  fail "no interface has the private IP $node_ip after 120s; is the server attached to the network?"
+}
+
+# A first control-plane node with no etcd data of its own joins a surviving
+# member instead of initialising a second, empty cluster.
+join_survivor() {
+  [ -n "$join_peers" ] && [ ! -d "$data/server/db/etcd" ] || return 0
+  local peer
+  for peer in $join_peers; do
+    if curl -ksf --max-time 5 "https://$peer:6443/ping" >/dev/null 2>&1; then
+      log "control-plane member $peer is up: joining it instead of initialising a new cluster"
+      config=$(printf '%s\n' "$config" | sed '/^cluster-init: true$/d')
+      config="$config
+server: https://$peer:6443"
+      return 0
+    fi
+  done
+}
+
+installed_version() {
+  command -v k3s >/dev/null 2>&1 || return 0
+  k3s --version 2>/dev/null | awk 'NR == 1 { print $3 }'
+}
+
+# newer A B: true when release A sorts after release B.
+newer() { [ "$1" != "$2" ] && [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | tail -n1)" = "$1" ]; }
+
+mkdir -p "$etc/config.yaml.d"
+write_file "$etc/token" "$token"
+iface=$(private_interface)
+write_file "$etc/config.yaml.d/10-flannel-iface.yaml" "flannel-iface: $iface"
+join_survivor
+write_file "$etc/config.yaml" "$config"
+
+unit=k3s
+[ "$role" = server ] || unit=k3s-agent
+current=$(installed_version)
+if [ -z "$current" ] || newer "$version" "$current"; then
+  [ -z "$current" ] || log "k3s $current is older than the pinned $version on a node that was never upgraded; installing $version"
+  log "installing k3s $version ($role)"
+  installer="$root/tmp/k3s-install-$version.sh"
+  mkdir -p "$root/tmp"
+  curl -sfL --retry 5 --retry-all-errors "https://raw.githubusercontent.com/k3s-io/k3s/$version/install.sh" -o "$installer" ||
+    fail "could not download the k3s $version installer"
+  # The k3s unit never times out on start; bound the wait ourselves.
+  INSTALL_K3S_VERSION="$version" INSTALL_K3S_EXEC="$role" timeout 900 sh "$installer" ||
+    fail "the k3s installer failed; see journalctl -u $unit"
+elif [ "$changed" = true ]; then
+  log "configuration changed: restarting $unit"
+  systemctl restart "$unit"
+elif ! systemctl is-active --quiet "$unit"; then
+  log "$unit is not running: starting it"
+  systemctl start "$unit"
+else
+  [ "$current" = "$version" ] || log "k3s $current is newer than the pinned $version (upgraded in place): keeping it"
+  log "k3s $current is running with this configuration: nothing to do"
+  exit 0
+fi
+
+if [ "$role" = server ]; then
+  log "waiting for the API server"
+  for i in $(seq 1 150); do
+    k3s kubectl get --raw=/readyz >/dev/null 2>&1 && { log "k3s $version is ready"; exit 0; }
+    sleep 2
+  done
+  fail "the API server did not become ready within 300s; see journalctl -u k3s"
+fi
+log "k3s agent $version started"

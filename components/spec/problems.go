@@ -1,0 +1,44 @@
+package spec
+
+import (
+	"fmt"
+	"strings"
+)
+
+// ValidationError lists every problem found in a stack configuration, so a
+// user fixes them all in one round.
+type ValidationError struct {
+	Problems []string
+}
+
+func (e *ValidationError) Error() string {
+	return fmt.Sprintf("invalid stack configuration (%d problem(s)):\n  - %s",
+		len(e.Problems), strings.Join(e.Problems, "\n  - "))
+}
+
+// problems collects messages of the form `<key>: <value> <why and what is allowed>`.
+type problems []string
+
+func (p *problems) add(key string, value any, allowed string, args ...any) {
+	*p = append(*p, fmt.Sprintf("%s%s: %s %s", configNamespace, key, show(value), fmt.Sprintf(allowed, args...)))
+}
+
+func (p problems) err() error {
+	if len(p) == 0 {
+		return nil
+	}
+	return &ValidationError{Problems: p}
+}
+
+const configNamespace = "hcloud-k3s:"
+
+func show(value any) string {
+	switch v := value.(type) {
+	case string:
+		return fmt.Sprintf("%q", v)
+	case []string:
+		return fmt.Sprintf("%q", v)
+	default:
+		return fmt.Sprint(v)
+	}
+}

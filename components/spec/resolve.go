@@ -1,0 +1,413 @@
+package spec
+
+import (
+	"fmt"
+	"maps"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strings"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// Defaults for every optional key; Pulumi.yaml documents the same values
+// (a test keeps the two in step).
+const (
+	DefaultK3sVersion     = "v1.33.5+k3s1"
+	DefaultServerType     = "cx23"
+	DefaultLocation       = "nbg1"
+	DefaultImage          = "ubuntu-24.04"
+	DefaultNetworkCIDR    = "10.0.0.0/16"
+	DefaultLBType         = "lb11"
+	DefaultFlannelBackend = "vxlan"
+	DefaultClusterCIDR    = "10.42.0.0/16"
+	DefaultServiceCIDR    = "10.43.0.0/16"
+)
+
+// DefaultDisable lists the packaged k3s components turned off by default:
+// Hetzner load balancers and an ingress of the user's choice replace them.
+var DefaultDisable = []string{"traefik", "servicelb"}
+
+var (
+	clusterNamePattern = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+	poolNamePattern    = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+	flannelBackends    = []string{"vxlan", "wireguard-native"}
+	disableable        = []string{"traefik", "servicelb", "local-storage", "metrics-server", "coredns"}
+	extraArgPattern    = regexp.MustCompile(`^--([a-z0-9][a-z0-9-]*)(?:=(.*))?$`)
+	// managedK3sKeys are set by hcloud-k3s itself; an extra arg may not override them.
+	managedK3sKeys = []string{"token", "token-file", "agent-token", "server", "cluster-init", "node-name", "node-ip",
+		"node-external-ip", "advertise-address", "flannel-iface", "flannel-backend", "cluster-cidr", "service-cidr",
+		"disable", "disable-cloud-controller", "tls-san", "data-dir", "config"}
+)
+
+const (
+	maxClusterNameLength = 30
+	maxPoolNameLength    = 20
+)
+
+// Resolve applies defaults to the stack configuration and validates it,
+// returning every problem at once. stack names the cluster when clusterName is unset.
+func Resolve(stack string, in Input) (Cluster, error) {
+	var p problems
+	c := Cluster{
+		Name:              resolveClusterName(&p, stack, in.ClusterName),
+		APIServerHostname: resolveHostname(&p, in.APIServerHostname),
+		SSH:               resolveSSH(&p, in.SSH),
+		K3s:               resolveK3s(&p, in.K3s),
+	}
+	version, err := ParseVersion(or(in.K3sVersion, DefaultK3sVersion))
+	if err != nil {
+		p.add("k3sVersion", or(in.K3sVersion, DefaultK3sVersion), "is not a pinned k3s release: use a tag such as %s from github.com/k3s-io/k3s/releases", DefaultK3sVersion)
+	}
+	c.K3sVersion = version
+	c.ControlPlane = resolveControlPlane(&p, in.ControlPlane)
+	c.Network = resolveNetwork(&p, in.Network, c.ControlPlane)
+	c.WorkerPools = resolveWorkerPools(&p, in.WorkerPools, c)
+	c.Firewall = resolveFirewall(&p, in.Firewall)
+	c.APILoadBalancer = resolveLoadBalancer(&p, in.APILoadBalancer, c)
+	checkCapacity(&p, c)
+	checkCIDRsApart(&p, c)
+	if len(p) > 0 {
+		return Cluster{}, p.err()
+	}
+	assignControlPlaneAddresses(&c)
+	return c, nil
+}
+
+func or(value, fallback string) string {
+	if value == "" {
+		return fallback
+	}
+	return value
+}
+
+func resolveClusterName(p *problems, stack, name string) string {
+	if name == "" {
+		name = stack
+		if !clusterNamePattern.MatchString(name) || len(name) > maxClusterNameLength {
+			p.add("clusterName", name, "(the stack name, used because clusterName is unset) is not a valid cluster name: set clusterName to lowercase letters, digits and '-', starting with a letter, at most %d characters", maxClusterNameLength)
+		}
+		return name
+	}
+	if !clusterNamePattern.MatchString(name) || len(name) > maxClusterNameLength {
+		p.add("clusterName", name, "is invalid: use lowercase letters, digits and '-', starting with a letter, at most %d characters", maxClusterNameLength)
+	}
+	return name
+}
+
+func resolveHostname(p *problems, hostname string) string {
+	if hostname != "" && (len(hostname) > 253 || !dnsSubdomain.MatchString(hostname) || !strings.Contains(hostname, ".")) {
+		p.add("apiServerHostname", hostname, "is not a fully qualified DNS name such as k8s.example.com")
+	}
+	return hostname
+}
+
+func resolveControlPlane(p *problems, in ControlPlaneInput) ControlPlane {
+	count := 1
+	if in.Count != nil {
+		count = *in.Count
+	}
+	if count != 1 && count != 3 && count != 5 {
+		p.add("controlPlane.count", count, "is not allowed: use 1, 3 or 5 (embedded etcd needs an odd number of members for quorum)")
+		count = 0
+	}
+	locations := in.Locations
+	if len(locations) == 0 {
+		locations = []string{DefaultLocation}
+	}
+	checkLocations(p, "controlPlane.locations", locations)
+	cp := ControlPlane{
+		ServerType:  or(in.ServerType, DefaultServerType),
+		Image:       or(in.Image, DefaultImage),
+		Schedulable: in.Schedulable,
+	}
+	for _, location := range locations {
+		if problem := serverTypeProblem(cp.ServerType, location); problem != "" {
+			p.add("controlPlane.serverType", cp.ServerType, "%s", problem)
+			break
+		}
+	}
+	for i := range count {
+		cp.Nodes = append(cp.Nodes, Node{Name: fmt.Sprintf("cp-%d", i+1), Location: locations[i%len(locations)]})
+	}
+	return cp
+}
+
+func checkLocations(p *problems, key string, locations []string) {
+	zones := map[string]bool{}
+	for i, location := range locations {
+		zone, ok := ZoneOf(location)
+		if !ok {
+			p.add(fmt.Sprintf("%s[%d]", key, i), location, "is not a Hetzner Cloud location: use one of %s", knownLocations())
+			continue
+		}
+		zones[zone] = true
+	}
+	if len(zones) > 1 {
+		p.add(key, locations, "span several network zones: a private network lives in one zone, so pick locations of one zone (eu-central: fsn1, nbg1, hel1)")
+	}
+}
+
+func resolveNetwork(p *problems, in NetworkInput, cp ControlPlane) Network {
+	n := Network{}
+	cidr, err := netip.ParsePrefix(or(in.CIDR, DefaultNetworkCIDR))
+	switch {
+	case err != nil:
+		p.add("network.cidr", in.CIDR, "is not a CIDR such as %s", DefaultNetworkCIDR)
+	case !cidr.Addr().Is4() || !cidr.Addr().IsPrivate():
+		p.add("network.cidr", in.CIDR, "must be a private IPv4 range (RFC 1918), such as %s", DefaultNetworkCIDR)
+	case cidr.Bits() < 8 || cidr.Bits() > 24:
+		p.add("network.cidr", in.CIDR, "must have a prefix length from /8 to /24 (room for %d servers and the load balancer)", MaxServersPerNetwork)
+	case cidr != cidr.Masked():
+		p.add("network.cidr", in.CIDR, "has host bits set: use %s", cidr.Masked())
+	default:
+		n.CIDR = cidr
+	}
+	n.Zone = in.Zone
+	derived := ""
+	if len(cp.Nodes) > 0 {
+		derived, _ = ZoneOf(cp.Nodes[0].Location)
+	}
+	if n.Zone == "" {
+		n.Zone = derived
+	} else if !slices.Contains(strings.Split(knownZones(), ", "), n.Zone) {
+		p.add("network.zone", n.Zone, "is not a Hetzner network zone: use one of %s", knownZones())
+	} else if derived != "" && derived != n.Zone {
+		p.add("network.zone", n.Zone, "does not contain the control-plane location %s (zone %s)", cp.Nodes[0].Location, derived)
+	}
+	return n
+}
+
+func resolveWorkerPools(p *problems, in []WorkerPoolInput, c Cluster) []WorkerPool {
+	seen := map[string]bool{}
+	pools := make([]WorkerPool, 0, len(in))
+	for i, pool := range in {
+		key := fmt.Sprintf("workerPools[%d]", i)
+		switch {
+		case !poolNamePattern.MatchString(pool.Name) || len(pool.Name) > maxPoolNameLength:
+			p.add(key+".name", pool.Name, "is invalid: use lowercase letters, digits and '-', starting with a letter, at most %d characters", maxPoolNameLength)
+		case pool.Name == "cp":
+			p.add(key+".name", pool.Name, "is reserved for the control plane: pick another pool name")
+		case seen[pool.Name]:
+			p.add(key+".name", pool.Name, "is used by another pool: pool names must be unique")
+		}
+		seen[pool.Name] = true
+		pools = append(pools, resolveWorkerPool(p, key, pool, c))
+	}
+	return pools
+}
+
+func resolveWorkerPool(p *problems, key string, in WorkerPoolInput, c Cluster) WorkerPool {
+	count := 1
+	if in.Count != nil {
+		count = *in.Count
+	}
+	if count < 0 {
+		p.add(key+".count", count, "is negative: use 0 or more")
+		count = 0
+	}
+	pool := WorkerPool{
+		Name:       in.Name,
+		ServerType: or(in.ServerType, DefaultServerType),
+		Location:   in.Location,
+		Image:      or(in.Image, DefaultImage),
+		Labels:     in.Labels,
+	}
+	if pool.Location == "" && len(c.ControlPlane.Nodes) > 0 {
+		pool.Location = c.ControlPlane.Nodes[0].Location
+	}
+	if zone, ok := ZoneOf(pool.Location); !ok {
+		p.add(key+".location", pool.Location, "is not a Hetzner Cloud location: use one of %s", knownLocations())
+	} else if c.Network.Zone != "" && zone != c.Network.Zone {
+		p.add(key+".location", pool.Location, "is in zone %s, but the cluster's network is in %s: workers must share the network zone", zone, c.Network.Zone)
+	}
+	if problem := serverTypeProblem(pool.ServerType, pool.Location); problem != "" {
+		p.add(key+".serverType", pool.ServerType, "%s", problem)
+	}
+	for _, k := range slices.Sorted(maps.Keys(in.Labels)) {
+		if problem := nodeLabelProblem(k); problem != "" {
+			p.add(key+".labels", k, "%s", problem)
+		} else if problem := labelValueProblem(in.Labels[k]); problem != "" {
+			p.add(key+".labels."+k, in.Labels[k], "%s", problem)
+		}
+	}
+	for j, s := range in.Taints {
+		taint, err := ParseTaint(s)
+		if err != nil {
+			p.add(fmt.Sprintf("%s.taints[%d]", key, j), s, "%s", err)
+			continue
+		}
+		pool.Taints = append(pool.Taints, taint)
+	}
+	for i := range count {
+		pool.Nodes = append(pool.Nodes, Node{
+			Name:      fmt.Sprintf("%s-%d", in.Name, i+1),
+			Location:  pool.Location,
+			Placement: i / MaxServersPerPlacement,
+		})
+	}
+	return pool
+}
+
+func resolveFirewall(p *problems, in FirewallInput) Firewall {
+	fw := Firewall{SSHAllowed: parseCIDRs(p, "firewall.sshAllowedCidrs", in.SSHAllowedCIDRs)}
+	if len(in.SSHAllowedCIDRs) == 0 {
+		p.add("firewall.sshAllowedCidrs", in.SSHAllowedCIDRs, "is empty: Pulumi installs k3s over SSH, so list the public address of the machine that runs pulumi up (e.g. 203.0.113.7/32)")
+	}
+	fw.APIAllowed = fw.SSHAllowed
+	if in.APIAllowedCIDRs != nil {
+		fw.APIAllowed = parseCIDRs(p, "firewall.apiAllowedCidrs", in.APIAllowedCIDRs)
+	}
+	return fw
+}
+
+func parseCIDRs(p *problems, key string, cidrs []string) []netip.Prefix {
+	var out []netip.Prefix
+	for i, s := range cidrs {
+		prefix, err := netip.ParsePrefix(s)
+		switch {
+		case err != nil:
+			p.add(fmt.Sprintf("%s[%d]", key, i), s, "is not a CIDR such as 203.0.113.7/32 or 2001:db8::/64")
+		case prefix != prefix.Masked():
+			p.add(fmt.Sprintf("%s[%d]", key, i), s, "has host bits set: use %s", prefix.Masked())
+		default:
+			out = append(out, prefix)
+		}
+	}
+	return out
+}
+
+func resolveLoadBalancer(p *problems, in LoadBalancerInput, c Cluster) LoadBalancer {
+	lb := LoadBalancer{
+		Enabled:         in.Enabled,
+		Type:            or(in.Type, DefaultLBType),
+		Location:        in.Location,
+		PublicInterface: in.PublicInterface == nil || *in.PublicInterface,
+	}
+	if lb.Location == "" && len(c.ControlPlane.Nodes) > 0 {
+		lb.Location = c.ControlPlane.Nodes[0].Location
+	}
+	if !slices.Contains(loadBalancerTypes, lb.Type) {
+		p.add("apiLoadBalancer.type", lb.Type, "is not a load balancer type: use one of %s", strings.Join(loadBalancerTypes, ", "))
+	}
+	if zone, ok := ZoneOf(lb.Location); !ok {
+		p.add("apiLoadBalancer.location", lb.Location, "is not a Hetzner Cloud location: use one of %s", knownLocations())
+	} else if c.Network.Zone != "" && zone != c.Network.Zone {
+		p.add("apiLoadBalancer.location", lb.Location, "is in zone %s, but the cluster's network is in %s", zone, c.Network.Zone)
+	}
+	return lb
+}
+
+func resolveSSH(p *problems, in SSHInput) SSH {
+	if in.PrivateKey != "" {
+		if _, err := ssh.ParsePrivateKey([]byte(in.PrivateKey)); err != nil {
+			// Never echo the value: it is a secret.
+			*p = append(*p, configNamespace+"ssh.privateKey: (secret) is not an unencrypted OpenSSH or PEM private key: "+err.Error())
+		}
+	}
+	for i, key := range in.AuthorizedKeys {
+		if _, _, _, _, err := ssh.ParseAuthorizedKey([]byte(key)); err != nil {
+			p.add(fmt.Sprintf("ssh.authorizedKeys[%d]", i), key, "is not an OpenSSH public key line such as \"ssh-ed25519 AAAA... you@host\"")
+		}
+	}
+	return SSH{PrivateKey: in.PrivateKey, AuthorizedKeys: in.AuthorizedKeys}
+}
+
+func resolveK3s(p *problems, in K3sInput) K3s {
+	k := K3s{FlannelBackend: or(in.FlannelBackend, DefaultFlannelBackend), Disable: DefaultDisable}
+	if !slices.Contains(flannelBackends, k.FlannelBackend) {
+		p.add("k3s.flannelBackend", k.FlannelBackend, "is not supported: use %s (host-gw needs layer 2, which Hetzner networks do not give)", strings.Join(flannelBackends, " or "))
+	}
+	if in.Disable != nil {
+		k.Disable = *in.Disable
+	}
+	for i, item := range k.Disable {
+		if !slices.Contains(disableable, item) {
+			p.add(fmt.Sprintf("k3s.disable[%d]", i), item, "is not a packaged k3s component: use %s", strings.Join(disableable, ", "))
+		}
+	}
+	k.ClusterCIDR = parseCIDR(p, "k3s.clusterCidr", or(in.ClusterCIDR, DefaultClusterCIDR))
+	k.ServiceCIDR = parseCIDR(p, "k3s.serviceCidr", or(in.ServiceCIDR, DefaultServiceCIDR))
+	k.ExtraServerArgs = parseExtraArgs(p, "k3s.extraServerArgs", in.ExtraServerArgs)
+	k.ExtraAgentArgs = parseExtraArgs(p, "k3s.extraAgentArgs", in.ExtraAgentArgs)
+	return k
+}
+
+func parseCIDR(p *problems, key, s string) netip.Prefix {
+	prefixes := parseCIDRs(p, key, []string{s})
+	if len(prefixes) == 0 {
+		return netip.Prefix{}
+	}
+	if !prefixes[0].Addr().Is4() {
+		p.add(key, s, "must be an IPv4 range")
+	}
+	return prefixes[0]
+}
+
+func parseExtraArgs(p *problems, key string, args []string) []Arg {
+	var out []Arg
+	for i, arg := range args {
+		m := extraArgPattern.FindStringSubmatch(arg)
+		switch {
+		case m == nil:
+			p.add(fmt.Sprintf("%s[%d]", key, i), arg, "is not a k3s flag of the form --name=value or --name")
+		case slices.Contains(managedK3sKeys, m[1]):
+			p.add(fmt.Sprintf("%s[%d]", key, i), arg, "sets --%s, which hcloud-k3s manages; use the matching hcloud-k3s key instead", m[1])
+		default:
+			value := m[2]
+			if !strings.Contains(arg, "=") {
+				value = "true"
+			}
+			out = append(out, Arg{Key: m[1], Value: value})
+		}
+	}
+	return out
+}
+
+func checkCapacity(p *problems, c Cluster) {
+	if n := c.ServerCount(); n > MaxServersPerNetwork {
+		p.add("workerPools", fmt.Sprintf("%d servers", n), "exceed the %d servers a Hetzner private network holds; see README \"Clusters above 100 nodes\"", MaxServersPerNetwork)
+	}
+	if !c.ControlPlane.Schedulable && len(c.ControlPlane.Nodes) > 0 && c.ServerCount() == len(c.ControlPlane.Nodes) {
+		p.add("workerPools", "no workers", "leave workloads nowhere to run: add a worker pool, or set controlPlane.schedulable to true")
+	}
+}
+
+// checkCIDRsApart refuses overlapping node, pod and service ranges: routing
+// between them would be ambiguous.
+func checkCIDRsApart(p *problems, c Cluster) {
+	ranges := []struct {
+		key    string
+		prefix netip.Prefix
+	}{{"network.cidr", c.Network.CIDR}, {"k3s.clusterCidr", c.K3s.ClusterCIDR}, {"k3s.serviceCidr", c.K3s.ServiceCIDR}}
+	for i, a := range ranges {
+		for _, b := range ranges[i+1:] {
+			if a.prefix.IsValid() && b.prefix.IsValid() && a.prefix.Overlaps(b.prefix) {
+				p.add(b.key, b.prefix.String(), "overlaps %s %s: node, pod and service ranges must be disjoint", a.key, a.prefix)
+			}
+		}
+	}
+}
+
+// assignControlPlaneAddresses fixes the private IPs that others must know
+// before the servers exist: the join URL, TLS SANs and the load balancer.
+func assignControlPlaneAddresses(c *Cluster) {
+	c.APILoadBalancer.PrivateIP = staticAddress(c.Network.CIDR, 0)
+	for i := range c.ControlPlane.Nodes {
+		c.ControlPlane.Nodes[i].PrivateIP = staticAddress(c.Network.CIDR, i+1)
+	}
+	for _, nodes := range c.nodeLists() {
+		for i := range *nodes {
+			(*nodes)[i].Hostname = c.Name + "-" + (*nodes)[i].Name
+		}
+	}
+}
+
+func (c *Cluster) nodeLists() []*[]Node {
+	lists := []*[]Node{&c.ControlPlane.Nodes}
+	for i := range c.WorkerPools {
+		lists = append(lists, &c.WorkerPools[i].Nodes)
+	}
+	return lists
+}

@@ -1,0 +1,54 @@
+package spec
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+)
+
+// Version is a k3s release tag such as v1.33.5+k3s1 (or v1.34.0-rc1+k3s1).
+type Version struct {
+	Major, Minor, Patch int
+	RC                  int // 0 for a final release
+	K3s                 int // the k3s build of that Kubernetes release
+	tag                 string
+}
+
+var versionPattern = regexp.MustCompile(`^v(\d+)\.(\d+)\.(\d+)(?:-rc(\d+))?\+k3s(\d+)$`)
+
+// ParseVersion parses a pinned k3s release tag. Channels ("stable") and
+// partial versions are refused: a cluster must not change version by itself.
+func ParseVersion(tag string) (Version, error) {
+	m := versionPattern.FindStringSubmatch(tag)
+	if m == nil {
+		return Version{}, fmt.Errorf("%q is not a k3s release tag such as v1.33.5+k3s1", tag)
+	}
+	n := make([]int, 5)
+	for i, s := range m[1:] {
+		if s != "" {
+			n[i], _ = strconv.Atoi(s)
+		}
+	}
+	return Version{Major: n[0], Minor: n[1], Patch: n[2], RC: n[3], K3s: n[4], tag: tag}, nil
+}
+
+func (v Version) String() string { return v.tag }
+
+// Less orders releases; a release candidate comes before its final release.
+func (v Version) Less(o Version) bool {
+	a := [5]int{v.Major, v.Minor, v.Patch, rcRank(v.RC), v.K3s}
+	b := [5]int{o.Major, o.Minor, o.Patch, rcRank(o.RC), o.K3s}
+	for i := range a {
+		if a[i] != b[i] {
+			return a[i] < b[i]
+		}
+	}
+	return false
+}
+
+func rcRank(rc int) int {
+	if rc == 0 {
+		return 1 << 30
+	}
+	return rc
+}

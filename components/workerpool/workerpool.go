@@ -1,0 +1,81 @@
+// Package workerpool creates a named pool of identical k3s agents.
+package workerpool
+
+import (
+	"fmt"
+
+	"github.com/hcloud-k3s/hcloud-k3s/components/internal/ids"
+	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
+	"github.com/hcloud-k3s/hcloud-k3s/components/node"
+	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
+	"github.com/pulumi/pulumi-hcloud/sdk/go/hcloud"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Args configures a worker pool.
+type Args struct {
+	Cluster spec.Cluster
+	Pool    spec.WorkerPool
+	Shared  node.Shared
+	// JoinAfter is the install that initialised the cluster: agents join as
+	// soon as it is up, without waiting for the other control-plane nodes.
+	JoinAfter pulumi.Resource
+}
+
+// WorkerPool is the pool's nodes and their placement groups.
+type WorkerPool struct {
+	pulumi.ResourceState
+
+	PublicIPs pulumi.StringArrayOutput `pulumi:"publicIps"`
+	Nodes     []*node.Node
+}
+
+// New registers the worker-pool component. Nodes are spread over placement
+// groups of at most 10 servers (Hetzner's limit), node i in group i/10, so a
+// node's group never changes when the pool grows or shrinks.
+func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*WorkerPool, error) {
+	wp := &WorkerPool{}
+	if err := ctx.RegisterComponentResource(ids.ComponentType("WorkerPool"), name, wp, opts...); err != nil {
+		return nil, err
+	}
+	c, pool := args.Cluster, args.Pool
+	labels := c.Labels(spec.RoleWorker, pool.Name)
+	groups := map[int]pulumi.IntOutput{}
+	var publicIPs pulumi.StringArray
+	for _, member := range pool.Nodes {
+		group, ok := groups[member.Placement]
+		if !ok {
+			groupName := fmt.Sprintf("%s-pg-%d", pool.Name, member.Placement+1)
+			pg, err := hcloud.NewPlacementGroup(ctx, groupName, &hcloud.PlacementGroupArgs{
+				Name:   pulumi.String(c.Name + "-" + groupName),
+				Type:   pulumi.String("spread"),
+				Labels: pulumi.ToStringMap(labels),
+			}, pulumi.Parent(wp))
+			if err != nil {
+				return nil, err
+			}
+			group = ids.Int(pg.ID())
+			groups[member.Placement] = group
+		}
+		n, err := node.New(ctx, member.Name, node.Args{
+			Shared:           args.Shared,
+			Node:             member,
+			Role:             k3s.RoleAgent,
+			ServerType:       pool.ServerType,
+			Image:            pool.Image,
+			Labels:           labels,
+			PlacementGroupID: group,
+			Config: func(addr k3s.NodeAddresses, _ []string) k3s.Config {
+				return k3s.AgentConfig(c, pool, member, addr)
+			},
+			InstallAfter: []pulumi.Resource{args.JoinAfter},
+		}, pulumi.Parent(wp))
+		if err != nil {
+			return nil, err
+		}
+		wp.Nodes = append(wp.Nodes, n)
+		publicIPs = append(publicIPs, n.PublicIP)
+	}
+	wp.PublicIPs = publicIPs.ToStringArrayOutput()
+	return wp, ctx.RegisterResourceOutputs(wp, pulumi.Map{"publicIps": wp.PublicIPs})
+}

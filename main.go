@@ -1,0 +1,81 @@
+// Command hcloud-k3s is a Pulumi program that runs a k3s cluster on Hetzner
+// Cloud: stack config → validated spec → cluster component → stack outputs.
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/hcloud-k3s/hcloud-k3s/components/cluster"
+	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+)
+
+func main() {
+	pulumi.Run(program)
+}
+
+func program(ctx *pulumi.Context) error {
+	in, err := readConfig(ctx)
+	if err != nil {
+		return err
+	}
+	c, err := spec.Resolve(ctx.Stack(), in)
+	if err != nil {
+		return err
+	}
+	cl, err := cluster.New(ctx, c)
+	if err != nil {
+		return err
+	}
+	ctx.Export("kubeconfig", cl.Kubeconfig)
+	ctx.Export("apiEndpoint", cl.APIEndpoint)
+	ctx.Export("internalApiEndpoint", cl.InternalAPIEndpoint)
+	ctx.Export("clusterName", pulumi.String(c.Name))
+	ctx.Export("k3sVersion", pulumi.String(c.K3sVersion.String()))
+	ctx.Export("controlPlaneIps", cl.ControlPlaneIPs)
+	ctx.Export("workerIps", cl.WorkerIPs)
+	ctx.Export("networkId", cl.NetworkID)
+	if c.APILoadBalancer.Enabled {
+		ctx.Export("loadBalancerIp", cl.LoadBalancerIP)
+	}
+	if c.SSH.PrivateKey == "" {
+		ctx.Export("sshPrivateKey", cl.SSHPrivateKey)
+	}
+	return nil
+}
+
+// readConfig reads every `hcloud-k3s:` key; an absent key keeps its zero
+// value, which spec.Resolve defaults.
+func readConfig(ctx *pulumi.Context) (spec.Input, error) {
+	cfg := config.New(ctx, "")
+	in := spec.Input{
+		ClusterName:       cfg.Get("clusterName"),
+		K3sVersion:        cfg.Get("k3sVersion"),
+		APIServerHostname: cfg.Get("apiServerHostname"),
+	}
+	objects := []struct {
+		key    string
+		target any
+	}{
+		{"controlPlane", &in.ControlPlane},
+		{"workerPools", &in.WorkerPools},
+		{"network", &in.Network},
+		{"firewall", &in.Firewall},
+		{"apiLoadBalancer", &in.APILoadBalancer},
+		{"k3s", &in.K3s},
+	}
+	var errs []error
+	for _, o := range objects {
+		if err := cfg.TryObject(o.key, o.target); err != nil && !errors.Is(err, config.ErrMissingVar) {
+			errs = append(errs, fmt.Errorf("hcloud-k3s:%s: %w", o.key, err))
+		}
+	}
+	// ssh holds the private key: read it without the plain-read warning; it
+	// leaves spec only as a Pulumi secret.
+	if _, err := cfg.TrySecretObject("ssh", &in.SSH); err != nil && !errors.Is(err, config.ErrMissingVar) {
+		errs = append(errs, fmt.Errorf("hcloud-k3s:ssh: %w", err))
+	}
+	return in, errors.Join(errs...)
+}
