@@ -17,33 +17,45 @@ func main() {
 }
 
 func program(ctx *pulumi.Context) error {
+	outputs, err := build(ctx)
+	for name, value := range outputs {
+		ctx.Export(name, value)
+	}
+	return err
+}
+
+// build reads the stack config, validates it, registers the cluster and
+// returns the stack outputs: the interface app stacks rely on (see README).
+func build(ctx *pulumi.Context) (pulumi.Map, error) {
 	in, err := readConfig(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	c, err := spec.Resolve(ctx.Stack(), in)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cl, err := cluster.New(ctx, c)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	ctx.Export("kubeconfig", cl.Kubeconfig)
-	ctx.Export("apiEndpoint", cl.APIEndpoint)
-	ctx.Export("internalApiEndpoint", cl.InternalAPIEndpoint)
-	ctx.Export("clusterName", pulumi.String(c.Name))
-	ctx.Export("k3sVersion", pulumi.String(c.K3sVersion.String()))
-	ctx.Export("controlPlaneIps", cl.ControlPlaneIPs)
-	ctx.Export("workerIps", cl.WorkerIPs)
-	ctx.Export("networkId", cl.NetworkID)
+	outputs := pulumi.Map{
+		"kubeconfig":          cl.Kubeconfig,
+		"apiEndpoint":         cl.APIEndpoint,
+		"internalApiEndpoint": cl.InternalAPIEndpoint,
+		"clusterName":         pulumi.String(c.Name),
+		"k3sVersion":          pulumi.String(c.K3sVersion.String()),
+		"controlPlaneIps":     cl.ControlPlaneIPs,
+		"workerIps":           cl.WorkerIPs,
+		"networkId":           cl.NetworkID,
+	}
 	if c.APILoadBalancer.Enabled {
-		ctx.Export("loadBalancerIp", cl.LoadBalancerIP)
+		outputs["loadBalancerIp"] = cl.LoadBalancerIP
 	}
 	if c.SSH.PrivateKey == "" {
-		ctx.Export("sshPrivateKey", cl.SSHPrivateKey)
+		outputs["sshPrivateKey"] = cl.SSHPrivateKey
 	}
-	return nil
+	return outputs, nil
 }
 
 // readConfig reads every `hcloud-k3s:` key; an absent key keeps its zero

@@ -153,14 +153,13 @@ func (cl *Cluster) setKubeconfig(ctx *pulumi.Context, lb *apilb.LoadBalancer) er
 		lbAddress = lb.Address
 	}
 	c := cl.Spec
-	endpoints := pulumi.All(cl.ControlPlane.PublicIPs, lbAddress).ApplyT(func(v []any) []k3s.Endpoint {
-		all, def := k3s.Endpoints(c, v[0].([]string), v[1].(string))
-		return append([]k3s.Endpoint{def}, all...)
-	})
-	cl.APIEndpoint = endpoints.ApplyT(func(eps []k3s.Endpoint) string { return eps[0].URL() }).(pulumi.StringOutput)
-	kubeconfig := pulumi.All(pulumi.ToSecret(fetch.Stdout), endpoints).ApplyT(func(v []any) (string, error) {
-		eps := v[1].([]k3s.Endpoint)
-		return k3s.RewriteKubeconfig(v[0].(string), c.Name, eps[1:], eps[0])
+	cl.APIEndpoint = pulumi.All(cl.ControlPlane.PublicIPs, lbAddress).ApplyT(func(v []any) string {
+		_, def := k3s.Endpoints(c, v[0].([]string), v[1].(string))
+		return def.URL()
+	}).(pulumi.StringOutput)
+	kubeconfig := pulumi.All(pulumi.ToSecret(fetch.Stdout), cl.ControlPlane.PublicIPs, lbAddress).ApplyT(func(v []any) (string, error) {
+		all, def := k3s.Endpoints(c, v[1].([]string), v[2].(string))
+		return k3s.RewriteKubeconfig(v[0].(string), c.Name, all, def)
 	}).(pulumi.StringOutput)
 	cl.Kubeconfig = pulumi.ToSecret(kubeconfig).(pulumi.StringOutput)
 	return nil

@@ -1,0 +1,231 @@
+// Package mockcloud runs a Pulumi program against an in-memory Hetzner Cloud:
+// every resource registration is answered with realistic outputs and
+// recorded, so tests can assert the whole resource graph without a network.
+package mockcloud
+
+import (
+	"crypto/ed25519"
+	_ "embed"
+	"encoding/pem"
+	"fmt"
+	"hash/fnv"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
+	"golang.org/x/crypto/ssh"
+)
+
+// Project is the Pulumi project name of hcloud-k3s.
+const Project = "hcloud-k3s"
+
+// Program is a Pulumi program that returns its stack outputs.
+type Program func(ctx *pulumi.Context) (pulumi.Map, error)
+
+// Resource is one registration the program made.
+type Resource struct {
+	Type, Name, URN, Parent, ID string
+	Custom                      bool
+	Inputs                      resource.PropertyMap
+	State                       resource.PropertyMap // what the mock cloud answered
+	Dependencies                []string             // URNs, explicit and from inputs
+	PropertyDependencies        map[string][]string  // input property → URNs
+	IgnoreChanges               []string
+	DeleteBeforeReplace         bool
+	AdditionalSecretOutputs     []string
+	Provider                    string
+}
+
+// Output is one stack output, resolved.
+type Output struct {
+	Value  any
+	Known  bool
+	Secret bool
+}
+
+// Result is everything a run registered and exported.
+type Result struct {
+	Resources []Resource // in registration order
+	Outputs   map[string]Output
+}
+
+// Options tune a run.
+type Options struct {
+	Stack      string
+	Config     map[string]string // full keys, e.g. "hcloud-k3s:controlPlane" → JSON
+	SecretKeys []string          // config keys that are secrets
+	Preview    bool              // answer like `pulumi preview`: cloud-assigned values unknown
+}
+
+// Run runs program under mocks and returns what it registered and exported.
+func Run(program Program, opts Options) (*Result, error) {
+	mocks := &cloud{preview: opts.Preview, stack: opts.Stack}
+	result := &Result{Outputs: map[string]Output{}}
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		outputs, err := program(ctx)
+		if err != nil {
+			return err
+		}
+		for _, key := range slices.Sorted(maps.Keys(outputs)) {
+			r, err := internals.UnsafeAwaitOutput(ctx.Context(), pulumi.ToOutput(outputs[key]))
+			if err != nil {
+				return fmt.Errorf("output %s: %w", key, err)
+			}
+			result.Outputs[key] = Output{Value: r.Value, Known: r.Known, Secret: r.Secret}
+		}
+		return nil
+	}, pulumi.WithMocks(Project, opts.Stack, mocks), func(ri *pulumi.RunInfo) {
+		ri.Config = opts.Config
+		ri.ConfigSecretKeys = opts.SecretKeys
+		ri.DryRun = opts.Preview
+	})
+	result.Resources = mocks.recorded()
+	return result, err
+}
+
+// cloud answers registrations like Hetzner Cloud and the other providers would.
+type cloud struct {
+	preview   bool
+	stack     string
+	mu        sync.Mutex
+	resources []Resource
+}
+
+func (c *cloud) recorded() []Resource {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.resources)
+}
+
+func (c *cloud) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	return nil, fmt.Errorf("mockcloud: unexpected invoke %s", args.Token)
+}
+
+func (c *cloud) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	id, state := "", args.Inputs.Copy()
+	if args.Custom {
+		id, state = c.answer(args)
+	}
+	r := Resource{
+		Type: args.TypeToken, Name: args.Name, ID: id, Custom: args.Custom,
+		Inputs: args.Inputs, State: state, Provider: args.Provider,
+	}
+	if rpc := args.RegisterRPC; rpc != nil {
+		r.URN = urn(c.stack, args, rpc.GetParent())
+		r.Parent = rpc.GetParent()
+		r.Dependencies = rpc.GetDependencies()
+		r.PropertyDependencies = map[string][]string{}
+		for prop, deps := range rpc.GetPropertyDependencies() {
+			r.PropertyDependencies[prop] = deps.GetUrns()
+		}
+		r.IgnoreChanges = rpc.GetIgnoreChanges()
+		r.DeleteBeforeReplace = rpc.GetDeleteBeforeReplace()
+		r.AdditionalSecretOutputs = rpc.GetAdditionalSecretOutputs()
+	}
+	c.mu.Lock()
+	c.resources = append(c.resources, r)
+	c.mu.Unlock()
+	return id, state, nil
+}
+
+// urn computes the URN the engine (and the SDK's mock monitor) gives.
+func urn(stack string, args pulumi.MockResourceArgs, parent string) string {
+	parentType := tokens.Type("")
+	if p := resource.URN(parent); p != "" && p.QualifiedType() != resource.RootStackType {
+		parentType = p.QualifiedType()
+	}
+	return string(resource.NewURN(tokens.QName(stack), tokens.PackageName(Project), parentType, tokens.Type(args.TypeToken), args.Name))
+}
+
+// answer returns the ID and state a provider would return for a resource.
+func (c *cloud) answer(args pulumi.MockResourceArgs) (string, resource.PropertyMap) {
+	state := args.Inputs.Copy()
+	if c.preview {
+		return "", state // IDs and cloud-assigned values are unknown in a preview
+	}
+	n := number(args.TypeToken + "/" + args.Name)
+	id := fmt.Sprint(n)
+	set := func(key string, v any) { state[resource.PropertyKey(key)] = resource.NewPropertyValue(v) }
+	switch args.TypeToken {
+	case "hcloud:index/server:Server":
+		set("ipv4Address", publicIPv4(n))
+		set("ipv6Address", fmt.Sprintf("2a01:4f8:c0c:%x::1", n%0xffff))
+		set("status", "running")
+		state["networks"] = serverNetworks(args.Inputs, n)
+	case "hcloud:index/networkSubnet:NetworkSubnet":
+		id = fmt.Sprintf("%v-%v", args.Inputs["networkId"].V, args.Inputs["ipRange"].StringValue())
+		set("gateway", "10.0.0.1")
+	case "hcloud:index/loadBalancer:LoadBalancer":
+		set("ipv4", publicIPv4(n))
+		set("ipv6", fmt.Sprintf("2a01:4f8:c01e:%x::1", n%0xffff))
+	case "hcloud:index/sshKey:SshKey":
+		set("fingerprint", "b7:2f:30:a0:2f:6c:58:6c:21:04:58:61:ba:06:3b:2f")
+	case "random:index/randomPassword:RandomPassword":
+		set("result", fmt.Sprintf("mock-k3s-token-%032d", n))
+	case "tls:index/privateKey:PrivateKey":
+		private, public := keyPair(n)
+		set("privateKeyOpenssh", private)
+		set("publicKeyOpenssh", public)
+	case "command:remote:Command":
+		set("stdout", commandStdout(args.Inputs))
+		set("stderr", "")
+	}
+	return id, state
+}
+
+// number is a stable numeric ID: the same resource always gets the same one.
+func number(key string) int {
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return int(h.Sum32()%9_000_000) + 1_000_000
+}
+
+func publicIPv4(n int) string {
+	return fmt.Sprintf("203.0.%d.%d", 113+n%2, 2+n%250)
+}
+
+func serverNetworks(inputs resource.PropertyMap, n int) resource.PropertyValue {
+	var out []resource.PropertyValue
+	if nets, ok := inputs["networks"]; ok && nets.IsArray() {
+		for _, attachment := range nets.ArrayValue() {
+			m := attachment.ObjectValue().Copy()
+			if ip, ok := m["ip"]; !ok || !ip.IsString() || ip.StringValue() == "" {
+				m["ip"] = resource.NewStringProperty(fmt.Sprintf("10.0.%d.%d", n%200, 2+n%250))
+			}
+			out = append(out, resource.NewObjectProperty(m))
+		}
+	}
+	return resource.NewArrayProperty(out)
+}
+
+func keyPair(n int) (string, string) {
+	seed := make([]byte, ed25519.SeedSize)
+	copy(seed, fmt.Sprint(n))
+	key := ed25519.NewKeyFromSeed(seed)
+	block, err := ssh.MarshalPrivateKey(key, "")
+	if err != nil {
+		panic(err)
+	}
+	public, err := ssh.NewPublicKey(key.Public())
+	if err != nil {
+		panic(err)
+	}
+	return string(pem.EncodeToMemory(block)), strings.TrimSpace(string(ssh.MarshalAuthorizedKey(public)))
+}
+
+//go:embed testdata/k3s.yaml
+var k3sKubeconfig string
+
+// commandStdout answers like the remote command would on a healthy node.
+func commandStdout(inputs resource.PropertyMap) string {
+	create := inputs["create"]
+	if create.IsString() && strings.HasPrefix(create.StringValue(), "cat /etc/rancher/k3s/k3s.yaml") {
+		return k3sKubeconfig
+	}
+	return "hcloud-k3s: k3s is ready\n"
+}
