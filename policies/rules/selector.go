@@ -90,7 +90,7 @@ func (r requirement) validate() (requirement, error) {
 		return r, fmt.Errorf("invalid label key %q", r.key)
 	}
 	for _, v := range r.values {
-		if !labelValue.MatchString(v) {
+		if !labelValue.MatchString(v) || (v == "" && (r.op == opIn || r.op == opNotIn)) {
 			return r, fmt.Errorf("invalid label value %q", v)
 		}
 	}

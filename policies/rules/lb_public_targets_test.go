@@ -1,0 +1,39 @@
+package rules
+
+import "testing"
+
+func TestLoadBalancerTargetsPublicIP(t *testing.T) {
+	overPublicIP := func(urn, target string) reported {
+		return reported{urn: urn, message: target + ` of load balancer "api" reaches its servers over their public ` +
+			`IPs although the load balancer is attached to a network; set usePrivateIp: true (and make the target ` +
+			`depend on the LoadBalancerNetwork)`}
+	}
+	tests := []struct {
+		name    string
+		changes []change
+		want    []reported
+	}{
+		{name: "target over the private network"},
+		{name: "target without usePrivateIp on a networked load balancer",
+			changes: []change{set("api-cp", "usePrivateIp", nil)},
+			want:    []reported{overPublicIP(urnOf(typeLoadBalancerTarget, "api-cp"), `target "api-cp"`)}},
+		{name: "server target with usePrivateIp false",
+			changes: []change{set("api-cp", "type", "server"), set("api-cp", "usePrivateIp", false)},
+			want:    []reported{overPublicIP(urnOf(typeLoadBalancerTarget, "api-cp"), `target "api-cp"`)}},
+		{name: "load balancer without a network has no private path",
+			changes: []change{drop("api-net"), set("api-cp", "usePrivateIp", false)}},
+		{name: "ip targets have no private-IP switch",
+			changes: []change{set("api-cp", "type", "ip"), set("api-cp", "usePrivateIp", nil)}},
+		{name: "unknown usePrivateIp is left undecided",
+			changes: []change{set("api-cp", "usePrivateIp", computed)}},
+		{name: "inline target without usePrivateIp",
+			changes: []change{set("api", "targets", []any{map[string]any{"type": "server", "serverId": computed}})},
+			want:    []reported{overPublicIP(urnOf(typeLoadBalancer, "api"), `targets[0]`)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := validateStack(t, "load-balancer-targets-public-ip", build(apiCluster(), tt.changes...), nil)
+			assertReports(t, got, tt.want)
+		})
+	}
+}
