@@ -61,11 +61,17 @@ func Resolve(stack string, in Input) (Cluster, error) {
 		p.add("k3sVersion", or(in.K3sVersion, DefaultK3sVersion), "is not a pinned k3s release: use a tag such as %s from github.com/k3s-io/k3s/releases", DefaultK3sVersion)
 	}
 	c.K3sVersion = version
-	c.ControlPlane = resolveControlPlane(&p, in.ControlPlane)
-	c.Network = resolveNetwork(&p, in.Network, c.ControlPlane)
-	c.WorkerPools = resolveWorkerPools(&p, in.WorkerPools, c)
+	locations := in.ControlPlane.Locations
+	if len(locations) == 0 {
+		locations = []string{DefaultLocation}
+	}
+	// Pools and the load balancer default to the first control-plane location.
+	home := locations[0]
+	c.ControlPlane = resolveControlPlane(&p, in.ControlPlane, locations)
+	c.Network = resolveNetwork(&p, in.Network, home)
+	c.WorkerPools = resolveWorkerPools(&p, in.WorkerPools, home, c.Network.Zone)
 	c.Firewall = resolveFirewall(&p, in.Firewall)
-	c.APILoadBalancer = resolveLoadBalancer(&p, in.APILoadBalancer, c)
+	c.APILoadBalancer = resolveLoadBalancer(&p, in.APILoadBalancer, home, c.Network.Zone)
 	checkCapacity(&p, c)
 	checkCIDRsApart(&p, c)
 	if len(p) > 0 {
@@ -103,7 +109,7 @@ func resolveHostname(p *problems, hostname string) string {
 	return hostname
 }
 
-func resolveControlPlane(p *problems, in ControlPlaneInput) ControlPlane {
+func resolveControlPlane(p *problems, in ControlPlaneInput, locations []string) ControlPlane {
 	count := 1
 	if in.Count != nil {
 		count = *in.Count
@@ -111,10 +117,6 @@ func resolveControlPlane(p *problems, in ControlPlaneInput) ControlPlane {
 	if count != 1 && count != 3 && count != 5 {
 		p.add("controlPlane.count", count, "is not allowed: use 1, 3 or 5 (embedded etcd needs an odd number of members for quorum)")
 		count = 0
-	}
-	locations := in.Locations
-	if len(locations) == 0 {
-		locations = []string{DefaultLocation}
 	}
 	checkLocations(p, "controlPlane.locations", locations)
 	cp := ControlPlane{
@@ -149,7 +151,7 @@ func checkLocations(p *problems, key string, locations []string) {
 	}
 }
 
-func resolveNetwork(p *problems, in NetworkInput, cp ControlPlane) Network {
+func resolveNetwork(p *problems, in NetworkInput, home string) Network {
 	n := Network{}
 	cidr, err := netip.ParsePrefix(or(in.CIDR, DefaultNetworkCIDR))
 	switch {
@@ -165,21 +167,18 @@ func resolveNetwork(p *problems, in NetworkInput, cp ControlPlane) Network {
 		n.CIDR = cidr
 	}
 	n.Zone = in.Zone
-	derived := ""
-	if len(cp.Nodes) > 0 {
-		derived, _ = ZoneOf(cp.Nodes[0].Location)
-	}
+	derived, _ := ZoneOf(home)
 	if n.Zone == "" {
 		n.Zone = derived
 	} else if !slices.Contains(strings.Split(knownZones(), ", "), n.Zone) {
 		p.add("network.zone", n.Zone, "is not a Hetzner network zone: use one of %s", knownZones())
 	} else if derived != "" && derived != n.Zone {
-		p.add("network.zone", n.Zone, "does not contain the control-plane location %s (zone %s)", cp.Nodes[0].Location, derived)
+		p.add("network.zone", n.Zone, "does not contain the control-plane location %s (zone %s)", home, derived)
 	}
 	return n
 }
 
-func resolveWorkerPools(p *problems, in []WorkerPoolInput, c Cluster) []WorkerPool {
+func resolveWorkerPools(p *problems, in []WorkerPoolInput, home, zone string) []WorkerPool {
 	seen := map[string]bool{}
 	pools := make([]WorkerPool, 0, len(in))
 	for i, pool := range in {
@@ -193,12 +192,12 @@ func resolveWorkerPools(p *problems, in []WorkerPoolInput, c Cluster) []WorkerPo
 			p.add(key+".name", pool.Name, "is used by another pool: pool names must be unique")
 		}
 		seen[pool.Name] = true
-		pools = append(pools, resolveWorkerPool(p, key, pool, c))
+		pools = append(pools, resolveWorkerPool(p, key, pool, home, zone))
 	}
 	return pools
 }
 
-func resolveWorkerPool(p *problems, key string, in WorkerPoolInput, c Cluster) WorkerPool {
+func resolveWorkerPool(p *problems, key string, in WorkerPoolInput, home, zone string) WorkerPool {
 	count := 1
 	if in.Count != nil {
 		count = *in.Count
@@ -210,18 +209,11 @@ func resolveWorkerPool(p *problems, key string, in WorkerPoolInput, c Cluster) W
 	pool := WorkerPool{
 		Name:       in.Name,
 		ServerType: or(in.ServerType, DefaultServerType),
-		Location:   in.Location,
+		Location:   or(in.Location, home),
 		Image:      or(in.Image, DefaultImage),
 		Labels:     in.Labels,
 	}
-	if pool.Location == "" && len(c.ControlPlane.Nodes) > 0 {
-		pool.Location = c.ControlPlane.Nodes[0].Location
-	}
-	if zone, ok := ZoneOf(pool.Location); !ok {
-		p.add(key+".location", pool.Location, "is not a Hetzner Cloud location: use one of %s", knownLocations())
-	} else if c.Network.Zone != "" && zone != c.Network.Zone {
-		p.add(key+".location", pool.Location, "is in zone %s, but the cluster's network is in %s: workers must share the network zone", zone, c.Network.Zone)
-	}
+	checkInZone(p, key+".location", pool.Location, zone)
 	if problem := serverTypeProblem(pool.ServerType, pool.Location); problem != "" {
 		p.add(key+".serverType", pool.ServerType, "%s", problem)
 	}
@@ -248,6 +240,15 @@ func resolveWorkerPool(p *problems, key string, in WorkerPoolInput, c Cluster) W
 		})
 	}
 	return pool
+}
+
+// checkInZone requires a known location inside the network's zone.
+func checkInZone(p *problems, key, location, zone string) {
+	if z, ok := ZoneOf(location); !ok {
+		p.add(key, location, "is not a Hetzner Cloud location: use one of %s", knownLocations())
+	} else if zone != "" && z != zone {
+		p.add(key, location, "is in zone %s, but the cluster's network is in %s: everything on the network shares its zone", z, zone)
+	}
 }
 
 func resolveFirewall(p *problems, in FirewallInput) Firewall {
@@ -278,24 +279,17 @@ func parseCIDRs(p *problems, key string, cidrs []string) []netip.Prefix {
 	return out
 }
 
-func resolveLoadBalancer(p *problems, in LoadBalancerInput, c Cluster) LoadBalancer {
+func resolveLoadBalancer(p *problems, in LoadBalancerInput, home, zone string) LoadBalancer {
 	lb := LoadBalancer{
 		Enabled:         in.Enabled,
 		Type:            or(in.Type, DefaultLBType),
-		Location:        in.Location,
+		Location:        or(in.Location, home),
 		PublicInterface: in.PublicInterface == nil || *in.PublicInterface,
-	}
-	if lb.Location == "" && len(c.ControlPlane.Nodes) > 0 {
-		lb.Location = c.ControlPlane.Nodes[0].Location
 	}
 	if !slices.Contains(loadBalancerTypes, lb.Type) {
 		p.add("apiLoadBalancer.type", lb.Type, "is not a load balancer type: use one of %s", strings.Join(loadBalancerTypes, ", "))
 	}
-	if zone, ok := ZoneOf(lb.Location); !ok {
-		p.add("apiLoadBalancer.location", lb.Location, "is not a Hetzner Cloud location: use one of %s", knownLocations())
-	} else if c.Network.Zone != "" && zone != c.Network.Zone {
-		p.add("apiLoadBalancer.location", lb.Location, "is in zone %s, but the cluster's network is in %s", zone, c.Network.Zone)
-	}
+	checkInZone(p, "apiLoadBalancer.location", lb.Location, zone)
 	return lb
 }
 
