@@ -1,0 +1,210 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+
+	"github.com/hcloud-k3s/hcloud-k3s/components/cluster"
+	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
+	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
+	"github.com/hcloud-k3s/hcloud-k3s/policies/rules"
+)
+
+// program is hcloud-k3s's program: stack config → spec → cluster. It restates main.build,
+// which lives in package main and cannot be imported; spec.Input's JSON names are the config keys.
+func program(ctx *pulumi.Context) (pulumi.Map, error) {
+	fields := map[string]json.RawMessage{}
+	for _, key := range []string{"clusterName", "k3sVersion", "apiServerHostname", "controlPlane", "workerPools",
+		"network", "firewall", "apiLoadBalancer", "k3s"} {
+		if v, ok := ctx.GetConfig(mockcloud.Project + ":" + key); ok {
+			fields[key] = configJSON(v)
+		}
+	}
+	var in spec.Input
+	data, _ := json.Marshal(fields)
+	if err := json.Unmarshal(data, &in); err != nil {
+		return nil, err
+	}
+	c, err := spec.Resolve(ctx.Stack(), in)
+	if err != nil {
+		return nil, err
+	}
+	_, err = cluster.New(ctx, c)
+	return pulumi.Map{}, err
+}
+
+// configJSON turns a config value into JSON: structured values already are, strings are not.
+func configJSON(v string) json.RawMessage {
+	if json.Valid([]byte(v)) {
+		return json.RawMessage(v)
+	}
+	quoted, _ := json.Marshal(v)
+	return quoted
+}
+
+// registered runs the program for a stack under mockcloud and returns what the engine would analyze.
+func registered(t *testing.T, stack string, overrides map[string]any, preview bool) []stackResource {
+	t.Helper()
+	overrides = maps.Clone(overrides)
+	overrides["firewall"] = map[string]any{"sshAllowedCidrs": []string{"198.51.100.7/32"}}
+	config, err := mockcloud.StackConfig("..", stack, overrides)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// mockcloud's Preview mode fails on this program: the SDK mock monitor drops unknowns inside
+	// secrets (the commands' connection), so previews are derived from a deployed run instead.
+	result, err := mockcloud.Run(program, mockcloud.Options{Stack: stack, Config: config})
+	if err != nil {
+		t.Fatalf("program: %v", err)
+	}
+	resources := make([]stackResource, 0, len(result.Resources))
+	for _, r := range result.Resources {
+		sr := stackResource{Type: r.Type, Name: r.Name, URN: r.URN, Parent: r.Parent, Inputs: r.Inputs,
+			State: r.State, Dependencies: r.Dependencies, PropertyDependencies: r.PropertyDependencies}
+		if preview {
+			sr = asFirstPreview(sr)
+		}
+		resources = append(resources, sr)
+	}
+	return resources
+}
+
+// asFirstPreview shows a resource as the first preview of its stack does: every input computed
+// from another resource's outputs is unknown, and the outputs are just the inputs.
+func asFirstPreview(r stackResource) stackResource {
+	inputs := r.Inputs.Copy()
+	for key, deps := range r.PropertyDependencies {
+		if len(deps) > 0 {
+			inputs[resource.PropertyKey(key)] = resource.MakeComputed(resource.NewStringProperty(""))
+		}
+	}
+	r.Inputs, r.State = inputs, inputs
+	return r
+}
+
+func named(t *testing.T, resources []stackResource, typ string) stackResource {
+	t.Helper()
+	for _, r := range resources {
+		if r.Type == typ {
+			return r
+		}
+	}
+	t.Fatalf("the program registered no %s", typ)
+	return stackResource{}
+}
+
+// TestPackBinary builds the pack, starts it as the engine does and speaks the analyzer protocol to it.
+func TestPackBinary(t *testing.T) {
+	client := startPack(t, buildPack(t))
+	t.Run("describes its policies", func(t *testing.T) { testDescribesPolicies(t, client) })
+	t.Run("guards hcloud-k3s stacks", func(t *testing.T) { testGuardsStacks(t, client) })
+}
+
+func testGuardsStacks(t *testing.T, client pulumirpc.AnalyzerClient) {
+	publicAPI := map[string]any{"apiLoadBalancer": map[string]any{"enabled": true, "type": "lb11", "publicInterface": true}}
+	tests := []struct {
+		name       string
+		stack      string
+		overrides  map[string]any
+		preview    bool
+		packConfig string
+		acceptLB   bool // accept the load balancer in the stack config (pulumi/pulumi#24657 workaround)
+		want       pulumirpc.EnforcementLevel
+		wantBypass bool
+	}{
+		{name: "dev stack under dev.json is clean", stack: "dev", overrides: map[string]any{}, preview: true,
+			packConfig: "config/dev.json"},
+		{name: "prod stack with its private API load balancer under prod.json is clean", stack: "prod",
+			overrides: map[string]any{}, preview: true, packConfig: "config/prod.json"},
+		{name: "public API load balancer in prod is a mandatory violation in preview", stack: "prod",
+			overrides: publicAPI, preview: true, packConfig: "config/prod.json",
+			wantBypass: true, want: pulumirpc.EnforcementLevel_MANDATORY},
+		{name: "public API load balancer in prod is a mandatory violation once IDs are known", stack: "prod",
+			overrides: publicAPI, packConfig: "config/prod.json",
+			wantBypass: true, want: pulumirpc.EnforcementLevel_MANDATORY},
+		{name: "public API load balancer in dev is advisory under dev.json", stack: "dev",
+			overrides: publicAPI, preview: true, packConfig: "config/dev.json",
+			wantBypass: true, want: pulumirpc.EnforcementLevel_ADVISORY},
+		{name: "public API load balancer accepted in the stack config", stack: "prod",
+			overrides: publicAPI, preview: true, packConfig: "config/prod.json", acceptLB: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resources := registered(t, tt.stack, tt.overrides, tt.preview)
+			stackConfig := map[string]string{}
+			if tt.acceptLB {
+				lb := named(t, resources, "hcloud:index/loadBalancer:LoadBalancer")
+				stackConfig[rules.PackName+":load-balancer-bypasses-firewall"] = fmt.Sprintf(`{"acceptedLoadBalancers":[%q]}`, lb.Name)
+			}
+			got := session{stack: tt.stack, stackConfig: stackConfig, packConfig: tt.packConfig}.run(t, client, resources)
+			if !tt.wantBypass {
+				for _, d := range got {
+					t.Errorf("unexpected %v from %s on %s:\n%s", d.GetEnforcementLevel(), d.GetPolicyName(), d.GetUrn(), d.GetMessage())
+				}
+				return
+			}
+			assertBypass(t, got, resources, tt.want)
+		})
+	}
+}
+
+// assertBypass expects exactly one diagnostic: the API load balancer bypassing the cluster firewall.
+func assertBypass(t *testing.T, got []*pulumirpc.AnalyzeDiagnostic, resources []stackResource, want pulumirpc.EnforcementLevel) {
+	t.Helper()
+	if len(got) != 1 {
+		t.Fatalf("got %d diagnostics, want 1: %v", len(got), got)
+	}
+	d := got[0]
+	lb := named(t, resources, "hcloud:index/loadBalancer:LoadBalancer")
+	fw := named(t, resources, "hcloud:index/firewall:Firewall")
+	wantStart := fmt.Sprintf("%s\nload balancer %q is public and forwards to tcp/6443 on servers whose firewalls (%s) "+
+		"allow it only from 198.51.100.7/32;", d.GetDescription(), lb.Name, fw.Name)
+	if d.GetPolicyName() != "load-balancer-bypasses-firewall" || d.GetPolicyPackName() != rules.PackName ||
+		d.GetEnforcementLevel() != want || d.GetUrn() != lb.URN || !strings.HasPrefix(d.GetMessage(), wantStart) {
+		t.Errorf("got %s %v on %s:\n%s\nwant load-balancer-bypasses-firewall %v on %s starting:\n%s",
+			d.GetPolicyName(), d.GetEnforcementLevel(), d.GetUrn(), d.GetMessage(), want, lb.URN, wantStart)
+	}
+}
+
+func testDescribesPolicies(t *testing.T, client pulumirpc.AnalyzerClient) {
+	session{stack: "dev", packConfig: "config/dev.json"}.run(t, client, nil)
+	info, err := client.GetAnalyzerInfo(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.GetName() != rules.PackName || info.GetVersion() != version.String() || !info.GetSupportsConfig() {
+		t.Errorf("got pack %s %s (supports config: %v)", info.GetName(), info.GetVersion(), info.GetSupportsConfig())
+	}
+	levels := map[string]pulumirpc.EnforcementLevel{}
+	for _, p := range info.GetPolicies() {
+		levels[p.GetName()] = p.GetEnforcementLevel()
+	}
+	want := map[string]pulumirpc.EnforcementLevel{
+		"load-balancer-bypasses-firewall":         pulumirpc.EnforcementLevel_MANDATORY,
+		"admin-ports-open-to-world":               pulumirpc.EnforcementLevel_ADVISORY,
+		"server-without-firewall":                 pulumirpc.EnforcementLevel_ADVISORY,
+		"kubernetes-service-public-load-balancer": pulumirpc.EnforcementLevel_ADVISORY,
+		"load-balancer-targets-public-ip":         pulumirpc.EnforcementLevel_ADVISORY,
+	}
+	if fmt.Sprint(levels) != fmt.Sprint(want) {
+		t.Errorf("default levels:\ngot  %v\nwant %v", levels, want)
+	}
+}
+
+func TestPulumiPolicyYAMLLoads(t *testing.T) {
+	pack, err := workspace.LoadPolicyPack("PulumiPolicy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pack.Runtime.Name() != "go" {
+		t.Errorf("runtime %q, want go", pack.Runtime.Name())
+	}
+}
