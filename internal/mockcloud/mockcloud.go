@@ -60,11 +60,12 @@ type Options struct {
 	Config     map[string]string // full keys, e.g. "hcloud-k3s:controlPlane" → JSON
 	SecretKeys []string          // config keys that are secrets
 	Preview    bool              // answer like `pulumi preview`: cloud-assigned values unknown
+	Timing     *Timing           // make creates take time; nil takes none
 }
 
 // Run runs program under mocks and returns what it registered and exported.
 func Run(program Program, opts Options) (*Result, error) {
-	mocks := &cloud{preview: opts.Preview, stack: opts.Stack}
+	mocks := &cloud{preview: opts.Preview, stack: opts.Stack, timing: opts.Timing}
 	result := &Result{Outputs: map[string]Output{}}
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		outputs, err := program(ctx)
@@ -92,6 +93,7 @@ func Run(program Program, opts Options) (*Result, error) {
 type cloud struct {
 	preview   bool
 	stack     string
+	timing    *Timing
 	mu        sync.Mutex
 	resources []Resource
 }
@@ -130,6 +132,7 @@ func (c *cloud) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	c.mu.Lock()
 	c.resources = append(c.resources, r)
 	c.mu.Unlock()
+	c.timing.create(r)
 	return id, state, nil
 }
 
@@ -145,15 +148,30 @@ func urn(stack string, args pulumi.MockResourceArgs, parent string) string {
 // answer returns the ID and state a provider would return for a resource.
 func (c *cloud) answer(args pulumi.MockResourceArgs) (string, resource.PropertyMap) {
 	state := args.Inputs.Copy()
-	if c.preview {
-		return "", state // IDs and cloud-assigned values are unknown in a preview
-	}
 	n := number(args.TypeToken + "/" + args.Name)
 	id := fmt.Sprint(n)
 	set := func(key string, v any) { state[resource.PropertyKey(key)] = resource.NewPropertyValue(v) }
+	// The SDK's mock monitor cannot unmarshal an unknown value inside a secret
+	// (it drops KeepUnknowns), so a preview answers what flows into secrets —
+	// the key pair, the token and server addresses in SSH connections — as if
+	// known, and leaves IDs and every other cloud-assigned value unknown.
 	switch args.TypeToken {
+	case "random:index/randomPassword:RandomPassword":
+		set("result", fmt.Sprintf("mock-k3s-token-%032d", n))
+		return id, state
+	case "tls:index/privateKey:PrivateKey":
+		private, public := keyPair(n)
+		set("privateKeyOpenssh", private)
+		set("publicKeyOpenssh", public)
+		return id, state
 	case "hcloud:index/server:Server":
 		set("ipv4Address", publicIPv4(n))
+	}
+	if c.preview {
+		return "", state
+	}
+	switch args.TypeToken {
+	case "hcloud:index/server:Server":
 		set("ipv6Address", fmt.Sprintf("2a01:4f8:c0c:%x::1", n%0xffff))
 		set("status", "running")
 		state["networks"] = serverNetworks(args.Inputs, n)
@@ -165,12 +183,6 @@ func (c *cloud) answer(args pulumi.MockResourceArgs) (string, resource.PropertyM
 		set("ipv6", fmt.Sprintf("2a01:4f8:c01e:%x::1", n%0xffff))
 	case "hcloud:index/sshKey:SshKey":
 		set("fingerprint", "b7:2f:30:a0:2f:6c:58:6c:21:04:58:61:ba:06:3b:2f")
-	case "random:index/randomPassword:RandomPassword":
-		set("result", fmt.Sprintf("mock-k3s-token-%032d", n))
-	case "tls:index/privateKey:PrivateKey":
-		private, public := keyPair(n)
-		set("privateKeyOpenssh", private)
-		set("publicKeyOpenssh", public)
 	case "command:remote:Command":
 		set("stdout", commandStdout(args.Inputs))
 		set("stderr", "")
@@ -203,7 +215,21 @@ func serverNetworks(inputs resource.PropertyMap, n int) resource.PropertyValue {
 	return resource.NewArrayProperty(out)
 }
 
+// keyPairs caches generated keys: OpenSSH encoding adds a random check
+// value, and the same resource must get the same key every time.
+var keyPairs sync.Map
+
 func keyPair(n int) (string, string) {
+	if cached, ok := keyPairs.Load(n); ok {
+		pair := cached.([2]string)
+		return pair[0], pair[1]
+	}
+	private, public := newKeyPair(n)
+	keyPairs.Store(n, [2]string{private, public})
+	return private, public
+}
+
+func newKeyPair(n int) (string, string) {
 	seed := make([]byte, ed25519.SeedSize)
 	copy(seed, fmt.Sprint(n))
 	key := ed25519.NewKeyFromSeed(seed)
