@@ -30,19 +30,7 @@ func parseRule(v property.Value) (firewallRule, bool) {
 
 // parseRules reads all rules of a firewall; ok is false while any of them is unknown.
 func parseRules(fw property.Map) ([]firewallRule, bool) {
-	items, ok := optional(fw, "rules", asList)
-	if !ok {
-		return nil, false
-	}
-	rules := make([]firewallRule, 0, len(items))
-	for _, item := range items {
-		rule, ok := parseRule(item)
-		if !ok {
-			return nil, false
-		}
-		rules = append(rules, rule)
-	}
-	return rules, true
+	return optional(fw, "rules", listOf(parseRule))
 }
 
 // admitsTCP reports whether the rule lets inbound TCP traffic to port through.

@@ -91,3 +91,20 @@ func assertReports(t *testing.T, got, want []reported) {
 		}
 	}
 }
+
+// stackCase is a row of a stack policy table: changes to apiCluster and the reports they cause.
+type stackCase struct {
+	name        string
+	changes     []change
+	stackConfig map[string]string
+	want        []reported
+}
+
+func runStackCases(t *testing.T, policy string, cases []stackCase) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			assertReports(t, validateStack(t, policy, build(apiCluster(), tt.changes...), tt.stackConfig), tt.want)
+		})
+	}
+}

@@ -118,33 +118,24 @@ func (s *stack) servers(t target) []*resource {
 		return found
 	case "label_selector":
 		sel, ok := get(t.props, "labelSelector", asSelector)
-		if !ok {
-			return nil
-		}
-		return s.serversMatching(sel)
-	case "ip":
-		ip, _ := get(t.props, "ip", asString)
-		return s.serversWithIP(ip)
+		return s.serversWhere(func(server property.Map) bool {
+			labels, known := optional(server, "labels", asStringMap)
+			return ok && known && sel.matches(labels)
+		})
+	case "ip": // a server's public or private address
+		ip, ok := get(t.props, "ip", asString)
+		return s.serversWhere(func(server property.Map) bool {
+			return ok && slices.Contains(serverIPs(server), ip)
+		})
 	}
 	return nil
 }
 
-// serversMatching returns the servers whose known labels match sel.
-func (s *stack) serversMatching(sel selector) []*resource {
+// serversWhere returns the servers whose properties satisfy keep.
+func (s *stack) serversWhere(keep func(server property.Map) bool) []*resource {
 	var found []*resource
 	for _, server := range s.ofType(typeServer) {
-		if labels, ok := optional(server.Properties, "labels", asStringMap); ok && sel.matches(labels) {
-			found = append(found, server)
-		}
-	}
-	return found
-}
-
-// serversWithIP finds the servers an ip target points at, by public or private address.
-func (s *stack) serversWithIP(ip string) []*resource {
-	var found []*resource
-	for _, server := range s.ofType(typeServer) {
-		if ip != "" && slices.Contains(serverIPs(server.Properties), ip) {
+		if keep(server.Properties) {
 			found = append(found, server)
 		}
 	}

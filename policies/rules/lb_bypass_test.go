@@ -22,12 +22,7 @@ func TestLoadBalancerBypassesFirewall(t *testing.T) {
 		set("api-svc", "loadBalancerId", "7"), set("api-cp", "loadBalancerId", 7), set("api-net", "loadBalancerId", 7),
 		setDeps("api-svc", nil), setDeps("api-cp", nil), setDeps("api-net", nil),
 	}
-	tests := []struct {
-		name        string
-		changes     []change
-		stackConfig map[string]string
-		want        []reported
-	}{
+	runStackCases(t, "load-balancer-bypasses-firewall", []stackCase{
 		{name: "public load balancer forwards the API port to firewalled servers while IDs are unknown",
 			want: []reported{apiAllowlist}},
 		{name: "load balancer without a network attachment is public",
@@ -127,13 +122,7 @@ func TestLoadBalancerBypassesFirewall(t *testing.T) {
 				props: map[string]any{"loadBalancerId": computed, "protocol": "tcp", "listenPort": 2222, "destinationPort": 22},
 			})},
 			want: []reported{wantBypass(22, "fw", "allow it only from 198.51.100.7/32"), apiAllowlist}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := validateStack(t, "load-balancer-bypasses-firewall", build(apiCluster(), tt.changes...), tt.stackConfig)
-			assertReports(t, got, tt.want)
-		})
-	}
+	})
 }
 
 func TestInvalidStackSettingsFailConfiguration(t *testing.T) {

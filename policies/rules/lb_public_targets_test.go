@@ -8,11 +8,7 @@ func TestLoadBalancerTargetsPublicIP(t *testing.T) {
 			`IPs although the load balancer is attached to a network; set usePrivateIp: true (and make the target ` +
 			`depend on the LoadBalancerNetwork)`}
 	}
-	tests := []struct {
-		name    string
-		changes []change
-		want    []reported
-	}{
+	runStackCases(t, "load-balancer-targets-public-ip", []stackCase{
 		{name: "target over the private network"},
 		{name: "target without usePrivateIp on a networked load balancer",
 			changes: []change{set("api-cp", "usePrivateIp", nil)},
@@ -29,11 +25,5 @@ func TestLoadBalancerTargetsPublicIP(t *testing.T) {
 		{name: "inline target without usePrivateIp",
 			changes: []change{set("api", "targets", []any{map[string]any{"type": "server", "serverId": computed}})},
 			want:    []reported{overPublicIP(urnOf(typeLoadBalancer, "api"), `targets[0]`)}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := validateStack(t, "load-balancer-targets-public-ip", build(apiCluster(), tt.changes...), nil)
-			assertReports(t, got, tt.want)
-		})
-	}
+	})
 }

@@ -74,18 +74,28 @@ func asID(v property.Value) (string, bool) {
 }
 
 // asStrings reads a list of strings; ok is false if the list or any element is unknown.
-func asStrings(v property.Value) ([]string, bool) {
-	items, ok := asList(v)
-	if !ok {
-		return nil, false
-	}
-	out := make([]string, 0, len(items))
-	for _, item := range items {
-		s, ok := asString(item)
+var asStrings = listOf(asString)
+
+// listOf makes a converter for lists whose elements as converts; ok is false if any element fails.
+func listOf[T any](as func(property.Value) (T, bool)) func(property.Value) ([]T, bool) {
+	return func(v property.Value) ([]T, bool) {
+		items, ok := asList(v)
 		if !ok {
 			return nil, false
 		}
-		out = append(out, s)
+		return convertAll(items, as)
+	}
+}
+
+// convertAll converts every item; ok is false if any conversion fails.
+func convertAll[In, T any](items []In, convert func(In) (T, bool)) ([]T, bool) {
+	out := make([]T, 0, len(items))
+	for _, item := range items {
+		converted, ok := convert(item)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, converted)
 	}
 	return out, true
 }

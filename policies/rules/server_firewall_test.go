@@ -10,11 +10,7 @@ func TestServerWithoutFirewall(t *testing.T) {
 			`(publicNets ipv4Enabled/ipv6Enabled: false)`}
 	}
 	noFirewall := []change{drop("fw")}
-	tests := []struct {
-		name    string
-		changes []change
-		want    []reported
-	}{
+	runStackCases(t, "server-without-firewall", []stackCase{
 		{name: "servers covered by a label selector firewall"},
 		{name: "public servers without any firewall", changes: noFirewall,
 			want: []reported{unprotected("cp-0"), unprotected("worker-0")}},
@@ -55,11 +51,5 @@ func TestServerWithoutFirewall(t *testing.T) {
 		{name: "firewall attachment by label selector",
 			changes: append(noFirewall, add(spec{typ: typeFirewallAttachment, name: "attach",
 				props: map[string]any{"firewallId": 5, "labelSelectors": []any{"pool"}}}))},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := validateStack(t, "server-without-firewall", build(apiCluster(), tt.changes...), nil)
-			assertReports(t, got, tt.want)
-		})
-	}
+	})
 }

@@ -24,19 +24,12 @@ func (s settings) strings(key string) []string {
 
 // listSetting reads a list setting, falling back when it is absent or holds a wrong type.
 func listSetting[T any](s settings, key string, fallback []T, convert func(any) (T, bool)) []T {
-	raw, ok := s[key].([]any)
-	if !ok {
+	raw, isList := s[key].([]any)
+	list, ok := convertAll(raw, convert)
+	if !isList || !ok {
 		return fallback
 	}
-	out := make([]T, 0, len(raw))
-	for _, v := range raw {
-		item, ok := convert(v)
-		if !ok {
-			return fallback
-		}
-		out = append(out, item)
-	}
-	return out
+	return list
 }
 
 // ConfigLookup reads a stack config value by "namespace:key", like (*pulumi.Context).GetConfig.
