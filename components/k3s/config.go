@@ -110,7 +110,8 @@ func ServerURL(host string) string {
 }
 
 // Render returns the YAML of the config with the extra flags merged in: a
-// flag that k3s repeats becomes (or extends) a list, any other replaces.
+// flag given more than once becomes a list, a list grows, and any other value
+// is replaced.
 func (c Config) Render() (string, error) {
 	raw, err := json.Marshal(c)
 	if err != nil {
@@ -120,24 +121,26 @@ func (c Config) Render() (string, error) {
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return "", err
 	}
+	given := map[string]bool{}
 	for _, arg := range c.Extra {
-		doc[arg.Key] = mergeArg(doc[arg.Key], arg.Value)
+		doc[arg.Key] = mergeArg(doc[arg.Key], arg.Value, given[arg.Key])
+		given[arg.Key] = true
 	}
 	out, err := yaml.Marshal(doc)
 	return string(out), err
 }
 
-// mergeArg adds a flag's value to the document: a key given more than once
-// (by hcloud-k3s or the user) becomes a list, as k3s expects for repeated flags.
-func mergeArg(existing any, value string) any {
-	switch v := existing.(type) {
-	case nil:
-		return value
-	case []any:
-		return append(v, value)
-	default:
-		return []any{v, value}
+// mergeArg adds a user's flag to the document. A list (a flag k3s repeats)
+// grows, and so does a flag the user gives more than once; any other value,
+// hcloud-k3s's own or none, is replaced.
+func mergeArg(existing any, value string, givenBefore bool) any {
+	if list, ok := existing.([]any); ok {
+		return append(list, value)
 	}
+	if givenBefore {
+		return []any{existing, value}
+	}
+	return value
 }
 
 func uniqueNonEmpty(values []string) []string {

@@ -10,8 +10,8 @@ data="$root/var/lib/rancher/k3s"
 log() { echo "hcloud-k3s: $*"; }
 fail() { echo "hcloud-k3s: error: $*" >&2; exit 1; }
 
-read -r version || true
-read -r token || true
+IFS= read -r version || true
+IFS= read -r token || true
 [ -n "$version" ] || fail "no k3s version on stdin"
 [ -n "$token" ] || fail "no cluster token on stdin"
 
@@ -19,19 +19,24 @@ read -r token || true
 log "waiting for cloud-init"
 cloud-init status --wait >/dev/null || [ $? -eq 2 ] || fail "cloud-init failed; see /var/log/cloud-init-output.log"
 
+# A changed file needs k3s restarted. The need is kept on disk until a restart
+# (or install) succeeds, so a run that fails in between leaves it to the next.
+restart_pending="$etc/.hcloud-k3s-restart-pending"
+
 # write_file PATH CONTENT: replaces PATH only when CONTENT differs, and notes the change.
-changed=false
 write_file() {
-  [ -f "$1" ] && [ "$(cat "$1")" = "$2" ] && return 0
-  printf '%s\n' "$2" >"$1.tmp" && mv "$1.tmp" "$1"
-  changed=true
+  if [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; then
+    return 0
+  fi
+  : >"$restart_pending" || fail "cannot write $restart_pending"
+  { printf '%s\n' "$2" >"$1.tmp" && mv "$1.tmp" "$1"; } || fail "cannot write $1"
 }
 
 # The private interface's name depends on the server type (ens10, enp7s0, ...):
 # find it by the node's private IP, waiting for DHCP to configure it.
 private_interface() {
-  local i
-  for i in $(seq 1 60); do
+  local iface
+  for _ in $(seq 1 60); do
     iface=$(ip -o -4 addr show | awk -v ip="$node_ip" '{ split($4, a, "/"); if (a[1] == ip) { print $2; exit } }')
     if [ -n "$iface" ]; then
       echo "$iface"
@@ -60,11 +65,16 @@ server: https://$peer:6443"
 
 installed_version() {
   command -v k3s >/dev/null 2>&1 || return 0
-  k3s --version 2>/dev/null | awk 'NR == 1 { print $3 }'
+  # A k3s that cannot tell its version counts as not installed.
+  { k3s --version 2>/dev/null || true; } | awk 'NR == 1 { print $3 }'
 }
 
-# newer A B: true when release A sorts after release B.
-newer() { [ "$1" != "$2" ] && [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | tail -n1)" = "$1" ]; }
+# newer A B: true when release A sorts after release B. A release candidate
+# (v1.34.0-rc1+k3s1) comes before its release: "~" sorts first in sort -V.
+newer() {
+  local a="${1/-rc/\~rc}" b="${2/-rc/\~rc}"
+  [ "$a" != "$b" ] && [ "$(printf '%s\n%s\n' "$a" "$b" | sort -V | tail -n1)" = "$a" ]
+}
 
 mkdir -p "$etc/config.yaml.d"
 write_file "$etc/token" "$token"
@@ -76,34 +86,38 @@ write_file "$etc/config.yaml" "$config"
 unit=k3s
 [ "$role" = server ] || unit=k3s-agent
 current=$(installed_version)
+running=$current
 if [ -z "$current" ] || newer "$version" "$current"; then
   [ -z "$current" ] || log "k3s $current is older than the pinned $version on a node that was never upgraded; installing $version"
   log "installing k3s $version ($role)"
-  installer="$root/tmp/k3s-install-$version.sh"
   mkdir -p "$root/tmp"
+  installer=$(mktemp "$root/tmp/k3s-install.XXXXXX")
+  trap 'rm -f "$installer"' EXIT
   curl -sfL --retry 5 --retry-all-errors "https://raw.githubusercontent.com/k3s-io/k3s/$version/install.sh" -o "$installer" ||
     fail "could not download the k3s $version installer"
   # The k3s unit never times out on start; bound the wait ourselves.
   INSTALL_K3S_VERSION="$version" INSTALL_K3S_EXEC="$role" timeout 900 sh "$installer" ||
     fail "the k3s installer failed; see journalctl -u $unit"
-elif [ "$changed" = true ]; then
+  running=$version
+elif [ -e "$restart_pending" ]; then
   log "configuration changed: restarting $unit"
-  systemctl restart "$unit"
+  systemctl restart "$unit" || fail "$unit did not restart; see journalctl -u $unit"
 elif ! systemctl is-active --quiet "$unit"; then
   log "$unit is not running: starting it"
-  systemctl start "$unit"
+  systemctl start "$unit" || fail "$unit did not start; see journalctl -u $unit"
 else
   [ "$current" = "$version" ] || log "k3s $current is newer than the pinned $version (upgraded in place): keeping it"
   log "k3s $current is running with this configuration: nothing to do"
   exit 0
 fi
+rm -f "$restart_pending"
 
 if [ "$role" = server ]; then
   log "waiting for the API server"
-  for i in $(seq 1 150); do
-    k3s kubectl get --raw=/readyz >/dev/null 2>&1 && { log "k3s $version is ready"; exit 0; }
+  for _ in $(seq 1 150); do
+    k3s kubectl get --raw=/readyz >/dev/null 2>&1 && { log "k3s $running is ready"; exit 0; }
     sleep 2
   done
   fail "the API server did not become ready within 300s; see journalctl -u k3s"
 fi
-log "k3s agent $version started"
+log "k3s agent $running started"

@@ -1,6 +1,7 @@
 package k3s
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 
@@ -60,18 +61,20 @@ func InternalEndpoint(c spec.Cluster) Endpoint {
 // RewriteKubeconfig turns the admin kubeconfig k3s writes (one context,
 // server 127.0.0.1) into one with a context per endpoint, all sharing the
 // cluster CA and the admin credentials, with def as the current context.
+// Its errors quote nothing of k3sYAML, which holds the admin's client key:
+// not even the parser's message, which can (`no kind "<value>" is registered`).
 func RewriteKubeconfig(k3sYAML, clusterName string, endpoints []Endpoint, def Endpoint) (string, error) {
 	src, err := clientcmd.Load([]byte(k3sYAML))
 	if err != nil {
-		return "", fmt.Errorf("parse the k3s kubeconfig: %w", err)
+		return "", errors.New("the k3s kubeconfig is not a kubeconfig (the parser's message is withheld: it may quote the client key)")
 	}
 	ctx, ok := src.Contexts[src.CurrentContext]
 	if !ok {
-		return "", fmt.Errorf("the k3s kubeconfig has no current context %q", src.CurrentContext)
+		return "", errors.New("the k3s kubeconfig's current context is missing")
 	}
 	cluster, user := src.Clusters[ctx.Cluster], src.AuthInfos[ctx.AuthInfo]
 	if cluster == nil || user == nil {
-		return "", fmt.Errorf("the k3s kubeconfig's context %q lacks its cluster or user", src.CurrentContext)
+		return "", errors.New("the k3s kubeconfig's current context lacks its cluster or user")
 	}
 	userName := clusterName + "-admin"
 	out := clientcmdapi.NewConfig()

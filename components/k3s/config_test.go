@@ -1,0 +1,98 @@
+package k3s
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
+)
+
+// lbPublicIP is the API load balancer's public IP in the tests.
+const lbPublicIP = "198.51.100.100"
+
+// TestConfigRender compares each rendered config.yaml with its file in
+// testdata/config.
+func TestConfigRender(t *testing.T) {
+	tests := []struct {
+		name   string
+		input  func(in *spec.Input)
+		config func(c spec.Cluster) Config
+		golden string
+	}{
+		{"first control-plane node initialises the cluster", nil, server(0), "first-control-plane.yaml"},
+		{"joining control-plane node points at the first node's private IP", nil, server(1), "joining-control-plane.yaml"},
+		{"schedulable control plane is not tainted", schedulableAlone, server(0), "schedulable-control-plane.yaml"},
+		{"agent gets its pool's labels sorted and its taints", nil, agent, "agent.yaml"},
+		{"extra server flags: repeated ones become a list, list keys grow, others replace", func(in *spec.Input) {
+			in.K3s.ExtraServerArgs = []string{"--kube-apiserver-arg=a", "--kube-apiserver-arg=a",
+				"--kubelet-arg=max-pods=200", "--etcd-expose-metrics=false", "--secrets-encryption"}
+		}, server(0), "extra-server-args.yaml"},
+		{"extra agent flags extend the pool's labels", func(in *spec.Input) {
+			in.K3s.ExtraAgentArgs = []string{"--node-label=zone=a", "--kube-proxy-arg=proxy-mode=ipvs"}
+		}, agent, "extra-agent-args.yaml"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.config(resolve(t, tt.input)).Render()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := os.ReadFile(filepath.Join("testdata", "config", tt.golden))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != string(want) {
+				t.Errorf("Render() =\n%s\nwant (testdata/config/%s)\n%s", got, tt.golden, want)
+			}
+		})
+	}
+}
+
+// clusterInput is an HA cluster behind a load balancer and a DNS name, with
+// one worker pool.
+func clusterInput() spec.Input {
+	three, two := 3, 2
+	return spec.Input{
+		ControlPlane:      spec.ControlPlaneInput{Count: &three},
+		APILoadBalancer:   spec.LoadBalancerInput{Enabled: true},
+		APIServerHostname: "k8s.example.com",
+		Firewall:          spec.FirewallInput{SSHAllowedCIDRs: []string{"203.0.113.7/32"}},
+		WorkerPools: []spec.WorkerPoolInput{{
+			Name: "db", Count: &two,
+			Labels: map[string]string{"tier": "db", "example.com/disk": "ssd"},
+			Taints: []string{"dedicated=db:NoSchedule", "example.com/maintenance:PreferNoSchedule"},
+		}},
+	}
+}
+
+// schedulableAlone is one control-plane node that runs workloads itself.
+func schedulableAlone(in *spec.Input) {
+	one := 1
+	in.ControlPlane = spec.ControlPlaneInput{Count: &one, Schedulable: true}
+	in.APILoadBalancer.Enabled = false
+	in.APIServerHostname = ""
+	in.WorkerPools = nil
+}
+
+// server is the config of control-plane node i, with the load balancer's
+// addresses as extra SANs as the control plane passes them.
+func server(i int) func(c spec.Cluster) Config {
+	return func(c spec.Cluster) Config {
+		var sans []string
+		if c.APILoadBalancer.Enabled {
+			sans = []string{lbPublicIP, c.APILoadBalancer.PrivateIP.String()}
+		}
+		n := c.ControlPlane.Nodes[i]
+		return ServerConfig(c, n, NodeAddresses{PrivateIP: n.PrivateIP.String(), PublicIP: publicIP(i + 1)}, sans)
+	}
+}
+
+// agent is the config of the first node of the first pool.
+func agent(c spec.Cluster) Config {
+	pool := c.WorkerPools[0]
+	return AgentConfig(c, pool, pool.Nodes[0], NodeAddresses{PrivateIP: "10.0.0.2", PublicIP: publicIP(11)})
+}
+
+func publicIP(i int) string { return fmt.Sprintf("198.51.100.%d", i) }

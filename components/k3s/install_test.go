@@ -1,0 +1,297 @@
+package k3s
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const changedConfig = testConfig + "node-label:\n- tier=db\n"
+
+func TestInstallFreshServer(t *testing.T) {
+	n := newNode(t, RoleServer)
+	n.set("ready-after", "3")
+	res := n.mustRun()
+	checkFreshInstall(t, n, res)
+	assertCalls(t, res, "k3s ", "k3s kubectl get --raw=/readyz", "k3s kubectl get --raw=/readyz", "k3s kubectl get --raw=/readyz")
+	res.says(t, "k3s v1.33.5+k3s1 is ready")
+}
+
+func TestInstallFreshAgent(t *testing.T) {
+	n := newNode(t, RoleAgent)
+	res := n.mustRun()
+	checkFreshInstall(t, n, res)
+	assertCalls(t, res, "k3s ") // an agent does not wait for an API server
+	res.says(t, "k3s agent v1.33.5+k3s1 started")
+}
+
+func checkFreshInstall(t *testing.T, n *node, res result) {
+	t.Helper()
+	if res.calls[0] != "cloud-init status --wait" {
+		t.Errorf("first call = %q, want the wait for cloud-init", res.calls[0])
+	}
+	assertFile(t, n, ConfigPath, testConfig)
+	assertFile(t, n, TokenPath, testToken+"\n")
+	assertFile(t, n, "/etc/rancher/k3s/config.yaml.d/10-flannel-iface.yaml", "flannel-iface: enp7s0\n")
+	if info, err := os.Stat(filepath.Join(n.root, TokenPath)); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("token file: %v, mode %v, want 0600", err, info.Mode().Perm())
+	}
+	download := "curl -sfL --retry 5 --retry-all-errors https://raw.githubusercontent.com/k3s-io/k3s/v1.33.5+k3s1/install.sh -o " + n.root + "/tmp/"
+	if got := res.called("curl "); len(got) != 1 || !strings.HasPrefix(got[0], download) {
+		t.Errorf("downloads = %q, want one %q...", got, download)
+	}
+	assertCalls(t, res, "installer ", "installer INSTALL_K3S_VERSION=v1.33.5+k3s1 INSTALL_K3S_EXEC="+string(n.install.Role))
+	if left, _ := os.ReadDir(filepath.Join(n.root, "tmp")); len(left) != 0 {
+		t.Errorf("the downloaded installer was left behind: %v", left)
+	}
+	if env := n.stateFile("env"); !strings.Contains(env, "HCLOUD_K3S_ROOT=") || !strings.Contains(env, "INSTALL_K3S_EXEC=") {
+		t.Error("the stubs and the installer dumped no environment: the token check would prove nothing")
+	}
+}
+
+func TestInstallRerunOnHealthyNodeChangesNothing(t *testing.T) {
+	forEachRole(t, func(t *testing.T, n *node) {
+		n.mustRun()
+		before := n.files()
+		res := n.mustRun()
+		want := []string{"cloud-init status --wait", "ip -o -4 addr show", "k3s --version", "systemctl is-active --quiet " + n.unit()}
+		if !slices.Equal(res.calls, want) {
+			t.Errorf("calls = %q, want only the checks %q", res.calls, want)
+		}
+		res.says(t, "k3s v1.33.5+k3s1 is running with this configuration: nothing to do")
+		assertUntouched(t, before, n.files())
+	})
+}
+
+func TestInstallChangeRestartsUnitWithoutReinstalling(t *testing.T) {
+	tests := []struct {
+		name   string
+		role   Role
+		change func(n *node)
+	}{
+		{"server config", RoleServer, func(n *node) { n.install.Config = changedConfig }},
+		{"agent config", RoleAgent, func(n *node) { n.install.Config = changedConfig }},
+		{"cluster token", RoleServer, func(n *node) { n.stdin = Stdin(testVersion, testToken+"-rotated") }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := newNode(t, tt.role)
+			n.mustRun()
+			tt.change(n)
+			res := n.mustRun()
+			assertCalls(t, res, "systemctl restart", "systemctl restart "+n.unit())
+			assertNoInstall(t, res)
+			assertFile(t, n, ConfigPath, n.install.Config)
+			res.says(t, "configuration changed: restarting "+n.unit())
+		})
+	}
+}
+
+func TestInstallRetriesRestartThatFailed(t *testing.T) {
+	n := newNode(t, RoleServer)
+	n.mustRun()
+	n.install.Config = changedConfig
+	n.set("fail-restart", "")
+	n.mustFail("k3s did not restart; see journalctl -u k3s")
+	n.unset("fail-restart")
+	res := n.mustRun() // the config on disk is already new
+	assertCalls(t, res, "systemctl restart", "systemctl restart k3s")
+	res.says(t, "k3s v1.33.5+k3s1 is ready")
+}
+
+func TestInstallStartsStoppedUnit(t *testing.T) {
+	forEachRole(t, func(t *testing.T, n *node) {
+		n.mustRun()
+		n.unset("active-" + n.unit())
+		res := n.mustRun()
+		assertCalls(t, res, "systemctl start", "systemctl start "+n.unit())
+		assertCalls(t, res, "systemctl restart")
+		assertNoInstall(t, res)
+		res.says(t, n.unit()+" is not running: starting it")
+	})
+}
+
+func TestInstallComparesPinnedVersionWithNode(t *testing.T) {
+	tests := []struct {
+		name, onNode, pinned string
+		upgrade              bool
+		message              string
+	}{
+		{"newer patch from an in-place upgrade is kept", "v1.33.6+k3s1", testVersion, false,
+			"k3s v1.33.6+k3s1 is newer than the pinned v1.33.5+k3s1 (upgraded in place): keeping it"},
+		{"newer k3s build is kept", "v1.33.5+k3s10", "v1.33.5+k3s2", false,
+			"k3s v1.33.5+k3s10 is newer than the pinned v1.33.5+k3s2 (upgraded in place): keeping it"},
+		{"release is not downgraded to its release candidate", "v1.34.0+k3s1", "v1.34.0-rc2+k3s1", false,
+			"k3s v1.34.0+k3s1 is newer than the pinned v1.34.0-rc2+k3s1 (upgraded in place): keeping it"},
+		{"older minor is upgraded", "v1.32.9+k3s1", testVersion, true,
+			"k3s v1.32.9+k3s1 is older than the pinned v1.33.5+k3s1 on a node that was never upgraded; installing v1.33.5+k3s1"},
+		{"release candidate is upgraded to its release", "v1.33.5-rc1+k3s1", testVersion, true,
+			"k3s v1.33.5-rc1+k3s1 is older than the pinned v1.33.5+k3s1 on a node that was never upgraded; installing v1.33.5+k3s1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := newNode(t, RoleServer)
+			n.stdin = Stdin(tt.onNode, testToken)
+			n.mustRun()
+			n.stdin = Stdin(tt.pinned, testToken)
+			res := n.mustRun()
+			want := tt.onNode
+			if tt.upgrade {
+				want = tt.pinned
+				assertCalls(t, res, "installer ", "installer INSTALL_K3S_VERSION="+tt.pinned+" INSTALL_K3S_EXEC=server")
+			} else {
+				assertNoInstall(t, res)
+			}
+			if got := strings.TrimSpace(n.stateFile("k3s-version")); got != want {
+				t.Errorf("k3s on the node = %s, want %s", got, want)
+			}
+			res.says(t, tt.message)
+		})
+	}
+}
+
+func TestInstallReinstallsK3sThatCannotTellItsVersion(t *testing.T) {
+	n := newNode(t, RoleServer)
+	n.mustRun()
+	n.set("k3s-version", "") // the stub k3s --version now fails
+	res := n.mustRun()
+	assertCalls(t, res, "installer ", "installer INSTALL_K3S_VERSION=v1.33.5+k3s1 INSTALL_K3S_EXEC=server")
+}
+
+func TestInstallFirstControlPlaneInitialisesOrJoins(t *testing.T) {
+	const ping1, ping2 = "https://10.0.255.252:6443/ping", "https://10.0.255.251:6443/ping"
+	pings := []string{"curl -ksf --max-time 5 " + ping1, "curl -ksf --max-time 5 " + ping2}
+	tests := []struct {
+		name       string
+		peersUp    []string
+		etcdData   bool
+		wantConfig string
+		wantPings  []string
+	}{
+		{"joins the first peer that answers", []string{ping2}, false,
+			"node-ip: 10.0.255.253\ntoken-file: /etc/rancher/k3s/token\nserver: https://10.0.255.251:6443\n", pings},
+		{"keeps cluster-init with etcd data of its own", []string{ping1, ping2}, true, testConfig, nil},
+		{"initialises when no peer answers", nil, false, testConfig, pings},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := newNode(t, RoleServer)
+			n.install.JoinPeers = []string{"10.0.255.252", "10.0.255.251"}
+			n.set("peers-up", strings.Join(tt.peersUp, "\n")+"\n")
+			if tt.etcdData {
+				n.must(os.MkdirAll(filepath.Join(n.root, "var/lib/rancher/k3s/server/db/etcd"), 0o700))
+			}
+			res := n.mustRun()
+			assertFile(t, n, ConfigPath, tt.wantConfig)
+			assertCalls(t, res, "curl -ksf", tt.wantPings...)
+			joining := strings.Contains(res.stdout, "joining it instead")
+			if joined := tt.wantConfig != testConfig; joined {
+				res.says(t, "control-plane member 10.0.255.251 is up: joining it instead of initialising a new cluster")
+			} else if joining {
+				t.Errorf("says it joins, but initialises:\n%s", res.stdout)
+			}
+		})
+	}
+}
+
+func TestInstallRefusesMissingStdin(t *testing.T) {
+	tests := []struct{ name, stdin, want string }{
+		{"no input", "", "no k3s version on stdin"},
+		{"empty lines", "\n\n", "no k3s version on stdin"},
+		{"version only", testVersion + "\n", "no cluster token on stdin"},
+		{"empty token line", testVersion + "\n\n", "no cluster token on stdin"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := newNode(t, RoleServer)
+			n.stdin = tt.stdin
+			if res := n.mustFail(tt.want); len(res.calls) != 0 {
+				t.Errorf("ran %q before checking stdin", res.calls)
+			}
+		})
+	}
+}
+
+func TestInstallFailsWhenCloudInitFailed(t *testing.T) {
+	n := newNode(t, RoleServer)
+	n.set("cloud-init-status", "1")
+	res := n.mustFail("cloud-init failed; see /var/log/cloud-init-output.log")
+	assertCalls(t, res, "", "cloud-init status --wait")
+	if n.exists(TokenPath) {
+		t.Error("wrote the token although cloud-init failed")
+	}
+}
+
+func TestInstallContinuesWhenCloudInitDegraded(t *testing.T) {
+	n := newNode(t, RoleServer)
+	n.set("cloud-init-status", "2")
+	res := n.mustRun()
+	assertCalls(t, res, "installer ", "installer INSTALL_K3S_VERSION=v1.33.5+k3s1 INSTALL_K3S_EXEC=server")
+}
+
+func TestInstallFailsWithoutPrivateInterface(t *testing.T) {
+	n := newNode(t, RoleAgent)
+	n.set("no-private-iface", "")
+	res := n.mustFail("no interface has the private IP 10.0.255.253 after 120s; is the server attached to the network?")
+	if got := len(res.called("sleep 2")); got != 60 {
+		t.Errorf("waited %d times for the interface, want 60", got)
+	}
+	assertNoInstall(t, res)
+	if n.exists(ConfigPath) {
+		t.Error("wrote config.yaml without a private interface")
+	}
+}
+
+func TestInstallScriptPassesShellcheck(t *testing.T) {
+	if _, err := exec.LookPath("shellcheck"); err != nil {
+		t.Skip("shellcheck is not installed")
+	}
+	script := Install{Role: RoleServer, NodeIP: testNodeIP, Config: testConfig, JoinPeers: []string{"10.0.255.252"}}.Script()
+	cmd := exec.Command("shellcheck", "-s", "bash", "-")
+	cmd.Stdin = strings.NewReader(script)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("shellcheck: %v\n%s", err, out)
+	}
+}
+
+func forEachRole(t *testing.T, test func(t *testing.T, n *node)) {
+	for _, role := range []Role{RoleServer, RoleAgent} {
+		t.Run(string(role), func(t *testing.T) { test(t, newNode(t, role)) })
+	}
+}
+
+func assertFile(t *testing.T, n *node, path, want string) {
+	t.Helper()
+	if got := n.file(path); got != want {
+		t.Errorf("%s =\n%s\nwant\n%s", path, got, want)
+	}
+}
+
+// assertCalls checks the calls that start with prefix, in order.
+func assertCalls(t *testing.T, res result, prefix string, want ...string) {
+	t.Helper()
+	if got := res.called(prefix); !slices.Equal(got, want) {
+		t.Errorf("calls starting %q = %q, want %q", prefix, got, want)
+	}
+}
+
+func assertNoInstall(t *testing.T, res result) {
+	t.Helper()
+	assertCalls(t, res, "curl ")
+	assertCalls(t, res, "installer ")
+}
+
+func assertUntouched(t *testing.T, before, after map[string]os.FileInfo) {
+	t.Helper()
+	for path, info := range after {
+		if was, ok := before[path]; !ok || !os.SameFile(was, info) || !was.ModTime().Equal(info.ModTime()) {
+			t.Errorf("%s was written", path)
+		}
+	}
+	if len(after) != len(before) {
+		t.Errorf("%d files before the run, %d after", len(before), len(after))
+	}
+}
