@@ -38,7 +38,8 @@ case $1 in
   *) exit 1 ;;
 esac`,
 	// curl "downloads" the fake installer and answers /ping for the peers listed in $state/peers-up.
-	"curl": `out= url=
+	"curl": `[ ! -f "$state/offline" ] || exit 6
+out= url=
 while [ $# -gt 0 ]; do
   case $1 in -o) out=$2; shift ;; https://*) url=$1 ;; esac
   shift
@@ -128,16 +129,7 @@ func (n *node) unset(name string) {
 	n.must(os.Remove(filepath.Join(n.state, name)))
 }
 
-// installed puts k3s of a version on the node, its unit running.
-func (n *node) installed(version string) {
-	n.t.Helper()
-	k3s, err := os.ReadFile(filepath.Join(n.state, "k3s"))
-	n.must(err)
-	n.must(os.WriteFile(filepath.Join(n.bin, "k3s"), k3s, 0o755))
-	n.set("k3s-version", version+"\n")
-	n.set("active-"+n.unit(), "")
-}
-
+// unit is the systemd unit of the node's role.
 func (n *node) unit() string {
 	if n.install.Role == RoleServer {
 		return "k3s"

@@ -245,6 +245,13 @@ func TestInstallFailsWithoutPrivateInterface(t *testing.T) {
 	}
 }
 
+func TestInstallFailsWhenDownloadFails(t *testing.T) {
+	n := newNode(t, RoleServer)
+	n.set("offline", "")
+	res := n.mustFail("could not download the k3s v1.33.5+k3s1 installer")
+	assertCalls(t, res, "installer ")
+}
+
 func TestInstallScriptPassesShellcheck(t *testing.T) {
 	if _, err := exec.LookPath("shellcheck"); err != nil {
 		t.Skip("shellcheck is not installed")
