@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
@@ -18,27 +17,25 @@ import (
 	"github.com/hcloud-k3s/hcloud-k3s/policies/rules"
 )
 
-// program is hcloud-k3s's program: stack config → spec → cluster. It restates main.build,
-// which lives in package main and cannot be imported; spec.Input's JSON names are the config keys.
-func program(ctx *pulumi.Context) (pulumi.Map, error) {
+// stackInput decodes the hcloud-k3s config keys into spec.Input, whose JSON names are the keys.
+// It stands in for main.readConfig: package main cannot be imported.
+func stackInput(t *testing.T, config map[string]string) spec.Input {
+	t.Helper()
 	fields := map[string]json.RawMessage{}
-	for _, key := range []string{"clusterName", "k3sVersion", "apiServerHostname", "controlPlane", "workerPools",
-		"network", "firewall", "apiLoadBalancer", "k3s"} {
-		if v, ok := ctx.GetConfig(mockcloud.Project + ":" + key); ok {
-			fields[key] = configJSON(v)
+	for key, value := range config {
+		if name, ok := strings.CutPrefix(key, mockcloud.Project+":"); ok {
+			fields[name] = configJSON(value)
 		}
 	}
-	var in spec.Input
-	data, _ := json.Marshal(fields)
-	if err := json.Unmarshal(data, &in); err != nil {
-		return nil, err
-	}
-	c, err := spec.Resolve(ctx.Stack(), in)
+	data, err := json.Marshal(fields)
 	if err != nil {
-		return nil, err
+		t.Fatal(err)
 	}
-	_, err = cluster.New(ctx, c)
-	return pulumi.Map{}, err
+	var in spec.Input
+	if err := json.Unmarshal(data, &in); err != nil {
+		t.Fatalf("stack config: %v", err)
+	}
+	return in
 }
 
 // configJSON turns a config value into JSON: structured values already are, strings are not.
@@ -59,35 +56,25 @@ func registered(t *testing.T, stack string, overrides map[string]any, preview bo
 	if err != nil {
 		t.Fatal(err)
 	}
-	// mockcloud's Preview mode fails on this program: the SDK mock monitor drops unknowns inside
-	// secrets (the commands' connection), so previews are derived from a deployed run instead.
-	result, err := mockcloud.Run(program, mockcloud.Options{Stack: stack, Config: config})
+	in := stackInput(t, config)
+	program := func(ctx *pulumi.Context) (pulumi.Map, error) {
+		c, err := spec.Resolve(ctx.Stack(), in)
+		if err != nil {
+			return nil, err
+		}
+		_, err = cluster.New(ctx, c)
+		return pulumi.Map{}, err
+	}
+	result, err := mockcloud.Run(program, mockcloud.Options{Stack: stack, Config: config, Preview: preview})
 	if err != nil {
 		t.Fatalf("program: %v", err)
 	}
 	resources := make([]stackResource, 0, len(result.Resources))
 	for _, r := range result.Resources {
-		sr := stackResource{Type: r.Type, Name: r.Name, URN: r.URN, Parent: r.Parent, Inputs: r.Inputs,
-			State: r.State, Dependencies: r.Dependencies, PropertyDependencies: r.PropertyDependencies}
-		if preview {
-			sr = asFirstPreview(sr)
-		}
-		resources = append(resources, sr)
+		resources = append(resources, stackResource{Type: r.Type, Name: r.Name, URN: r.URN, Parent: r.Parent,
+			Inputs: r.Inputs, State: r.State, Dependencies: r.Dependencies, PropertyDependencies: r.PropertyDependencies})
 	}
 	return resources
-}
-
-// asFirstPreview shows a resource as the first preview of its stack does: every input computed
-// from another resource's outputs is unknown, and the outputs are just the inputs.
-func asFirstPreview(r stackResource) stackResource {
-	inputs := r.Inputs.Copy()
-	for key, deps := range r.PropertyDependencies {
-		if len(deps) > 0 {
-			inputs[resource.PropertyKey(key)] = resource.MakeComputed(resource.NewStringProperty(""))
-		}
-	}
-	r.Inputs, r.State = inputs, inputs
-	return r
 }
 
 func named(t *testing.T, resources []stackResource, typ string) stackResource {

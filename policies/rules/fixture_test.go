@@ -88,6 +88,18 @@ func set(name, key string, value any) change {
 	}
 }
 
+// unset removes a property, as Pulumi's mocks drop unknown inputs.
+func unset(name, key string) change {
+	return func(specs []spec) []spec {
+		for _, s := range specs {
+			if s.name == name {
+				delete(s.props, key)
+			}
+		}
+		return specs
+	}
+}
+
 // setDeps replaces the property dependencies of the resource named name.
 func setDeps(name string, deps map[string][]string) change {
 	return func(specs []spec) []spec {

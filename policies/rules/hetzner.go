@@ -75,23 +75,24 @@ func destinationPort(svc property.Map) (int, bool) {
 
 // target is a load balancer target: a LoadBalancerTarget or an entry of LoadBalancer.targets.
 type target struct {
-	owner  *resource
-	props  property.Map
-	idsKey string // property of owner whose dependencies resolve an unknown serverId
-	label  string // how messages name the target
+	owner    *resource
+	props    property.Map
+	idsKey   string           // property of owner whose dependencies resolve an unknown serverId
+	serverID []property.Value // for type server
+	label    string           // how messages name the target
 }
 
 func (s *stack) targets(lb *resource) []target {
 	var targets []target
 	for _, r := range s.attached(lb, typeLoadBalancerTarget) {
 		targets = append(targets, target{owner: r, props: r.Properties, idsKey: "serverId",
-			label: fmt.Sprintf("target %q", r.Name)})
+			serverID: idValues(r, "serverId"), label: fmt.Sprintf("target %q", r.Name)})
 	}
 	inline, _ := get(lb.Properties, "targets", asList)
 	for i, v := range inline {
 		if m, ok := asMap(v); ok {
 			targets = append(targets, target{owner: lb, props: m, idsKey: "targets",
-				label: fmt.Sprintf("targets[%d]", i)})
+				serverID: []property.Value{m.Get("serverId")}, label: fmt.Sprintf("targets[%d]", i)})
 		}
 	}
 	return targets
@@ -110,11 +111,7 @@ func (s *stack) servers(t target) []*resource {
 	kind, _ := get(t.props, "type", asString)
 	switch kind {
 	case "server":
-		id, ok := t.props.GetOk("serverId")
-		if !ok {
-			return nil
-		}
-		found, _ := s.refs(t.owner, t.idsKey, typeServer, []property.Value{id})
+		found, _ := s.refs(t.owner, t.idsKey, typeServer, t.serverID)
 		return found
 	case "label_selector":
 		sel, ok := get(t.props, "labelSelector", asSelector)
@@ -199,10 +196,9 @@ func (s *stack) applications() []application {
 		apps = append(apps, applyTos(fw))
 	}
 	for _, a := range s.ofType(typeFirewallAttachment) {
-		ids, okIDs := optional(a.Properties, "serverIds", asList)
-		selectors, okSelectors := optional(a.Properties, "labelSelectors", asList)
+		selectors, ok := optional(a.Properties, "labelSelectors", asList)
 		apps = append(apps, application{firewall: s.ref(a, "firewallId", typeFirewall), owner: a,
-			idsKey: "serverIds", serverIDs: ids, selectors: selectors, known: okIDs && okSelectors})
+			idsKey: "serverIds", serverIDs: idValues(a, "serverIds"), selectors: selectors, known: ok})
 	}
 	return apps
 }
@@ -250,11 +246,7 @@ func (s *stack) covers(app application, server *resource) (covered, decided bool
 // firewallsOf returns the firewalls applied to server (by its firewallIds, a Firewall's applyTos
 // or a FirewallAttachment); decided is false when unknown values or unseen firewalls leave that open.
 func (s *stack) firewallsOf(server *resource) (applied []*resource, decided bool) {
-	ids, ok := optional(server.Properties, "firewallIds", asList)
-	if !ok {
-		ids = []property.Value{property.New(property.Computed)} // unknown list: rely on dependencies
-	}
-	applied, decided = s.refs(server, "firewallIds", typeFirewall, ids)
+	applied, decided = s.refs(server, "firewallIds", typeFirewall, idValues(server, "firewallIds"))
 	for _, app := range s.applications() {
 		covered, ok := s.covers(app, server)
 		decided = decided && ok && !(covered && app.firewall == nil)

@@ -51,15 +51,27 @@ func (s *stack) refs(owner *resource, key, t string, ids []property.Value) (foun
 
 // ref resolves a property holding a single reference, or returns nil.
 func (s *stack) ref(owner *resource, key, t string) *resource {
-	v, ok := owner.Properties.GetOk(key)
-	if !ok {
-		return nil
-	}
-	found, _ := s.refs(owner, key, t, []property.Value{v})
+	found, _ := s.refs(owner, key, t, idValues(owner, key))
 	if len(found) != 1 {
 		return nil
 	}
 	return found[0]
+}
+
+// idValues returns the IDs that owner's property key holds, one or a list. An unknown value
+// counts as one unknown ID; so does an absent one the engine recorded dependencies for, as
+// Pulumi's mocks drop unknown inputs.
+func idValues(owner *resource, key string) []property.Value {
+	v, ok := owner.Properties.GetOk(key)
+	switch {
+	case (!ok || v.IsNull()) && len(owner.PropertyDependencies[key]) > 0:
+		return []property.Value{property.New(property.Computed)}
+	case !ok || v.IsNull():
+		return nil
+	case v.IsArray():
+		return v.AsArray().AsSlice()
+	}
+	return []property.Value{v}
 }
 
 func (s *stack) byID(t string, v property.Value) *resource {
