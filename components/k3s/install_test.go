@@ -2,52 +2,53 @@ package k3s
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/hcloud-k3s/hcloud-k3s/components/internal/shelltest"
 )
 
 const changedConfig = testConfig + "node-label:\n- tier=db\n"
 
 func TestInstallFreshServer(t *testing.T) {
 	n := newNode(t, RoleServer)
-	n.set("ready-after", "3")
+	n.Set("ready-after", "3")
 	res := n.mustRun()
 	checkFreshInstall(t, n, res)
-	assertCalls(t, res, "k3s ", "k3s kubectl get --raw=/readyz", "k3s kubectl get --raw=/readyz", "k3s kubectl get --raw=/readyz")
-	res.says(t, "k3s v1.33.5+k3s1 is ready")
+	res.AssertCalls(t, "k3s ", "k3s kubectl get --raw=/readyz", "k3s kubectl get --raw=/readyz", "k3s kubectl get --raw=/readyz")
+	res.Says(t, "k3s v1.33.5+k3s1 is ready")
 }
 
 func TestInstallFreshAgent(t *testing.T) {
 	n := newNode(t, RoleAgent)
 	res := n.mustRun()
 	checkFreshInstall(t, n, res)
-	assertCalls(t, res, "k3s ") // an agent does not wait for an API server
-	res.says(t, "k3s agent v1.33.5+k3s1 started")
+	res.AssertCalls(t, "k3s ") // an agent does not wait for an API server
+	res.Says(t, "k3s agent v1.33.5+k3s1 started")
 }
 
-func checkFreshInstall(t *testing.T, n *node, res result) {
+func checkFreshInstall(t *testing.T, n *node, res shelltest.Result) {
 	t.Helper()
-	if res.calls[0] != "cloud-init status --wait" {
-		t.Errorf("first call = %q, want the wait for cloud-init", res.calls[0])
+	if res.Calls[0] != "cloud-init status --wait" {
+		t.Errorf("first call = %q, want the wait for cloud-init", res.Calls[0])
 	}
-	assertFile(t, n, ConfigPath, testConfig)
-	assertFile(t, n, TokenPath, testToken+"\n")
-	assertFile(t, n, "/etc/rancher/k3s/config.yaml.d/10-flannel-iface.yaml", "flannel-iface: enp7s0\n")
-	if info, err := os.Stat(filepath.Join(n.root, TokenPath)); err != nil || info.Mode().Perm() != 0o600 {
+	n.AssertFile(ConfigPath, testConfig)
+	n.AssertFile(TokenPath, testToken+"\n")
+	n.AssertFile("/etc/rancher/k3s/config.yaml.d/10-flannel-iface.yaml", "flannel-iface: enp7s0\n")
+	if info, err := os.Stat(filepath.Join(n.Root, TokenPath)); err != nil || info.Mode().Perm() != 0o600 {
 		t.Errorf("token file: %v, mode %v, want 0600", err, info.Mode().Perm())
 	}
-	download := "curl -sfL --retry 5 --retry-all-errors https://raw.githubusercontent.com/k3s-io/k3s/v1.33.5+k3s1/install.sh -o " + n.root + "/tmp/"
-	if got := res.called("curl "); len(got) != 1 || !strings.HasPrefix(got[0], download) {
+	download := "curl -sfL --retry 5 --retry-all-errors https://raw.githubusercontent.com/k3s-io/k3s/v1.33.5+k3s1/install.sh -o " + n.Root + "/tmp/"
+	if got := res.Called("curl "); len(got) != 1 || !strings.HasPrefix(got[0], download) {
 		t.Errorf("downloads = %q, want one %q...", got, download)
 	}
-	assertCalls(t, res, "installer ", "installer INSTALL_K3S_VERSION=v1.33.5+k3s1 INSTALL_K3S_EXEC="+string(n.install.Role))
-	if left, _ := os.ReadDir(filepath.Join(n.root, "tmp")); len(left) != 0 {
+	res.AssertCalls(t, "installer ", "installer INSTALL_K3S_VERSION=v1.33.5+k3s1 INSTALL_K3S_EXEC="+string(n.install.Role))
+	if left, _ := os.ReadDir(filepath.Join(n.Root, "tmp")); len(left) != 0 {
 		t.Errorf("the downloaded installer was left behind: %v", left)
 	}
-	if env := n.stateFile("env"); !strings.Contains(env, "HCLOUD_K3S_ROOT=") || !strings.Contains(env, "INSTALL_K3S_EXEC=") {
+	if !n.envDumped() {
 		t.Error("the stubs and the installer dumped no environment: the token check would prove nothing")
 	}
 }
@@ -55,14 +56,14 @@ func checkFreshInstall(t *testing.T, n *node, res result) {
 func TestInstallRerunOnHealthyNodeChangesNothing(t *testing.T) {
 	forEachRole(t, func(t *testing.T, n *node) {
 		n.mustRun()
-		before := n.files()
+		before := n.Files()
 		res := n.mustRun()
 		want := []string{"cloud-init status --wait", "ip -o -4 addr show", "k3s --version", "systemctl is-active --quiet " + n.unit()}
-		if !slices.Equal(res.calls, want) {
-			t.Errorf("calls = %q, want only the checks %q", res.calls, want)
+		if !slices.Equal(res.Calls, want) {
+			t.Errorf("calls = %q, want only the checks %q", res.Calls, want)
 		}
-		res.says(t, "k3s v1.33.5+k3s1 is running with this configuration: nothing to do")
-		assertUntouched(t, before, n.files())
+		res.Says(t, "k3s v1.33.5+k3s1 is running with this configuration: nothing to do")
+		shelltest.AssertUntouched(t, before, n.Files())
 	})
 }
 
@@ -82,10 +83,10 @@ func TestInstallChangeRestartsUnitWithoutReinstalling(t *testing.T) {
 			n.mustRun()
 			tt.change(n)
 			res := n.mustRun()
-			assertCalls(t, res, "systemctl restart", "systemctl restart "+n.unit())
+			res.AssertCalls(t, "systemctl restart", "systemctl restart "+n.unit())
 			assertNoInstall(t, res)
-			assertFile(t, n, ConfigPath, n.install.Config)
-			res.says(t, "configuration changed: restarting "+n.unit())
+			n.AssertFile(ConfigPath, n.install.Config)
+			res.Says(t, "configuration changed: restarting "+n.unit())
 		})
 	}
 }
@@ -94,23 +95,23 @@ func TestInstallRetriesRestartThatFailed(t *testing.T) {
 	n := newNode(t, RoleServer)
 	n.mustRun()
 	n.install.Config = changedConfig
-	n.set("fail-restart", "")
+	n.Set("fail-restart", "")
 	n.mustFail("k3s did not restart; see journalctl -u k3s")
-	n.unset("fail-restart")
+	n.Unset("fail-restart")
 	res := n.mustRun() // the config on disk is already new
-	assertCalls(t, res, "systemctl restart", "systemctl restart k3s")
-	res.says(t, "k3s v1.33.5+k3s1 is ready")
+	res.AssertCalls(t, "systemctl restart", "systemctl restart k3s")
+	res.Says(t, "k3s v1.33.5+k3s1 is ready")
 }
 
 func TestInstallStartsStoppedUnit(t *testing.T) {
 	forEachRole(t, func(t *testing.T, n *node) {
 		n.mustRun()
-		n.unset("active-" + n.unit())
+		n.Unset("active-" + n.unit())
 		res := n.mustRun()
-		assertCalls(t, res, "systemctl start", "systemctl start "+n.unit())
-		assertCalls(t, res, "systemctl restart")
+		res.AssertCalls(t, "systemctl start", "systemctl start "+n.unit())
+		res.AssertCalls(t, "systemctl restart")
 		assertNoInstall(t, res)
-		res.says(t, n.unit()+" is not running: starting it")
+		res.Says(t, n.unit()+" is not running: starting it")
 	})
 }
 
@@ -141,14 +142,14 @@ func TestInstallComparesPinnedVersionWithNode(t *testing.T) {
 			want := tt.onNode
 			if tt.upgrade {
 				want = tt.pinned
-				assertCalls(t, res, "installer ", "installer INSTALL_K3S_VERSION="+tt.pinned+" INSTALL_K3S_EXEC=server")
+				res.AssertCalls(t, "installer ", "installer INSTALL_K3S_VERSION="+tt.pinned+" INSTALL_K3S_EXEC=server")
 			} else {
 				assertNoInstall(t, res)
 			}
-			if got := strings.TrimSpace(n.stateFile("k3s-version")); got != want {
+			if got := strings.TrimSpace(n.StateFile("k3s-version")); got != want {
 				t.Errorf("k3s on the node = %s, want %s", got, want)
 			}
-			res.says(t, tt.message)
+			res.Says(t, tt.message)
 		})
 	}
 }
@@ -156,9 +157,9 @@ func TestInstallComparesPinnedVersionWithNode(t *testing.T) {
 func TestInstallReinstallsK3sThatCannotTellItsVersion(t *testing.T) {
 	n := newNode(t, RoleServer)
 	n.mustRun()
-	n.set("k3s-version", "") // the stub k3s --version now fails
+	n.Set("k3s-version", "") // the stub k3s --version now fails
 	res := n.mustRun()
-	assertCalls(t, res, "installer ", "installer INSTALL_K3S_VERSION=v1.33.5+k3s1 INSTALL_K3S_EXEC=server")
+	res.AssertCalls(t, "installer ", "installer INSTALL_K3S_VERSION=v1.33.5+k3s1 INSTALL_K3S_EXEC=server")
 }
 
 func TestInstallFirstControlPlaneInitialisesOrJoins(t *testing.T) {
@@ -180,18 +181,18 @@ func TestInstallFirstControlPlaneInitialisesOrJoins(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			n := newNode(t, RoleServer)
 			n.install.JoinPeers = []string{"10.0.255.252", "10.0.255.251"}
-			n.set("peers-up", strings.Join(tt.peersUp, "\n")+"\n")
+			n.Set("peers-up", strings.Join(tt.peersUp, "\n")+"\n")
 			if tt.etcdData {
-				n.must(os.MkdirAll(filepath.Join(n.root, "var/lib/rancher/k3s/server/db/etcd"), 0o700))
+				n.Must(os.MkdirAll(filepath.Join(n.Root, "var/lib/rancher/k3s/server/db/etcd"), 0o700))
 			}
 			res := n.mustRun()
-			assertFile(t, n, ConfigPath, tt.wantConfig)
-			assertCalls(t, res, "curl -ksf", tt.wantPings...)
-			joining := strings.Contains(res.stdout, "joining it instead")
+			n.AssertFile(ConfigPath, tt.wantConfig)
+			res.AssertCalls(t, "curl -ksf", tt.wantPings...)
+			joining := strings.Contains(res.Stdout, "joining it instead")
 			if joined := tt.wantConfig != testConfig; joined {
-				res.says(t, "control-plane member 10.0.255.251 is up: joining it instead of initialising a new cluster")
+				res.Says(t, "control-plane member 10.0.255.251 is up: joining it instead of initialising a new cluster")
 			} else if joining {
-				t.Errorf("says it joins, but initialises:\n%s", res.stdout)
+				t.Errorf("says it joins, but initialises:\n%s", res.Stdout)
 			}
 		})
 	}
@@ -208,8 +209,8 @@ func TestInstallRefusesMissingStdin(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			n := newNode(t, RoleServer)
 			n.stdin = tt.stdin
-			if res := n.mustFail(tt.want); len(res.calls) != 0 {
-				t.Errorf("ran %q before checking stdin", res.calls)
+			if res := n.mustFail(tt.want); len(res.Calls) != 0 {
+				t.Errorf("ran %q before checking stdin", res.Calls)
 			}
 		})
 	}
@@ -217,51 +218,43 @@ func TestInstallRefusesMissingStdin(t *testing.T) {
 
 func TestInstallFailsWhenCloudInitFailed(t *testing.T) {
 	n := newNode(t, RoleServer)
-	n.set("cloud-init-status", "1")
+	n.Set("cloud-init-status", "1")
 	res := n.mustFail("cloud-init failed; see /var/log/cloud-init-output.log")
-	assertCalls(t, res, "", "cloud-init status --wait")
-	if n.exists(TokenPath) {
+	res.AssertCalls(t, "", "cloud-init status --wait")
+	if n.Exists(TokenPath) {
 		t.Error("wrote the token although cloud-init failed")
 	}
 }
 
 func TestInstallContinuesWhenCloudInitDegraded(t *testing.T) {
 	n := newNode(t, RoleServer)
-	n.set("cloud-init-status", "2")
+	n.Set("cloud-init-status", "2")
 	res := n.mustRun()
-	assertCalls(t, res, "installer ", "installer INSTALL_K3S_VERSION=v1.33.5+k3s1 INSTALL_K3S_EXEC=server")
+	res.AssertCalls(t, "installer ", "installer INSTALL_K3S_VERSION=v1.33.5+k3s1 INSTALL_K3S_EXEC=server")
 }
 
 func TestInstallFailsWithoutPrivateInterface(t *testing.T) {
 	n := newNode(t, RoleAgent)
-	n.set("no-private-iface", "")
+	n.Set("no-private-iface", "")
 	res := n.mustFail("no interface has the private IP 10.0.255.253 after 120s; is the server attached to the network?")
-	if got := len(res.called("sleep 2")); got != 60 {
+	if got := len(res.Called("sleep 2")); got != 60 {
 		t.Errorf("waited %d times for the interface, want 60", got)
 	}
 	assertNoInstall(t, res)
-	if n.exists(ConfigPath) {
+	if n.Exists(ConfigPath) {
 		t.Error("wrote config.yaml without a private interface")
 	}
 }
 
 func TestInstallFailsWhenDownloadFails(t *testing.T) {
 	n := newNode(t, RoleServer)
-	n.set("offline", "")
+	n.Set("offline", "")
 	res := n.mustFail("could not download the k3s v1.33.5+k3s1 installer")
-	assertCalls(t, res, "installer ")
+	res.AssertCalls(t, "installer ")
 }
 
 func TestInstallScriptPassesShellcheck(t *testing.T) {
-	if _, err := exec.LookPath("shellcheck"); err != nil {
-		t.Skip("shellcheck is not installed")
-	}
-	script := Install{Role: RoleServer, NodeIP: testNodeIP, Config: testConfig, JoinPeers: []string{"10.0.255.252"}}.Script()
-	cmd := exec.Command("shellcheck", "-s", "bash", "-")
-	cmd.Stdin = strings.NewReader(script)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Errorf("shellcheck: %v\n%s", err, out)
-	}
+	shelltest.Shellcheck(t, Install{Role: RoleServer, NodeIP: testNodeIP, Config: testConfig, JoinPeers: []string{"10.0.255.252"}}.Script())
 }
 
 func forEachRole(t *testing.T, test func(t *testing.T, n *node)) {
@@ -270,35 +263,8 @@ func forEachRole(t *testing.T, test func(t *testing.T, n *node)) {
 	}
 }
 
-func assertFile(t *testing.T, n *node, path, want string) {
+func assertNoInstall(t *testing.T, res shelltest.Result) {
 	t.Helper()
-	if got := n.file(path); got != want {
-		t.Errorf("%s =\n%s\nwant\n%s", path, got, want)
-	}
-}
-
-// assertCalls checks the calls that start with prefix, in order.
-func assertCalls(t *testing.T, res result, prefix string, want ...string) {
-	t.Helper()
-	if got := res.called(prefix); !slices.Equal(got, want) {
-		t.Errorf("calls starting %q = %q, want %q", prefix, got, want)
-	}
-}
-
-func assertNoInstall(t *testing.T, res result) {
-	t.Helper()
-	assertCalls(t, res, "curl ")
-	assertCalls(t, res, "installer ")
-}
-
-func assertUntouched(t *testing.T, before, after map[string]os.FileInfo) {
-	t.Helper()
-	for path, info := range after {
-		if was, ok := before[path]; !ok || !os.SameFile(was, info) || !was.ModTime().Equal(info.ModTime()) {
-			t.Errorf("%s was written", path)
-		}
-	}
-	if len(after) != len(before) {
-		t.Errorf("%d files before the run, %d after", len(before), len(after))
-	}
+	res.AssertCalls(t, "curl ")
+	res.AssertCalls(t, "installer ")
 }
