@@ -103,6 +103,13 @@ func TestAssertUntouchedSeesWrites(t *testing.T) {
 	h.AssertFile("/etc/a", "b\n")
 }
 
-func TestShellcheckRuns(t *testing.T) {
-	Shellcheck(t, "#!/bin/bash\necho \"$HOME\"\n")
+func TestShellcheckFindsProblems(t *testing.T) {
+	t.Parallel()
+	unused := "#!/bin/bash\nx=1\n"
+	Shellcheck(t, unused, "SC2034")
+	rec := &recorder{TB: t}
+	Shellcheck(rec, unused)
+	if len(rec.errors) != 1 || !strings.Contains(rec.errors[0], "SC2034") {
+		t.Errorf("shellcheck reported %q, want SC2034", rec.errors)
+	}
 }

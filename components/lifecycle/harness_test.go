@@ -1,0 +1,96 @@
+package lifecycle
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/hcloud-k3s/hcloud-k3s/components/internal/shelltest"
+)
+
+// k3sStub stands in for k3s on a control-plane node. `k3s --version` reports
+// $state/version; its kubectl answers from state files:
+//   - readyz: the endpoint URLs whose /readyz answers (from the
+//     $state/ready-after-th /readyz call on; 1 when unset)
+//   - nodes: the Nodes that exist; delete removes one
+//   - api-down: every kubectl call fails as if the API were unreachable
+//   - drain-fails: drain times out
+//   - leaves-etcd-after: once a node is annotated for removal, the
+//     removed-node-name annotation appears at that poll; never when unset
+const k3sStub = `server= args=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --kubeconfig) shift ;;
+    --server) server=$2; shift ;;
+    --request-timeout=*) ;;
+    *) args+=("$1") ;;
+  esac
+  shift
+done
+set -- "${args[@]}"
+listed() { grep -qxF "$1" "$state/$2" 2>/dev/null; }
+at_least() { [ "$1" -ge "$(cat "$state/$2" 2>/dev/null || echo "${3:-1}")" ]; }
+# count NAME: how many times NAME was asked, this time included.
+count() { local n=$(( $(cat "$state/count-$1" 2>/dev/null || echo 0) + 1 )); echo "$n" >"$state/count-$1"; echo "$n"; }
+case $1 in
+  --version) [ -s "$state/version" ] || exit 1
+    echo "k3s version $(cat "$state/version") (0123abcd)"; echo "go version go1.24.6"; exit 0 ;;
+  kubectl) shift ;;
+  *) exit 1 ;;
+esac
+if [ -f "$state/api-down" ]; then
+  echo "The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?" >&2
+  exit 1
+fi
+node= prev=
+for a; do [ "$prev" != node ] || node=$a; prev=$a; done
+case "$1 $2" in
+  "get --raw=/readyz") at_least "$(count readyz)" ready-after && listed "$server" readyz && echo ok ;;
+  "get node")
+    if ! listed "$node" nodes; then
+      [[ " $* " == *" --ignore-not-found "* ]] && exit 0
+      echo "Error from server (NotFound): nodes \"$node\" not found" >&2; exit 1
+    fi
+    case " $* " in
+      *" -o name "*) echo "node/$node" ;;
+      *removed-node-name*) [ -f "$state/marked-$node" ] && at_least "$(count "etcd-$node")" leaves-etcd-after 999999 && echo "$node" ;;
+      *) echo "NAME STATUS ROLES AGE VERSION"; echo "$node Ready <none> 1d v1.33.5+k3s1" ;;
+    esac
+    exit 0 ;;
+  drain*)
+    [ ! -f "$state/drain-fails" ] || { echo "error: unable to drain node \"$node\" due to error: global timeout reached" >&2; exit 1; }
+    echo "node/$node drained" ;;
+  annotate*)
+    [[ " $* " != *" etcd.k3s.cattle.io/remove=true "* ]] || touch "$state/marked-$node"
+    echo "node/$node annotated" ;;
+  "delete node")
+    grep -vxF "$node" "$state/nodes" >"$state/nodes.new"; mv "$state/nodes.new" "$state/nodes"
+    echo "node \"$node\" deleted" ;;
+  *) exit 1 ;;
+esac`
+
+// newHost makes a control-plane node with the k3s stub and an instant
+// sleep, and marks the test parallel.
+func newHost(t *testing.T) *shelltest.Host {
+	t.Helper()
+	h := shelltest.New(t)
+	h.Stub("k3s", k3sStub)
+	h.Stub("sleep", "exit 0")
+	return h
+}
+
+// kubectl is the logged call of `k3s kubectl` with the admin kubeconfig.
+func kubectl(h *shelltest.Host, args ...string) string {
+	return "k3s kubectl --kubeconfig " + h.Root + "/etc/rancher/k3s/k3s.yaml " + strings.Join(args, " ")
+}
+
+// nodesLeft is the Nodes that exist after a run.
+func nodesLeft(h *shelltest.Host) []string { return shelltest.Lines(h.StateFile("nodes")) }
+
+// repeat lists calls n times over.
+func repeat(n int, calls ...string) []string {
+	var out []string
+	for range n {
+		out = append(out, calls...)
+	}
+	return out
+}

@@ -1,0 +1,108 @@
+package lifecycle
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
+)
+
+func intp(n int) *int    { return &n }
+func boolp(b bool) *bool { return &b }
+
+// resolve is the spec of a small cluster, changed by change.
+func resolve(t *testing.T, change func(in *spec.Input)) spec.Cluster {
+	t.Helper()
+	in := spec.Input{
+		Firewall:    spec.FirewallInput{SSHAllowedCIDRs: []string{"198.51.100.7/32"}},
+		WorkerPools: []spec.WorkerPoolInput{{Name: "workers", Count: intp(2)}},
+	}
+	change(&in)
+	c, err := spec.Resolve("dev", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+var (
+	controlPlaneOnly = map[string]any{"matchExpressions": []any{map[string]any{
+		"key": "node-role.kubernetes.io/control-plane", "operator": "In", "values": []any{"true"}}}}
+	agentsOnly = map[string]any{"matchExpressions": []any{map[string]any{
+		"key": "node-role.kubernetes.io/control-plane", "operator": "DoesNotExist"}}}
+	upgradeContainer = map[string]any{"image": "rancher/k3s-upgrade"}
+)
+
+func TestServerPlan(t *testing.T) {
+	tests := []struct {
+		name, version string
+		change        func(in *spec.Input)
+	}{
+		{"defaults", "v1.33.5+k3s1", func(*spec.Input) {}},
+		{"pinned version, agent settings ignored", "v1.34.1+k3s2", func(in *spec.Input) {
+			in.K3sVersion = "v1.34.1+k3s2"
+			in.Upgrade = spec.UpgradeInput{AgentConcurrency: intp(4), Drain: boolp(true)}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want := map[string]any{
+				"concurrency":        1,
+				"cordon":             true,
+				"nodeSelector":       controlPlaneOnly,
+				"serviceAccountName": "system-upgrade",
+				"tolerations": []any{
+					map[string]any{"key": "CriticalAddonsOnly", "operator": "Exists"},
+					map[string]any{"key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule"},
+				},
+				"upgrade": upgradeContainer,
+				"version": tt.version,
+			}
+			assertPlan(t, ServerPlan(resolve(t, tt.change)), want)
+		})
+	}
+}
+
+func TestAgentPlan(t *testing.T) {
+	drained := func(timeout string) map[string]any {
+		return map[string]any{"drain": map[string]any{"force": true, "ignoreDaemonSets": true,
+			"deleteEmptydirData": true, "timeout": timeout, "skipWaitForDeleteTimeout": 60}}
+	}
+	tests := []struct {
+		name, version string
+		concurrency   int
+		change        func(in *spec.Input)
+		rollout       map[string]any // drain or cordon
+	}{
+		{"defaults: one at a time, drained", "v1.33.5+k3s1", 1, func(*spec.Input) {}, drained("5m0s")},
+		{"drain timeout", "v1.33.5+k3s1", 1, func(in *spec.Input) { in.DrainTimeout = "90s" }, drained("1m30s")},
+		{"concurrency, cordoned, pinned version", "v1.34.1+k3s2", 3, func(in *spec.Input) {
+			in.K3sVersion = "v1.34.1+k3s2"
+			in.Upgrade = spec.UpgradeInput{AgentConcurrency: intp(3), Drain: boolp(false)}
+		}, map[string]any{"cordon": true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want := map[string]any{
+				"concurrency":        tt.concurrency,
+				"nodeSelector":       agentsOnly,
+				"prepare":            map[string]any{"image": "rancher/k3s-upgrade", "args": []any{"prepare", "k3s-server"}},
+				"serviceAccountName": "system-upgrade",
+				"tolerations":        []any{map[string]any{"operator": "Exists"}},
+				"upgrade":            upgradeContainer,
+				"version":            tt.version,
+			}
+			for k, v := range tt.rollout {
+				want[k] = v
+			}
+			assertPlan(t, AgentPlan(resolve(t, tt.change)), want)
+		})
+	}
+}
+
+func assertPlan(t *testing.T, got, want map[string]any) {
+	t.Helper()
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("plan =\n%#v\nwant\n%#v", got, want)
+	}
+}
