@@ -3,18 +3,19 @@ package mockcloud
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
 
 // Timing makes a run take the time `pulumi up` would. Each registration holds
 // one of Parallel slots (the engine's `--parallel` workers; 0 is unbounded)
-// while it sleeps for its latency, scaled to wall time. The Go SDK registers a
-// resource only once its inputs and dependencies have resolved, so a sleep
-// delays the resource's dependants just as a real create does.
+// while it sleeps for its latency. The Go SDK registers a resource only once
+// its inputs and dependencies have resolved, so a sleep delays the resource's
+// dependants just as a real create does. Run it inside a testing/synctest
+// bubble: the fake clock makes the run instant and its times exact.
 type Timing struct {
 	Latency  func(Resource) time.Duration // how long creating the resource takes
-	Scale    time.Duration                // the wall time that stands for one second of latency
 	Parallel int
 
 	once   sync.Once
@@ -24,8 +25,8 @@ type Timing struct {
 	spans  []Span
 }
 
-// Span is one resource's creation, in latency time since the run began: when
-// it was registered, when it got a slot, and when it was created.
+// Span is one resource's creation, in time since the run began: when it was
+// registered, when it got a slot, and when it was created.
 type Span struct {
 	Resource          Resource
 	Ready, Start, End time.Duration
@@ -41,7 +42,7 @@ func (t *Timing) create(r Resource) {
 	if latency := t.Latency(r); latency > 0 {
 		release := t.acquire()
 		span.Start = t.now()
-		time.Sleep(time.Duration(latency.Seconds() * float64(t.Scale)))
+		time.Sleep(latency)
 		span.End = t.now()
 		release()
 	} else {
@@ -59,10 +60,7 @@ func (t *Timing) begin() {
 	}
 }
 
-// now is the latency time elapsed since the run began.
-func (t *Timing) now() time.Duration {
-	return time.Duration(float64(time.Since(t.origin)) / float64(t.Scale) * float64(time.Second))
-}
+func (t *Timing) now() time.Duration { return time.Since(t.origin) }
 
 func (t *Timing) acquire() (release func()) {
 	if t.slots == nil {
@@ -107,7 +105,7 @@ func LongestPath(resources []Resource, latency func(Resource) time.Duration) (Pa
 	var last string
 	for _, r := range resources {
 		var before time.Duration
-		for _, dep := range r.Dependencies {
+		for _, dep := range r.waitsFor() {
 			f, ok := finish[dep]
 			if !ok {
 				return Path{}, fmt.Errorf("%s depends on %s, which was not registered before it", r.URN, dep)
@@ -127,6 +125,17 @@ func LongestPath(resources []Resource, latency func(Resource) time.Duration) (Pa
 	}
 	slices.Reverse(path.Resources)
 	return path, nil
+}
+
+// waitsFor are the URNs r waits for: its dependencies and its own provider,
+// which the SDK needs created (its ID) before it registers r. A default
+// provider ("" under mocks) is created before the program runs.
+func (r Resource) waitsFor() []string {
+	if r.Provider == "" {
+		return r.Dependencies
+	}
+	provider := r.Provider[:strings.LastIndex(r.Provider, "::")] // a reference is URN::ID
+	return append(slices.Clone(r.Dependencies), provider)
 }
 
 // Backoff is how long the hcloud client waits before its n-th poll (from 0)

@@ -3,6 +3,7 @@ package mockcloud
 import (
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
@@ -72,6 +73,14 @@ func TestLongestPath(t *testing.T) {
 	}
 }
 
+func TestLongestPathWaitsForAnExplicitProvider(t *testing.T) {
+	resources := []Resource{{URN: "p"}, {URN: "r", Provider: "p::4711"}}
+	path, err := LongestPath(resources, func(Resource) time.Duration { return time.Second })
+	if err != nil || path.Length != 2*time.Second {
+		t.Errorf("a resource and its provider take %v (%v), want 2s", path.Length, err)
+	}
+}
+
 func TestLongestPathRejectsAnUnregisteredDependency(t *testing.T) {
 	resources := []Resource{{URN: "b", Dependencies: []string{"a"}}, {URN: "a"}}
 	if _, err := LongestPath(resources, func(Resource) time.Duration { return time.Second }); err == nil {
@@ -84,33 +93,37 @@ func TestTimingBoundsParallelCreates(t *testing.T) {
 		parallel  int
 		wantTotal time.Duration
 	}{{0, 10 * time.Second}, {2, 20 * time.Second}, {1, 40 * time.Second}} {
-		timing := &Timing{Latency: func(Resource) time.Duration { return 10 * time.Second }, Scale: 2 * time.Millisecond, Parallel: c.parallel}
-		var wg sync.WaitGroup
-		for range 4 {
-			wg.Go(func() { timing.create(Resource{}) })
-		}
-		wg.Wait()
-		if got := timing.Total(); got < c.wantTotal || got > c.wantTotal*3/2 {
-			t.Errorf("4 creates of 10s with --parallel %d took %v, want about %v", c.parallel, got, c.wantTotal)
-		}
+		synctest.Test(t, func(t *testing.T) {
+			timing := &Timing{Latency: func(Resource) time.Duration { return 10 * time.Second }, Parallel: c.parallel}
+			var wg sync.WaitGroup
+			for range 4 {
+				wg.Go(func() { timing.create(Resource{}) })
+			}
+			wg.Wait()
+			if got := timing.Total(); got != c.wantTotal {
+				t.Errorf("4 creates of 10s with --parallel %d took %v, want %v", c.parallel, got, c.wantTotal)
+			}
+		})
 	}
 }
 
 func TestTimingDelaysDependants(t *testing.T) {
-	timing := &Timing{Latency: func(Resource) time.Duration { return 10 * time.Second }, Scale: time.Millisecond}
-	program := func(ctx *pulumi.Context) (pulumi.Map, error) {
-		first, err := random.NewRandomPassword(ctx, "first", &random.RandomPasswordArgs{Length: pulumi.Int(8)})
-		if err != nil {
-			return nil, err
+	synctest.Test(t, func(t *testing.T) {
+		timing := &Timing{Latency: func(Resource) time.Duration { return 10 * time.Second }}
+		program := func(ctx *pulumi.Context) (pulumi.Map, error) {
+			first, err := random.NewRandomPassword(ctx, "first", &random.RandomPasswordArgs{Length: pulumi.Int(8)})
+			if err != nil {
+				return nil, err
+			}
+			_, err = random.NewRandomPassword(ctx, "second", &random.RandomPasswordArgs{Length: pulumi.Int(8)}, pulumi.DependsOn([]pulumi.Resource{first}))
+			return pulumi.Map{}, err
 		}
-		_, err = random.NewRandomPassword(ctx, "second", &random.RandomPasswordArgs{Length: pulumi.Int(8)}, pulumi.DependsOn([]pulumi.Resource{first}))
-		return pulumi.Map{}, err
-	}
-	if _, err := Run(program, Options{Stack: "dev", Timing: timing}); err != nil {
-		t.Fatal(err)
-	}
-	spans := timing.Spans()
-	if len(spans) != 2 || spans[1].Resource.Name != "second" || spans[1].Start < spans[0].End {
-		t.Fatalf("second did not wait for first: %+v", spans)
-	}
+		if _, err := Run(program, Options{Stack: "dev", Timing: timing}); err != nil {
+			t.Fatal(err)
+		}
+		spans := timing.Spans()
+		if len(spans) != 2 || spans[1].Resource.Name != "second" || spans[1].Start != spans[0].End || timing.Total() != 20*time.Second {
+			t.Fatalf("second did not start when first ended, 20s in all: %+v", spans)
+		}
+	})
 }

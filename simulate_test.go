@@ -1,0 +1,330 @@
+package main
+
+// How long `pulumi up` takes to create a cluster, from the recorded
+// dependency graph and from a simulated run. Creation time is bounded below
+// by network → subnet → server → install on the first control-plane node
+// (cloud-init, k3s init) → join; these tests keep everything else off that
+// path and show the program reaching the bound.
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"text/tabwriter"
+	"time"
+
+	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+)
+
+// roleByType names the part each resource type plays in a cluster; commands
+// are told apart by roleOf.
+var roleByType = map[string]string{
+	"hcloud:index/network:Network":                         "network",
+	"hcloud:index/networkSubnet:NetworkSubnet":             "subnet",
+	"hcloud:index/firewall:Firewall":                       "firewall",
+	"hcloud:index/sshKey:SshKey":                           "ssh key",
+	"tls:index/privateKey:PrivateKey":                      "key pair",
+	"random:index/randomPassword:RandomPassword":           "token",
+	"hcloud:index/placementGroup:PlacementGroup":           "placement group",
+	"hcloud:index/server:Server":                           "server",
+	"hcloud:index/loadBalancer:LoadBalancer":               "load balancer",
+	"hcloud:index/loadBalancerNetwork:LoadBalancerNetwork": "lb network",
+	"hcloud:index/loadBalancerService:LoadBalancerService": "lb service",
+	"hcloud:index/loadBalancerTarget:LoadBalancerTarget":   "lb target",
+	"pulumi:providers:kubernetes":                          "kubernetes provider",
+	"kubernetes:core/v1:Secret":                            "kubernetes secret",
+	"kubernetes:helm.sh/v3:Release":                        "helm release",
+	"kubernetes:yaml/v2:ConfigGroup":                       "manifests",
+	"kubernetes:upgrade.cattle.io/v1:Plan":                 "upgrade plan",
+}
+
+const remoteCommand = "command:remote:Command"
+
+// commandRoles are the commands known by name.
+var commandRoles = map[string]string{"kubeconfig": "kubeconfig", "ready": "readiness check", "upgrade-gate": "upgrade gate"}
+
+// roleOf is the part r plays. The install that initialises the cluster is the
+// control-plane install that waits for no other command.
+func roleOf(r mockcloud.Resource) string {
+	if role, ok := roleByType[r.Type]; ok {
+		return role
+	}
+	switch {
+	case r.Type != remoteCommand:
+		return "component"
+	case commandRoles[r.Name] != "":
+		return commandRoles[r.Name]
+	case strings.HasSuffix(r.Name, "-drain"):
+		return "drain"
+	case !strings.HasSuffix(r.Name, "-install"):
+		return "command"
+	case !strings.Contains(string(resource.URN(r.URN).QualifiedType()), "hcloud-k3s:index:ControlPlane$"):
+		return "agent install"
+	case slices.ContainsFunc(r.Dependencies, isCommand):
+		return "join install"
+	default:
+		return "init install"
+	}
+}
+
+func isCommand(urn string) bool { return string(resource.URN(urn).Type()) == remoteCommand }
+
+// creationLatency is how long creating each part takes: Hetzner actions as
+// the provider sees them (see TestAPIBudget for polling), installs over SSH
+// including the wait for cloud-init, Helm releases until their pods are
+// ready, and commands that only check or echo.
+var creationLatency = map[string]time.Duration{
+	"network":             2 * time.Second,
+	"subnet":              2 * time.Second,
+	"firewall":            time.Second,
+	"ssh key":             time.Second,
+	"placement group":     time.Second,
+	"server":              30 * time.Second,
+	"load balancer":       10 * time.Second,
+	"lb network":          3 * time.Second,
+	"lb service":          2 * time.Second,
+	"lb target":           2 * time.Second,
+	"init install":        60 * time.Second,
+	"join install":        45 * time.Second,
+	"agent install":       45 * time.Second,
+	"readiness check":     10 * time.Second,
+	"kubeconfig":          2 * time.Second,
+	"drain":               time.Second,
+	"upgrade gate":        2 * time.Second,
+	"kubernetes secret":   time.Second,
+	"helm release":        45 * time.Second,
+	"manifests":           10 * time.Second,
+	"upgrade plan":        time.Second,
+	"kubernetes provider": 0, // configured locally, like the key pair and the token
+	"key pair":            0,
+	"token":               0,
+}
+
+func latencyOf(r mockcloud.Resource) time.Duration { return creationLatency[roleOf(r)] }
+
+// mayWaitFor is, for each part, what it needs to wait for; any other edge
+// could only delay creation. "own server" and "own install" belong to the
+// same node. Every resource also waits for its own provider.
+var mayWaitFor = map[string][]string{
+	"subnet":              {"network"},
+	"ssh key":             {"key pair"}, // registers its public half
+	"server":              {"subnet", "firewall", "ssh key", "placement group"},
+	"init install":        {"own server", "key pair", "token", "load balancer"}, // SSH; token on stdin; LB IPs as TLS SANs
+	"join install":        {"own server", "key pair", "token", "load balancer", "init install"},
+	"agent install":       {"own server", "key pair", "token", "init install"},
+	"readiness check":     {"init install", "join install", "agent install", "server", "key pair", "load balancer"}, // every node, every endpoint
+	"kubeconfig":          {"init install", "server", "key pair"},
+	"drain":               {"own install", "server", "key pair"}, // runs on the first control-plane server
+	"upgrade gate":        {"init install", "server", "key pair"},
+	"kubernetes provider": {"kubeconfig", "server"},
+	"kubernetes secret":   {"network"}, // holds its ID
+	"upgrade plan":        {"manifests", "upgrade gate", "upgrade plan"},
+	"lb network":          {"load balancer", "subnet"},
+	"lb service":          {"load balancer"},
+	"lb target":           {"load balancer", "lb network"},
+}
+
+// deliberate are the orderings chosen on purpose, and why; the tests report
+// what each costs.
+var deliberate = map[[2]string]string{
+	{"join install", "join install"}:  "control-plane nodes join etcd one at a time",
+	{"drain", "drain"}:                "control-plane nodes leave one at a time",
+	{"kubeconfig", "readiness check"}: "the kubeconfig, and so every add-on, waits for every node",
+}
+
+// edgeKind says why `from` waits for `to`: "needed", "deliberate", or
+// "extra" (nothing needs it).
+func edgeKind(from, to mockcloud.Resource) string {
+	switch {
+	case deliberate[[2]string{roleOf(from), roleOf(to)}] != "":
+		return "deliberate"
+	case slices.Contains(mayWaitFor[roleOf(from)], roleSeenFrom(from, to)):
+		return "needed"
+	default:
+		return "extra"
+	}
+}
+
+// roleSeenFrom is to's role, or "own server" or "own install" when it
+// belongs to the same node as from.
+func roleSeenFrom(from, to mockcloud.Resource) string {
+	role := roleOf(to)
+	if from.Parent != to.Parent {
+		return role
+	}
+	switch {
+	case role == "server":
+		return "own server"
+	case strings.HasSuffix(role, " install"):
+		return "own install"
+	}
+	return role
+}
+
+// edge is one recorded dependency.
+type edge struct{ from, to mockcloud.Resource }
+
+func (e edge) String() string {
+	return roleOf(e.from) + " " + e.from.Name + " → " + roleOf(e.to) + " " + e.to.Name
+}
+
+// edgesOfKind are the recorded dependencies of one kind.
+func edgesOfKind(resources []mockcloud.Resource, kind string) []edge {
+	byURN := map[string]mockcloud.Resource{}
+	for _, r := range resources {
+		byURN[r.URN] = r
+	}
+	var edges []edge
+	for _, r := range resources {
+		for _, dep := range r.Dependencies {
+			if e := (edge{r, byURN[dep]}); edgeKind(e.from, e.to) == kind {
+				edges = append(edges, e)
+			}
+		}
+	}
+	return edges
+}
+
+func indexByURN(resources []mockcloud.Resource) map[string]mockcloud.Resource {
+	byURN := map[string]mockcloud.Resource{}
+	for _, r := range resources {
+		byURN[r.URN] = r
+	}
+	return byURN
+}
+
+// withoutDeliberate rewires each deliberate edge whose reason is listed (any,
+// when none is) from a → b to what a needs among b's own dependencies: the
+// graph as if the ordering had not been chosen.
+func withoutDeliberate(resources []mockcloud.Resource, reasons ...string) []mockcloud.Resource {
+	byURN := indexByURN(resources)
+	out := slices.Clone(resources)
+	for i, r := range out {
+		out[i].Dependencies = rewire(r, r.Dependencies, byURN, reasons, false)
+	}
+	return out
+}
+
+// rewire keeps from's dependencies in deps, replacing a rewired deliberate
+// one by what from needs among its dependencies; inherited ones are kept
+// only when from needs them.
+func rewire(from mockcloud.Resource, deps []string, byURN map[string]mockcloud.Resource, reasons []string, inherited bool) []string {
+	var kept []string
+	for _, dep := range deps {
+		to := byURN[dep]
+		reason := deliberate[[2]string{roleOf(from), roleOf(to)}]
+		switch kind := edgeKind(from, to); {
+		case kind == "deliberate" && (len(reasons) == 0 || slices.Contains(reasons, reason)):
+			kept = append(kept, rewire(from, to.Dependencies, byURN, reasons, true)...)
+		case kind == "needed" || !inherited:
+			kept = append(kept, dep)
+		}
+	}
+	return kept
+}
+
+// bounds are the least times any schedule needs: the program's longest path,
+// and the longest path without the deliberate orderings.
+type bounds struct{ program, undeliberate mockcloud.Path }
+
+func boundsOf(t *testing.T, resources []mockcloud.Resource) bounds {
+	t.Helper()
+	return bounds{longestPath(t, resources), longestPath(t, withoutDeliberate(resources))}
+}
+
+func longestPath(t *testing.T, resources []mockcloud.Resource) mockcloud.Path {
+	t.Helper()
+	path, err := mockcloud.LongestPath(resources, latencyOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func describe(p mockcloud.Path) string {
+	var steps []string
+	for _, r := range p.Resources {
+		if d := latencyOf(r); d > 0 {
+			steps = append(steps, fmt.Sprintf("%s %s (%v)", roleOf(r), r.Name, d))
+		}
+	}
+	return strings.Join(steps, " → ") + fmt.Sprintf(" = %v", p.Length)
+}
+
+func TestCriticalPathHasNoExtraEdge(t *testing.T) {
+	resources := runProgram(t, scaledConfig(t, 40), nil).Resources
+	for _, e := range edgesOfKind(resources, "extra") {
+		t.Errorf("needless wait: %s", e)
+	}
+	var inits []string
+	for _, r := range resources {
+		if roleOf(r) == "init install" {
+			inits = append(inits, r.Name)
+		}
+		if _, known := creationLatency[roleOf(r)]; !known && r.Custom {
+			t.Errorf("%s %s plays no known part: give it a latency and what it may wait for", r.Type, r.Name)
+		}
+	}
+	if len(inits) != 1 {
+		t.Fatalf("installs that initialise the cluster: %v, want one", inits)
+	}
+	program := longestPath(t, resources)
+	t.Logf("critical path: %s", describe(program))
+	for _, reason := range slices.Sorted(maps.Values(deliberate)) {
+		without := longestPath(t, withoutDeliberate(resources, reason))
+		t.Logf("%s: costs %v; without it: %s", reason, program.Length-without.Length, describe(without))
+	}
+	t.Logf("without any deliberate ordering: %s", describe(boundsOf(t, resources).undeliberate))
+}
+
+// simulationSlack is how far over the longest path a simulated run may end.
+const simulationSlack = 0.01
+
+// TestSimulatedCreationTime creates clusters under mocks that take each
+// part's latency, in a synctest bubble whose fake clock makes the times
+// exact, with unbounded parallelism, with --parallel 32, and with the 8 a
+// two-CPU CI runner gets by default.
+func TestSimulatedCreationTime(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates cluster creation")
+	}
+	var table strings.Builder
+	w := tabwriter.NewWriter(&table, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(w, "cluster\t--parallel\tsimulated\tlongest path\twithout deliberate orderings\tlongest wait for a slot\t")
+	for _, workers := range []int{3, 40, 97} {
+		cfg := scaledConfig(t, workers)
+		for _, parallel := range []int{0, 32, 8} {
+			synctest.Test(t, func(t *testing.T) {
+				timing := &mockcloud.Timing{Latency: latencyOf, Parallel: parallel}
+				b := boundsOf(t, runProgram(t, cfg, timing).Resources)
+				total := timing.Total()
+				fmt.Fprintf(w, "3+%d\t%s\t%v\t%v\t%v\t%v\t\n", workers, parallelName(parallel),
+					total, b.program.Length, b.undeliberate.Length, longestSlotWait(timing))
+				if parallel == 0 && float64(total) > float64(b.program.Length)*(1+simulationSlack) {
+					t.Errorf("3+%d, unbounded: creation took %v, over the longest path %v", workers, total, b.program.Length)
+				}
+			})
+		}
+	}
+	w.Flush()
+	t.Logf("latencies: %v\n%s", creationLatency, table.String())
+}
+
+func longestSlotWait(timing *mockcloud.Timing) time.Duration {
+	var longest time.Duration
+	for _, s := range timing.Spans() {
+		longest = max(longest, s.Start-s.Ready)
+	}
+	return longest
+}
+
+func parallelName(n int) string {
+	if n == 0 {
+		return "unbounded"
+	}
+	return fmt.Sprint(n)
+}
