@@ -5,6 +5,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/cluster"
 	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
@@ -35,7 +36,7 @@ func build(ctx *pulumi.Context) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	cl, err := cluster.New(ctx, c)
+	cl, err := cluster.New(ctx, cluster.Args{Spec: c, HcloudToken: hcloudToken(ctx)})
 	if err != nil {
 		return nil, err
 	}
@@ -66,6 +67,7 @@ func readConfig(ctx *pulumi.Context) (spec.Input, error) {
 		ClusterName:       cfg.Get("clusterName"),
 		K3sVersion:        cfg.Get("k3sVersion"),
 		APIServerHostname: cfg.Get("apiServerHostname"),
+		DrainTimeout:      cfg.Get("drainTimeout"),
 	}
 	objects := []struct {
 		key    string
@@ -77,6 +79,8 @@ func readConfig(ctx *pulumi.Context) (spec.Input, error) {
 		{"firewall", &in.Firewall},
 		{"apiLoadBalancer", &in.APILoadBalancer},
 		{"k3s", &in.K3s},
+		{"addons", &in.Addons},
+		{"upgrade", &in.Upgrade},
 	}
 	var errs []error
 	for _, o := range objects {
@@ -90,4 +94,17 @@ func readConfig(ctx *pulumi.Context) (spec.Input, error) {
 		errs = append(errs, fmt.Errorf("hcloud-k3s:ssh: %w", err))
 	}
 	return in, errors.Join(errs...)
+}
+
+// hcloudToken is the token the hcloud provider uses (hcloud:token, or the
+// HCLOUD_TOKEN environment variable), as a secret; nil when neither is set.
+func hcloudToken(ctx *pulumi.Context) pulumi.StringInput {
+	token, ok := ctx.GetConfig("hcloud:token")
+	if !ok {
+		token = os.Getenv("HCLOUD_TOKEN")
+	}
+	if token == "" {
+		return nil
+	}
+	return pulumi.ToSecret(pulumi.String(token)).(pulumi.StringOutput)
 }

@@ -121,7 +121,7 @@ func TestDevStackResources(t *testing.T) {
 		"random:index/randomPassword:RandomPassword": {"k3s-token"},
 		"hcloud:index/placementGroup:PlacementGroup": {"control-plane", "workers-pg-1"},
 		server:  {"cp-1", "workers-1", "workers-2"},
-		command: {"cp-1-install", "kubeconfig", "workers-1-install", "workers-2-install"},
+		command: {"cp-1-install", "kubeconfig", "ready", "upgrade-gate", "workers-1-drain", "workers-1-install", "workers-2-drain", "workers-2-install"},
 		lbType:  nil,
 	}
 	for typ, names := range want {
@@ -410,33 +410,255 @@ func TestSameConfigSameResources(t *testing.T) {
 	}
 }
 
-func TestAddingAWorkerTouchesNothingElse(t *testing.T) {
-	before := stack(t, "dev", nil)
-	after := stack(t, "dev", map[string]any{"workerPools": []any{map[string]any{"name": "workers", "count": 3, "serverType": "cx23", "location": "nbg1"}}})
-	old := map[string]resource.PropertyMap{}
+// change compares two runs, before and after a config change, as a preview would.
+type change struct {
+	added, removed []string            // type/name
+	changed        map[string][]string // type/name → changed input keys that Pulumi acts on
+}
+
+func diff(before, after graph) change {
+	key := func(r mockcloud.Resource) string { return r.Type + "/" + r.Name }
+	old := map[string]mockcloud.Resource{}
 	for _, r := range before.Resources {
-		old[r.URN] = r.Inputs
+		old[r.URN] = r
 	}
-	var added []string
+	c := change{changed: map[string][]string{}}
 	for _, r := range after.Resources {
-		in, existed := old[r.URN]
+		prev, existed := old[r.URN]
+		delete(old, r.URN)
 		if !existed {
-			added = append(added, r.Type+"/"+r.Name)
-		} else if !reflect.DeepEqual(in.Mappable(), r.Inputs.Mappable()) {
-			t.Errorf("%s changed", r.URN)
+			c.added = append(c.added, key(r))
+			continue
+		}
+		for k, v := range r.Inputs {
+			if !slices.Contains(r.IgnoreChanges, string(k)) && !reflect.DeepEqual(v.Mappable(), prev.Inputs[k].Mappable()) {
+				c.changed[key(r)] = append(c.changed[key(r)], string(k))
+			}
 		}
 	}
+	for _, r := range old {
+		c.removed = append(c.removed, key(r))
+	}
+	slices.Sort(c.added)
+	slices.Sort(c.removed)
+	return c
+}
+
+func pool(name string, count int) map[string]any {
+	return map[string]any{"name": name, "count": count, "serverType": "cx23", "location": "nbg1"}
+}
+
+func nodeResources(name string) []string {
+	return []string{command + "/" + name + "-drain", command + "/" + name + "-install", "hcloud-k3s:index:Node/" + name, server + "/" + name}
+}
+
+func assertChange(t *testing.T, got change, added, removed []string, changed map[string][]string) {
+	t.Helper()
 	slices.Sort(added)
-	want := []string{command + "/workers-3-install", "hcloud-k3s:index:Node/workers-3", server + "/workers-3"}
-	if !slices.Equal(added, want) {
-		t.Errorf("added %v, want %v", added, want)
+	slices.Sort(removed)
+	if !slices.Equal(got.added, added) {
+		t.Errorf("added:\n got %v\nwant %v", got.added, added)
+	}
+	if !slices.Equal(got.removed, removed) {
+		t.Errorf("removed:\n got %v\nwant %v", got.removed, removed)
+	}
+	for k := range got.changed {
+		slices.Sort(got.changed[k])
+	}
+	if !reflect.DeepEqual(got.changed, changed) {
+		t.Errorf("changed:\n got %v\nwant %v", got.changed, changed)
+	}
+}
+
+// Readiness re-checks the node list whenever it changes; nothing else moves.
+var readinessRechecks = map[string][]string{command + "/ready": {"create"}}
+
+func TestRaisingACountAddsNodesAndTouchesNothingElse(t *testing.T) {
+	before := stack(t, "dev", nil)
+	after := stack(t, "dev", map[string]any{"workerPools": []any{pool("workers", 3)}})
+	assertChange(t, diff(before, after), nodeResources("workers-3"), nil, readinessRechecks)
+}
+
+func TestLoweringACountDrainsTheRemovedNodes(t *testing.T) {
+	before := stack(t, "dev", map[string]any{"workerPools": []any{pool("workers", 3)}})
+	after := stack(t, "dev", nil)
+	assertChange(t, diff(before, after), nil, nodeResources("workers-3"), readinessRechecks)
+	drain := before.get(command, "workers-3-drain")
+	script := drain.Inputs["delete"].StringValue()
+	for _, want := range []string{"node='dev-workers-3'", "control_plane='false'", "timeout='300s'", "kubectl drain", "delete node"} {
+		if !strings.Contains(script, want) {
+			t.Errorf("drain script lacks %q", want)
+		}
+	}
+	// Deleting runs in reverse dependency order: the drain before the install and the server.
+	if !before.dependsOn(drain, before.get(command, "workers-3-install")) || !before.dependsOn(drain, before.get(server, "workers-3")) {
+		t.Error("the drain would not run before the node's install and server are deleted")
+	}
+	if host := drain.Inputs["connection"].SecretValue().Element.ObjectValue()["host"].StringValue(); host != before.get(server, "cp-1").State["ipv4Address"].StringValue() {
+		t.Errorf("workers are drained from %s, want the first control-plane node", host)
+	}
+}
+
+func TestRemovingAPoolDrainsEachOfItsNodes(t *testing.T) {
+	before := stack(t, "dev", map[string]any{"workerPools": []any{pool("workers", 2), pool("batch", 2)}})
+	after := stack(t, "dev", map[string]any{"workerPools": []any{pool("workers", 2)}})
+	removed := append(nodeResources("batch-1"), nodeResources("batch-2")...)
+	removed = append(removed, "hcloud-k3s:index:WorkerPool/batch", "hcloud:index/placementGroup:PlacementGroup/batch-pg-1")
+	assertChange(t, diff(before, after), nil, removed, readinessRechecks)
+}
+
+func TestControlPlaneGrowsAndShrinksOneMemberAtATime(t *testing.T) {
+	three := stack(t, "prod", nil)
+	five := stack(t, "prod", map[string]any{"controlPlane": map[string]any{"count": 5, "serverType": "cx33", "locations": []string{"fsn1", "nbg1", "hel1"}}})
+	added := append(nodeResources("cp-4"), nodeResources("cp-5")...)
+	// The kubeconfig gains or loses a context per member; the provider is updated, not replaced.
+	changed := map[string][]string{command + "/ready": {"create"}, "pulumi:providers:kubernetes/addons": {"kubeconfig"}}
+	assertChange(t, diff(three, five), added, nil, changed)
+	assertChange(t, diff(five, three), nil, added, changed)
+	install := func(name string) mockcloud.Resource { return five.get(command, name+"-install") }
+	drain := func(name string) mockcloud.Resource { return five.get(command, name+"-drain") }
+	if !five.dependsOn(install("cp-4"), install("cp-3")) || !five.dependsOn(install("cp-5"), install("cp-4")) {
+		t.Error("new members do not join one after another")
+	}
+	if !five.dependsOn(drain("cp-5"), drain("cp-4")) {
+		t.Error("removed members would not leave etcd one at a time (cp-5, then cp-4)")
+	}
+	if !strings.Contains(drain("cp-5").Inputs["delete"].StringValue(), "control_plane='true'") {
+		t.Error("a control-plane drain does not take the member out of etcd")
+	}
+	if names := five.names(command); slices.Contains(names, "cp-1-drain") {
+		t.Error("the first control-plane node has a drain: scaling never removes it")
+	}
+}
+
+func TestChangingK3sVersionOnlyChangesTheUpgradePlans(t *testing.T) {
+	before := stack(t, "prod", nil)
+	after := stack(t, "prod", map[string]any{"k3sVersion": "v1.34.1+k3s1"})
+	assertChange(t, diff(before, after), nil, nil, map[string][]string{
+		command + "/upgrade-gate":                         {"create"},
+		"kubernetes:upgrade.cattle.io/v1:Plan/k3s-server": {"spec"},
+		"kubernetes:upgrade.cattle.io/v1:Plan/k3s-agent":  {"spec"},
+	})
+	gate := after.get(command, "upgrade-gate")
+	if !strings.Contains(gate.Inputs["create"].StringValue(), "desired='v1.34.1+k3s1'") {
+		t.Error("the upgrade gate does not check the new version")
+	}
+	for _, plan := range []string{"k3s-server", "k3s-agent"} {
+		p := after.get("kubernetes:upgrade.cattle.io/v1:Plan", plan)
+		if v := p.Inputs["spec"].ObjectValue()["version"].StringValue(); v != "v1.34.1+k3s1" {
+			t.Errorf("%s plan version = %s", plan, v)
+		}
+		if !after.dependsOn(p, gate) {
+			t.Errorf("%s plan changes before the upgrade gate passes", plan)
+		}
+	}
+	// New nodes install the new version: it travels on the install's stdin.
+	grown := stack(t, "prod", map[string]any{"k3sVersion": "v1.34.1+k3s1", "workerPools": []any{pool("general", 1)}})
+	stdin := grown.get(command, "general-1-install").Inputs["stdin"].SecretValue().Element.StringValue()
+	if !strings.HasPrefix(stdin, "v1.34.1+k3s1\n") {
+		t.Errorf("a new node installs %q", strings.SplitN(stdin, "\n", 2)[0])
+	}
+}
+
+func TestEverythingThatTalksToTheAPIWaitsForReadiness(t *testing.T) {
+	g := stack(t, "prod", nil)
+	ready := g.get(command, "ready")
+	for _, name := range g.names(server) {
+		if !g.dependsOn(ready, g.get(command, name+"-install")) {
+			t.Errorf("readiness does not wait for %s", name)
+		}
+	}
+	script := ready.Inputs["create"].StringValue()
+	for _, want := range []string{"prod-cp-1 prod-cp-2 prod-cp-3 prod-general-1 prod-general-2 prod-general-3 prod-arm-1 prod-arm-2", "https://10.0.255.254:6443"} {
+		if !strings.Contains(script, want) {
+			t.Errorf("readiness script lacks %q", want)
+		}
+	}
+	provider := g.get("pulumi:providers:kubernetes", "addons")
+	if !g.dependsOn(provider, ready) {
+		t.Error("the Kubernetes provider does not wait for readiness")
+	}
+	if !provider.Inputs["kubeconfig"].IsSecret() || provider.Inputs["clusterIdentifier"].StringValue() != "prod" {
+		t.Errorf("provider kubeconfig secret=%v clusterIdentifier=%v", provider.Inputs["kubeconfig"].IsSecret(), provider.Inputs["clusterIdentifier"])
+	}
+	for _, r := range g.Resources {
+		if strings.HasPrefix(r.Type, "kubernetes:") && !strings.HasPrefix(r.Provider, provider.URN+"::") {
+			t.Errorf("%s %s is not managed through the cluster's provider (%s)", r.Type, r.Name, r.Provider)
+		}
+	}
+}
+
+func TestAddons(t *testing.T) {
+	g := stack(t, "prod", nil)
+	data := g.get("kubernetes:core/v1:Secret", "hcloud").Inputs["stringData"]
+	if !data.IsSecret() || !slices.Contains(plainStrings(data.SecretValue().Element), mockcloud.TestToken) {
+		t.Fatal("the hcloud Secret does not carry the token as a Pulumi secret")
+	}
+	secret := data.SecretValue().Element.ObjectValue()
+	if secret["network"].StringValue() != g.get("hcloud:index/network:Network", "network").ID {
+		t.Errorf("the hcloud Secret's network = %v", secret["network"])
+	}
+	ccm := g.get("kubernetes:helm.sh/v3:Release", "hcloud-cloud-controller-manager").Inputs
+	if ccm["version"].StringValue() != spec.DefaultCCMVersion || ccm["values"].ObjectValue()["networking"].ObjectValue()["clusterCIDR"].StringValue() != "10.42.0.0/16" {
+		t.Errorf("CCM release = %v", ccm.Mappable())
+	}
+	if v := g.get("kubernetes:helm.sh/v3:Release", "hcloud-csi").Inputs["version"].StringValue(); v != spec.DefaultCSIVersion {
+		t.Errorf("CSI version = %s", v)
+	}
+	files := g.get("kubernetes:yaml/v2:ConfigGroup", "system-upgrade-controller").Inputs["files"].Mappable()
+	if !reflect.DeepEqual(files, []any{
+		"https://github.com/rancher/system-upgrade-controller/releases/download/v0.20.1/crd.yaml",
+		"https://github.com/rancher/system-upgrade-controller/releases/download/v0.20.1/system-upgrade-controller.yaml",
+	}) {
+		t.Errorf("SUC manifests = %v", files)
+	}
+	if !strings.Contains(g.get(command, "cp-1-install").Inputs["create"].StringValue(), "disable-cloud-controller: true") {
+		t.Error("k3s keeps its embedded cloud controller although the Hetzner CCM runs")
+	}
+}
+
+func TestDisablingTheCCMKeepsK3sCloudController(t *testing.T) {
+	g := stack(t, "dev", map[string]any{"addons": map[string]any{
+		"cloudControllerManager": map[string]any{"enabled": false},
+		"csiDriver":              map[string]any{"enabled": false},
+	}})
+	for _, typ := range []string{"kubernetes:helm.sh/v3:Release", "kubernetes:core/v1:Secret"} {
+		if names := g.names(typ); len(names) != 0 {
+			t.Errorf("%s registered: %v", typ, names)
+		}
+	}
+	script := g.get(command, "cp-1-install").Inputs["create"].StringValue()
+	if strings.Contains(script, "disable-cloud-controller") || strings.Contains(script, "cloud-provider=external") {
+		t.Errorf("without the CCM, nodes would stay uninitialized:\n%s", script)
+	}
+}
+
+func TestMissingHcloudTokenForAddons(t *testing.T) {
+	cfg, err := mockcloud.StackConfig(".", "dev", map[string]any{"firewall": operatorAllowlist})
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(cfg, mockcloud.TokenKey)
+	t.Setenv("HCLOUD_TOKEN", "")
+	res, err := mockcloud.Run(build, mockcloud.Options{Stack: "dev", Config: cfg})
+	if err == nil || !strings.Contains(err.Error(), "hcloud:token is not set") {
+		t.Errorf("error = %v", err)
+	}
+	if len(res.Resources) != 0 {
+		t.Errorf("%d resources registered without a token", len(res.Resources))
 	}
 }
 
 func TestPreviewWithUnknownValues(t *testing.T) {
 	g := stackWith(t, "prod", nil, true)
-	if out := g.Outputs["kubeconfig"]; out.Known || !out.Secret {
-		t.Errorf("preview kubeconfig known=%v secret=%v", out.Known, out.Secret)
+	if id := g.get(server, "cp-1").ID; id != "" {
+		t.Errorf("server ID known in a preview: %q", id)
+	}
+	if _, known := g.get("hcloud:index/loadBalancerTarget:LoadBalancerTarget", "api-lb").Inputs["loadBalancerId"]; known {
+		t.Error("the load balancer's ID is known before it exists")
+	}
+	if out := g.Outputs["kubeconfig"]; !out.Secret {
+		t.Error("preview kubeconfig is not secret")
 	}
 	if len(g.names(server)) != 8 {
 		t.Errorf("preview registers %d servers", len(g.names(server)))

@@ -3,11 +3,17 @@
 package cluster
 
 import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/hcloud-k3s/hcloud-k3s/components/addons"
 	"github.com/hcloud-k3s/hcloud-k3s/components/apilb"
 	"github.com/hcloud-k3s/hcloud-k3s/components/controlplane"
 	"github.com/hcloud-k3s/hcloud-k3s/components/firewall"
 	"github.com/hcloud-k3s/hcloud-k3s/components/internal/ids"
 	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
+	"github.com/hcloud-k3s/hcloud-k3s/components/lifecycle"
 	"github.com/hcloud-k3s/hcloud-k3s/components/network"
 	"github.com/hcloud-k3s/hcloud-k3s/components/node"
 	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
@@ -38,8 +44,25 @@ type Cluster struct {
 	WorkerPools  []*workerpool.WorkerPool
 }
 
+// Args configures a cluster.
+type Args struct {
+	Spec spec.Cluster
+	// HcloudToken (secret) is given to the cloud-controller-manager and the
+	// CSI driver; required when either is enabled.
+	HcloudToken pulumi.StringInput
+}
+
+// readinessTimeout bounds the wait for the API and every node after an up.
+const readinessTimeout = 10 * time.Minute
+
 // New registers a cluster built from a validated spec.
-func New(ctx *pulumi.Context, c spec.Cluster, opts ...pulumi.ResourceOption) (*Cluster, error) {
+func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluster, error) {
+	c := args.Spec
+	addonsNeedToken := c.Addons.CloudControllerManager.Enabled || c.Addons.CSIDriver.Enabled
+	if addonsNeedToken && args.HcloudToken == nil {
+		return nil, fmt.Errorf("hcloud:token is not set: the cloud-controller-manager and CSI driver add-ons need it " +
+			"(pulumi config set hcloud:token --secret), or disable both under hcloud-k3s:addons")
+	}
 	cl := &Cluster{Spec: c}
 	if err := ctx.RegisterComponentResource(ids.ComponentType("Cluster"), c.Name, cl, opts...); err != nil {
 		return nil, err
@@ -95,6 +118,7 @@ func New(ctx *pulumi.Context, c spec.Cluster, opts ...pulumi.ResourceOption) (*C
 	for _, pool := range c.WorkerPools {
 		wp, err := workerpool.New(ctx, pool.Name, workerpool.Args{
 			Cluster: c, Pool: pool, Shared: shared, JoinAfter: cl.ControlPlane.Init,
+			DrainVia: cl.ControlPlane.Nodes[0].Connection,
 		}, child)
 		if err != nil {
 			return nil, err
@@ -103,7 +127,14 @@ func New(ctx *pulumi.Context, c spec.Cluster, opts ...pulumi.ResourceOption) (*C
 		workerIPs[pool.Name] = wp.PublicIPs
 	}
 
-	if err := cl.setKubeconfig(ctx, lb); err != nil {
+	ready, err := cl.waitUntilReady(ctx, lb)
+	if err != nil {
+		return nil, err
+	}
+	if err := cl.setKubeconfig(ctx, lb, ready); err != nil {
+		return nil, err
+	}
+	if err := cl.installAddons(ctx, args.HcloudToken, net.NetworkID); err != nil {
 		return nil, err
 	}
 	cl.ControlPlaneIPs = cl.ControlPlane.PublicIPs
@@ -129,38 +160,103 @@ func New(ctx *pulumi.Context, c spec.Cluster, opts ...pulumi.ResourceOption) (*C
 	return cl, ctx.RegisterResourceOutputs(cl, outputs)
 }
 
-// setKubeconfig fetches the admin kubeconfig from the first control-plane
-// node once every control-plane node runs, and rewrites it with a context
-// per endpoint.
-func (cl *Cluster) setKubeconfig(ctx *pulumi.Context, lb *apilb.LoadBalancer) error {
-	first := cl.ControlPlane.Nodes[0]
+// waitUntilReady registers the step everything that talks to the API waits
+// for: on the first control-plane node, the API answers at the endpoints
+// and every node has registered. The first up therefore succeeds in one run.
+func (cl *Cluster) waitUntilReady(ctx *pulumi.Context, lb *apilb.LoadBalancer) (*remote.Command, error) {
+	c := cl.Spec
 	var installs []pulumi.Resource
-	for _, n := range cl.ControlPlane.Nodes {
+	for _, n := range cl.nodes() {
 		installs = append(installs, n.Install)
 	}
+	nodes := c.Hostnames()
+	script := pulumi.All(cl.ControlPlane.PublicIPs, lbAddress(lb)).ApplyT(func(v []any) string {
+		return lifecycle.ReadyScript(checkedEndpoints(c, v[0].([]string), v[1].(string)), nodes, readinessTimeout)
+	}).(pulumi.StringOutput)
+	return remote.NewCommand(ctx, "ready", &remote.CommandArgs{
+		Connection: cl.ControlPlane.Nodes[0].Connection,
+		Create:     script,
+		Logging:    remote.LoggingStdoutAndStderr,
+	}, pulumi.Parent(cl), pulumi.DependsOn(installs),
+		pulumi.Timeouts(&pulumi.CustomTimeouts{Create: (readinessTimeout + time.Minute).String(), Update: (readinessTimeout + time.Minute).String()}))
+}
+
+// checkedEndpoints are the API URLs the readiness step verifies from the
+// first control-plane node: the kubeconfig's default (unless it is a DNS
+// name the user may not have pointed yet) and the in-network endpoint.
+func checkedEndpoints(c spec.Cluster, controlPlanePublicIPs []string, lbIP string) []string {
+	_, def := k3s.Endpoints(c, controlPlanePublicIPs, lbIP)
+	urls := []string{}
+	if def.Host != c.APIServerHostname {
+		urls = append(urls, def.URL())
+	}
+	if internal := k3s.InternalEndpoint(c).URL(); !slices.Contains(urls, internal) {
+		urls = append(urls, internal)
+	}
+	return urls
+}
+
+func (cl *Cluster) nodes() []*node.Node {
+	nodes := slices.Clone(cl.ControlPlane.Nodes)
+	for _, wp := range cl.WorkerPools {
+		nodes = append(nodes, wp.Nodes...)
+	}
+	return nodes
+}
+
+func lbAddress(lb *apilb.LoadBalancer) pulumi.StringOutput {
+	if lb == nil {
+		return pulumi.String("").ToStringOutput()
+	}
+	return lb.Address
+}
+
+// setKubeconfig fetches the admin kubeconfig from the first control-plane
+// node once the cluster is ready, and rewrites it with a context per endpoint.
+func (cl *Cluster) setKubeconfig(ctx *pulumi.Context, lb *apilb.LoadBalancer, ready pulumi.Resource) error {
+	first := cl.ControlPlane.Nodes[0]
 	fetch, err := remote.NewCommand(ctx, "kubeconfig", &remote.CommandArgs{
 		Connection: first.Connection,
 		Create:     pulumi.String(k3s.FetchKubeconfigScript),
 		Logging:    remote.LoggingNone,
 		// A rebuilt first node has a new kubeconfig to fetch.
 		Triggers: pulumi.Array{first.Server.ID()},
-	}, pulumi.Parent(cl), pulumi.DependsOn(installs), pulumi.AdditionalSecretOutputs([]string{"stdout"}))
+	}, pulumi.Parent(cl), pulumi.DependsOn([]pulumi.Resource{ready}), pulumi.AdditionalSecretOutputs([]string{"stdout"}))
 	if err != nil {
 		return err
 	}
-	lbAddress := pulumi.String("").ToStringOutput()
-	if lb != nil {
-		lbAddress = lb.Address
-	}
 	c := cl.Spec
-	cl.APIEndpoint = pulumi.All(cl.ControlPlane.PublicIPs, lbAddress).ApplyT(func(v []any) string {
+	cl.APIEndpoint = pulumi.All(cl.ControlPlane.PublicIPs, lbAddress(lb)).ApplyT(func(v []any) string {
 		_, def := k3s.Endpoints(c, v[0].([]string), v[1].(string))
 		return def.URL()
 	}).(pulumi.StringOutput)
-	kubeconfig := pulumi.All(pulumi.ToSecret(fetch.Stdout), cl.ControlPlane.PublicIPs, lbAddress).ApplyT(func(v []any) (string, error) {
+	kubeconfig := pulumi.All(pulumi.ToSecret(fetch.Stdout), cl.ControlPlane.PublicIPs, lbAddress(lb)).ApplyT(func(v []any) (string, error) {
 		all, def := k3s.Endpoints(c, v[1].([]string), v[2].(string))
 		return k3s.RewriteKubeconfig(v[0].(string), c.Name, all, def)
 	}).(pulumi.StringOutput)
 	cl.Kubeconfig = pulumi.ToSecret(kubeconfig).(pulumi.StringOutput)
 	return nil
+}
+
+// installAddons gates k3s version changes on the first control-plane node
+// and installs the add-ons through a Kubernetes provider built from the
+// kubeconfig.
+func (cl *Cluster) installAddons(ctx *pulumi.Context, token pulumi.StringInput, networkID pulumi.IntInput) error {
+	c := cl.Spec
+	var gate pulumi.Resource
+	if c.Addons.SystemUpgradeController.Enabled {
+		cmd, err := remote.NewCommand(ctx, "upgrade-gate", &remote.CommandArgs{
+			Connection: cl.ControlPlane.Nodes[0].Connection,
+			Create:     pulumi.String(lifecycle.UpgradeGateScript(c.K3sVersion.String())),
+			Logging:    remote.LoggingStdoutAndStderr,
+		}, pulumi.Parent(cl), pulumi.DependsOn([]pulumi.Resource{cl.ControlPlane.Init}))
+		if err != nil {
+			return err
+		}
+		gate = cmd
+	}
+	_, err := addons.New(ctx, "addons", addons.Args{
+		Cluster: c, Kubeconfig: cl.Kubeconfig, HcloudToken: token, NetworkID: networkID, UpgradeGate: gate,
+	}, pulumi.Parent(cl))
+	return err
 }

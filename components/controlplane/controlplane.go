@@ -7,6 +7,7 @@ import (
 	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
 	"github.com/hcloud-k3s/hcloud-k3s/components/node"
 	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
+	"github.com/pulumi/pulumi-command/sdk/go/command/remote"
 	"github.com/pulumi/pulumi-hcloud/sdk/go/hcloud"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -47,8 +48,9 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	if err != nil {
 		return nil, err
 	}
-	var previous []pulumi.Resource
+	var previous, previousDrain []pulumi.Resource
 	var publicIPs, privateIPs pulumi.StringArray
+	var drainVia remote.ConnectionInput
 	for _, member := range c.ControlPlane.Nodes {
 		n, err := node.New(ctx, member.Name, node.Args{
 			Shared:           args.Shared,
@@ -64,12 +66,19 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 			ExtraSANs:    args.ExtraSANs,
 			JoinPeers:    joinPeers(c, member),
 			InstallAfter: previous,
+			DrainVia:     drainVia,
+			DrainTimeout: c.DrainTimeout,
+			DrainAfter:   previousDrain,
 		}, pulumi.Parent(cp))
 		if err != nil {
 			return nil, err
 		}
 		cp.Nodes = append(cp.Nodes, n)
 		previous = []pulumi.Resource{n.Install}
+		drainVia = cp.Nodes[0].Connection
+		if n.Drain != nil {
+			previousDrain = []pulumi.Resource{n.Drain}
+		}
 		publicIPs = append(publicIPs, n.PublicIP)
 		privateIPs = append(privateIPs, n.PrivateIP)
 	}
@@ -79,14 +88,16 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	return cp, ctx.RegisterResourceOutputs(cp, pulumi.Map{"publicIps": cp.PublicIPs, "privateIps": cp.PrivateIPs})
 }
 
-// joinPeers are the members the first node may join when it is rebuilt.
+// joinPeers are the addresses of the members the first node may join when
+// it is rebuilt: every possible member, so the list (and the first node's
+// install) stays the same when the control plane is scaled.
 func joinPeers(c spec.Cluster, member spec.Node) []string {
 	if member.Name != c.FirstControlPlane().Name {
 		return nil
 	}
 	var peers []string
-	for _, other := range c.ControlPlane.Nodes[1:] {
-		peers = append(peers, other.PrivateIP.String())
+	for _, addr := range c.ControlPlaneAddresses()[1:] {
+		peers = append(peers, addr.String())
 	}
 	return peers
 }

@@ -39,7 +39,7 @@ type Config struct {
 	Disable                []string `json:"disable,omitempty"`
 	DisableCloudController bool     `json:"disable-cloud-controller,omitempty"`
 	EtcdExposeMetrics      bool     `json:"etcd-expose-metrics,omitempty"`
-	KubeletArg             []string `json:"kubelet-arg"`
+	KubeletArg             []string `json:"kubelet-arg,omitempty"`
 	NodeLabel              []string `json:"node-label,omitempty"`
 	NodeTaint              []string `json:"node-taint,omitempty"`
 
@@ -57,14 +57,14 @@ type NodeAddresses struct {
 // extraSANs are addresses clients may use besides the node's own (the API
 // load balancer's IPs).
 func ServerConfig(c spec.Cluster, node spec.Node, addr NodeAddresses, extraSANs []string) Config {
-	cfg := baseConfig(node, addr)
+	cfg := baseConfig(c, node, addr)
 	cfg.AdvertiseAddress = addr.PrivateIP // keeps agent→apiserver traffic on the private network
 	cfg.TLSSAN = uniqueNonEmpty(append([]string{addr.PublicIP, addr.PrivateIP, c.APIServerHostname}, extraSANs...))
 	cfg.ClusterCIDR = c.K3s.ClusterCIDR.String()
 	cfg.ServiceCIDR = c.K3s.ServiceCIDR.String()
 	cfg.FlannelBackend = c.K3s.FlannelBackend
 	cfg.Disable = c.K3s.Disable
-	cfg.DisableCloudController = true
+	cfg.DisableCloudController = c.ExternalCloudProvider()
 	cfg.EtcdExposeMetrics = true
 	cfg.Extra = c.K3s.ExtraServerArgs
 	first := c.FirstControlPlane()
@@ -81,7 +81,7 @@ func ServerConfig(c spec.Cluster, node spec.Node, addr NodeAddresses, extraSANs 
 
 // AgentConfig is the config of a worker node.
 func AgentConfig(c spec.Cluster, pool spec.WorkerPool, node spec.Node, addr NodeAddresses) Config {
-	cfg := baseConfig(node, addr)
+	cfg := baseConfig(c, node, addr)
 	cfg.Server = ServerURL(c.FirstControlPlane().PrivateIP.String())
 	for _, key := range slices.Sorted(maps.Keys(pool.Labels)) {
 		cfg.NodeLabel = append(cfg.NodeLabel, key+"="+pool.Labels[key])
@@ -93,15 +93,18 @@ func AgentConfig(c spec.Cluster, pool spec.WorkerPool, node spec.Node, addr Node
 	return cfg
 }
 
-func baseConfig(node spec.Node, addr NodeAddresses) Config {
-	return Config{
+func baseConfig(c spec.Cluster, node spec.Node, addr NodeAddresses) Config {
+	cfg := Config{
 		TokenFile:      TokenPath,
 		NodeName:       node.Hostname,
 		NodeIP:         addr.PrivateIP,
 		NodeExternalIP: addr.PublicIP,
-		// The Hetzner cloud-controller-manager initialises nodes.
-		KubeletArg: []string{"cloud-provider=external"},
 	}
+	if c.ExternalCloudProvider() {
+		// The Hetzner cloud-controller-manager initialises nodes.
+		cfg.KubeletArg = []string{"cloud-provider=external"}
+	}
+	return cfg
 }
 
 // ServerURL is the k3s supervisor/API URL of a server.

@@ -1,14 +1,8 @@
 # hcloud-k3s node installer. Parameters are set above this line; stdin carries
 # two lines, the pinned k3s version and the cluster token, so neither appears
 # in the command text, its diff or its output.
-set -euo pipefail
-umask 077
-
-root="${HCLOUD_K3S_ROOT:-}" # tests point this at a scratch directory
 etc="$root/etc/rancher/k3s"
 data="$root/var/lib/rancher/k3s"
-log() { echo "hcloud-k3s: $*"; }
-fail() { echo "hcloud-k3s: error: $*" >&2; exit 1; }
 
 IFS= read -r version || true
 IFS= read -r token || true
@@ -48,12 +42,21 @@ private_interface() {
 }
 
 # A first control-plane node with no etcd data of its own joins a surviving
-# member instead of initialising a second, empty cluster.
+# member instead of initialising a second, empty cluster. The peers are every
+# address a member may have; they are probed at once, so absent ones cost
+# one short timeout, not one each.
 join_survivor() {
   [ -n "$join_peers" ] && [ ! -d "$data/server/db/etcd" ] || return 0
-  local peer
+  local peer answered
+  # shellcheck disable=SC2086 # the peers are a space-separated list
+  answered=$(
+    for peer in $join_peers; do
+      { curl -ksf --max-time 3 "https://$peer:6443/ping" >/dev/null 2>&1 && echo "$peer"; } &
+    done
+    wait
+  )
   for peer in $join_peers; do
-    if curl -ksf --max-time 5 "https://$peer:6443/ping" >/dev/null 2>&1; then
+    if printf '%s\n' "$answered" | grep -qxF "$peer"; then
       log "control-plane member $peer is up: joining it instead of initialising a new cluster"
       config=$(printf '%s\n' "$config" | sed '/^cluster-init: true$/d')
       config="$config
@@ -67,13 +70,6 @@ installed_version() {
   command -v k3s >/dev/null 2>&1 || return 0
   # A k3s that cannot tell its version counts as not installed.
   { k3s --version 2>/dev/null || true; } | awk 'NR == 1 { print $3 }'
-}
-
-# newer A B: true when release A sorts after release B. A release candidate
-# (v1.34.0-rc1+k3s1) comes before its release: "~" sorts first in sort -V.
-newer() {
-  local a="${1/-rc/\~rc}" b="${2/-rc/\~rc}"
-  [ "$a" != "$b" ] && [ "$(printf '%s\n%s\n' "$a" "$b" | sort -V | tail -n1)" = "$a" ]
 }
 
 mkdir -p "$etc/config.yaml.d"

@@ -164,18 +164,21 @@ func TestInstallReinstallsK3sThatCannotTellItsVersion(t *testing.T) {
 
 func TestInstallFirstControlPlaneInitialisesOrJoins(t *testing.T) {
 	const ping1, ping2 = "https://10.0.255.252:6443/ping", "https://10.0.255.251:6443/ping"
-	pings := []string{"curl -ksf --max-time 5 " + ping1, "curl -ksf --max-time 5 " + ping2}
+	pings := []string{"curl -ksf --max-time 3 " + ping2, "curl -ksf --max-time 3 " + ping1} // sorted: probed at once
+	joined := func(peer string) string {
+		return "node-ip: 10.0.255.253\ntoken-file: /etc/rancher/k3s/token\nserver: https://" + peer + ":6443\n"
+	}
 	tests := []struct {
-		name       string
-		peersUp    []string
-		etcdData   bool
-		wantConfig string
-		wantPings  []string
+		name      string
+		peersUp   []string
+		etcdData  bool
+		wantJoin  string // the peer joined; "" initialises
+		wantPings []string
 	}{
-		{"joins the first peer that answers", []string{ping2}, false,
-			"node-ip: 10.0.255.253\ntoken-file: /etc/rancher/k3s/token\nserver: https://10.0.255.251:6443\n", pings},
-		{"keeps cluster-init with etcd data of its own", []string{ping1, ping2}, true, testConfig, nil},
-		{"initialises when no peer answers", nil, false, testConfig, pings},
+		{"joins a peer that answers", []string{ping2}, false, "10.0.255.251", pings},
+		{"joins the first listed peer when several answer", []string{ping2, ping1}, false, "10.0.255.252", pings},
+		{"keeps cluster-init with etcd data of its own", []string{ping1, ping2}, true, "", nil},
+		{"initialises when no peer answers", nil, false, "", pings},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -186,11 +189,17 @@ func TestInstallFirstControlPlaneInitialisesOrJoins(t *testing.T) {
 				n.Must(os.MkdirAll(filepath.Join(n.Root, "var/lib/rancher/k3s/server/db/etcd"), 0o700))
 			}
 			res := n.mustRun()
-			n.AssertFile(ConfigPath, tt.wantConfig)
-			res.AssertCalls(t, "curl -ksf", tt.wantPings...)
+			if tt.wantJoin == "" {
+				n.AssertFile(ConfigPath, testConfig)
+			} else {
+				n.AssertFile(ConfigPath, joined(tt.wantJoin))
+			}
+			if got := slices.Sorted(slices.Values(res.Called("curl -ksf"))); !slices.Equal(got, tt.wantPings) {
+				t.Errorf("pings = %q, want %q", got, tt.wantPings)
+			}
 			joining := strings.Contains(res.Stdout, "joining it instead")
-			if joined := tt.wantConfig != testConfig; joined {
-				res.Says(t, "control-plane member 10.0.255.251 is up: joining it instead of initialising a new cluster")
+			if tt.wantJoin != "" {
+				res.Says(t, "control-plane member "+tt.wantJoin+" is up: joining it instead of initialising a new cluster")
 			} else if joining {
 				t.Errorf("says it joins, but initialises:\n%s", res.Stdout)
 			}

@@ -2,8 +2,9 @@ package k3s
 
 import (
 	_ "embed"
-	"fmt"
 	"strings"
+
+	"github.com/hcloud-k3s/hcloud-k3s/components/internal/shell"
 )
 
 //go:embed install.sh
@@ -29,28 +30,17 @@ type Install struct {
 // Script is the command text of a node's install. It is deterministic and
 // free of secrets; the version and token come on stdin (see Stdin).
 func (in Install) Script() string {
-	var b strings.Builder
-	b.WriteString("#!/bin/bash\n")
-	assign(&b, "role", string(in.Role))
-	assign(&b, "node_ip", in.NodeIP)
-	assign(&b, "join_peers", strings.Join(in.JoinPeers, " "))
-	assign(&b, "config", strings.TrimRight(in.Config, "\n"))
-	b.WriteString(installBody)
-	return b.String()
+	return shell.Script([]shell.Param{
+		{Name: "role", Value: string(in.Role)},
+		{Name: "node_ip", Value: in.NodeIP},
+		{Name: "join_peers", Value: strings.Join(in.JoinPeers, " ")},
+		{Name: "config", Value: strings.TrimRight(in.Config, "\n")},
+	}, installBody)
 }
 
 // Stdin is what the install script reads: the pinned version, then the token.
 func Stdin(version, token string) string {
 	return version + "\n" + token + "\n"
-}
-
-func assign(b *strings.Builder, name, value string) {
-	fmt.Fprintf(b, "%s=%s\n", name, shellQuote(value))
-}
-
-// shellQuote single-quotes a value for bash.
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // FetchKubeconfigScript prints the admin kubeconfig of a server.

@@ -3,12 +3,14 @@
 package node
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/internal/ids"
 	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
+	"github.com/hcloud-k3s/hcloud-k3s/components/lifecycle"
 	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
 	"github.com/pulumi/pulumi-command/sdk/go/command/remote"
 	"github.com/pulumi/pulumi-hcloud/sdk/go/hcloud"
@@ -48,6 +50,15 @@ type Args struct {
 	// InstallAfter are resources the install waits for (the install that
 	// initialised the cluster, or the previous control-plane join).
 	InstallAfter []pulumi.Resource
+
+	// DrainVia reaches the control-plane node that drains this node before
+	// its server is deleted; nil for the first control-plane node, which is
+	// never removed by scaling.
+	DrainVia     remote.ConnectionInput
+	DrainTimeout time.Duration
+	// DrainAfter orders control-plane removals one at a time: a node's drain
+	// is deleted (and so runs) before those it depends on.
+	DrainAfter []pulumi.Resource
 }
 
 // Node is a server running k3s.
@@ -58,6 +69,9 @@ type Node struct {
 	PrivateIP pulumi.StringOutput `pulumi:"privateIp"`
 	Server    *hcloud.Server
 	Install   *remote.Command
+	// Drain removes the node from the cluster when it is deleted; nil when
+	// the node has none.
+	Drain *remote.Command
 	// Connection reaches the node over SSH as root.
 	Connection remote.ConnectionInput
 }
@@ -75,6 +89,9 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 		return nil, err
 	}
 	if err := n.createInstall(ctx, name, args); err != nil {
+		return nil, err
+	}
+	if err := n.createDrain(ctx, name, args); err != nil {
 		return nil, err
 	}
 	return n, ctx.RegisterResourceOutputs(n, pulumi.Map{"publicIp": n.PublicIP, "privateIp": n.PrivateIP})
@@ -161,6 +178,29 @@ func (n *Node) createInstall(ctx *pulumi.Context, name string, args Args) error 
 		pulumi.Timeouts(&pulumi.CustomTimeouts{Create: installTimeout.String(), Update: installTimeout.String()}))
 	return err
 }
+
+// createDrain registers a command whose only work is on delete: when the
+// node leaves the stack, it is drained and removed from Kubernetes (and from
+// etcd) before its install and server are deleted, since both depend on it.
+func (n *Node) createDrain(ctx *pulumi.Context, name string, args Args) error {
+	if args.DrainVia == nil {
+		return nil
+	}
+	controlPlane := args.Role == k3s.RoleServer
+	var err error
+	n.Drain, err = remote.NewCommand(ctx, name+"-drain", &remote.CommandArgs{
+		Connection: args.DrainVia,
+		Create:     pulumi.String(fmt.Sprintf("echo 'hcloud-k3s: %s will be drained from here before it is removed'", args.Node.Hostname)),
+		Delete:     pulumi.String(lifecycle.DrainScript(args.Node.Hostname, controlPlane, args.DrainTimeout)),
+		Logging:    remote.LoggingStdoutAndStderr,
+	}, pulumi.Parent(n),
+		pulumi.DependsOn(append([]pulumi.Resource{n.Install}, args.DrainAfter...)),
+		pulumi.Timeouts(&pulumi.CustomTimeouts{Delete: (args.DrainTimeout + etcdLeaveTimeout).String()}))
+	return err
+}
+
+// etcdLeaveTimeout bounds the wait for a control-plane node to leave etcd.
+const etcdLeaveTimeout = 6 * time.Minute
 
 // CloudConfig is the user data that installs humans' SSH keys for root.
 func CloudConfig(authorizedKeys []string) string {

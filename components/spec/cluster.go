@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"net/netip"
+	"time"
 )
 
 // Cluster is the validated, defaulted description of one cluster. Everything
@@ -18,6 +19,30 @@ type Cluster struct {
 	APIServerHostname string // "" when not set
 	SSH               SSH
 	K3s               K3s
+	Addons            Addons
+	Upgrade           Upgrade
+	// DrainTimeout bounds `kubectl drain` of a node leaving the cluster.
+	DrainTimeout time.Duration
+}
+
+// Addons are the cluster add-ons installed through pulumi-kubernetes.
+type Addons struct {
+	CloudControllerManager  Addon
+	CSIDriver               Addon
+	SystemUpgradeController Addon
+}
+
+// Addon is one switchable, pinned add-on.
+type Addon struct {
+	Enabled bool
+	Version string
+}
+
+// Upgrade is how system-upgrade-controller rolls out a new k3s version:
+// control-plane nodes one at a time, then agents.
+type Upgrade struct {
+	AgentConcurrency int
+	Drain            bool
 }
 
 // ControlPlane holds the k3s servers (embedded etcd members).
@@ -95,6 +120,20 @@ type Arg struct {
 // FirstControlPlane is the node that initialises the cluster.
 func (c Cluster) FirstControlPlane() Node { return c.ControlPlane.Nodes[0] }
 
+// MaxControlPlaneNodes is the largest control plane (etcd members) allowed.
+const MaxControlPlaneNodes = 5
+
+// ControlPlaneAddresses are the private IPs control-plane nodes 1 to 5 get,
+// whether or not they exist: scripts that look for members use the full
+// list, so it does not change when the control plane grows or shrinks.
+func (c Cluster) ControlPlaneAddresses() []netip.Addr {
+	addrs := make([]netip.Addr, MaxControlPlaneNodes)
+	for i := range addrs {
+		addrs[i] = staticAddress(c.Network.CIDR, i+1)
+	}
+	return addrs
+}
+
 // ServerCount is the number of servers the cluster puts on its network.
 func (c Cluster) ServerCount() int {
 	n := len(c.ControlPlane.Nodes)
@@ -102,6 +141,17 @@ func (c Cluster) ServerCount() int {
 		n += len(pool.Nodes)
 	}
 	return n
+}
+
+// Hostnames lists every node's hostname, control plane first, then the pools in order.
+func (c Cluster) Hostnames() []string {
+	var names []string
+	for _, nodes := range c.nodeLists() {
+		for _, n := range *nodes {
+			names = append(names, n.Hostname)
+		}
+	}
+	return names
 }
 
 // Labels are the Hetzner labels of a node's server; the firewall and the API
@@ -145,3 +195,8 @@ func lastAddress(p netip.Prefix) netip.Addr {
 	}
 	return netip.AddrFrom4(b)
 }
+
+// ExternalCloudProvider tells whether the Hetzner cloud-controller-manager
+// initialises nodes; without it k3s keeps its embedded cloud controller, or
+// nodes would stay tainted uninitialized forever.
+func (c Cluster) ExternalCloudProvider() bool { return c.Addons.CloudControllerManager.Enabled }

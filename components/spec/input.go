@@ -16,6 +16,9 @@ type Input struct {
 	APIServerHostname string            `json:"apiServerHostname"`
 	SSH               SSHInput          `json:"ssh"`
 	K3s               K3sInput          `json:"k3s"`
+	Addons            AddonsInput       `json:"addons"`
+	Upgrade           UpgradeInput      `json:"upgrade"`
+	DrainTimeout      string            `json:"drainTimeout"`
 }
 
 // ControlPlaneInput is the `controlPlane` key.
@@ -73,4 +76,23 @@ type K3sInput struct {
 	ServiceCIDR     string    `json:"serviceCidr"`
 	ExtraServerArgs []string  `json:"extraServerArgs"`
 	ExtraAgentArgs  []string  `json:"extraAgentArgs"`
+}
+
+// AddonsInput is the `addons` key: what runs in the cluster from day one.
+type AddonsInput struct {
+	CloudControllerManager  AddonInput `json:"cloudControllerManager"`
+	CSIDriver               AddonInput `json:"csiDriver"`
+	SystemUpgradeController AddonInput `json:"systemUpgradeController"`
+}
+
+// AddonInput switches one add-on and pins its version.
+type AddonInput struct {
+	Enabled *bool  `json:"enabled"`
+	Version string `json:"version"`
+}
+
+// UpgradeInput is the `upgrade` key: how a k3sVersion change rolls out.
+type UpgradeInput struct {
+	AgentConcurrency *int  `json:"agentConcurrency"`
+	Drain            *bool `json:"drain"`
 }

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 )
@@ -23,6 +24,10 @@ const (
 	DefaultFlannelBackend = "vxlan"
 	DefaultClusterCIDR    = "10.42.0.0/16"
 	DefaultServiceCIDR    = "10.43.0.0/16"
+	DefaultCCMVersion     = "1.35.0" // hcloud-cloud-controller-manager Helm chart
+	DefaultCSIVersion     = "2.22.1" // hcloud-csi Helm chart
+	DefaultSUCVersion     = "v0.20.1"
+	DefaultDrainTimeout   = 5 * time.Minute
 )
 
 // DefaultDisable lists the packaged k3s components turned off by default:
@@ -55,6 +60,9 @@ func Resolve(stack string, in Input) (Cluster, error) {
 		APIServerHostname: resolveHostname(&p, in.APIServerHostname),
 		SSH:               resolveSSH(&p, in.SSH),
 		K3s:               resolveK3s(&p, in.K3s),
+		Addons:            resolveAddons(&p, in.Addons),
+		Upgrade:           resolveUpgrade(&p, in.Upgrade),
+		DrainTimeout:      resolveDrainTimeout(&p, in.DrainTimeout),
 	}
 	version, err := ParseVersion(or(in.K3sVersion, DefaultK3sVersion))
 	if err != nil {
@@ -388,8 +396,8 @@ func checkCIDRsApart(p *problems, c Cluster) {
 // before the servers exist: the join URL, TLS SANs and the load balancer.
 func assignControlPlaneAddresses(c *Cluster) {
 	c.APILoadBalancer.PrivateIP = staticAddress(c.Network.CIDR, 0)
-	for i := range c.ControlPlane.Nodes {
-		c.ControlPlane.Nodes[i].PrivateIP = staticAddress(c.Network.CIDR, i+1)
+	for i, addr := range c.ControlPlaneAddresses()[:len(c.ControlPlane.Nodes)] {
+		c.ControlPlane.Nodes[i].PrivateIP = addr
 	}
 	for _, nodes := range c.nodeLists() {
 		for i := range *nodes {
@@ -404,4 +412,47 @@ func (c *Cluster) nodeLists() []*[]Node {
 		lists = append(lists, &c.WorkerPools[i].Nodes)
 	}
 	return lists
+}
+
+var (
+	chartVersionPattern = regexp.MustCompile(`^v?[0-9]+\.[0-9]+\.[0-9]+$`)
+)
+
+func resolveAddons(p *problems, in AddonsInput) Addons {
+	return Addons{
+		CloudControllerManager:  resolveAddon(p, "addons.cloudControllerManager", in.CloudControllerManager, DefaultCCMVersion),
+		CSIDriver:               resolveAddon(p, "addons.csiDriver", in.CSIDriver, DefaultCSIVersion),
+		SystemUpgradeController: resolveAddon(p, "addons.systemUpgradeController", in.SystemUpgradeController, DefaultSUCVersion),
+	}
+}
+
+func resolveAddon(p *problems, key string, in AddonInput, defaultVersion string) Addon {
+	a := Addon{Enabled: in.Enabled == nil || *in.Enabled, Version: or(in.Version, defaultVersion)}
+	if !chartVersionPattern.MatchString(a.Version) {
+		p.add(key+".version", a.Version, "is not a pinned release such as %s", defaultVersion)
+	}
+	return a
+}
+
+func resolveUpgrade(p *problems, in UpgradeInput) Upgrade {
+	u := Upgrade{AgentConcurrency: 1, Drain: in.Drain == nil || *in.Drain}
+	if in.AgentConcurrency != nil {
+		u.AgentConcurrency = *in.AgentConcurrency
+	}
+	if u.AgentConcurrency < 1 {
+		p.add("upgrade.agentConcurrency", u.AgentConcurrency, "must be 1 or more: how many agents upgrade at once")
+	}
+	return u
+}
+
+func resolveDrainTimeout(p *problems, s string) time.Duration {
+	if s == "" {
+		return DefaultDrainTimeout
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < time.Second {
+		p.add("drainTimeout", s, "is not a duration of at least 1s, such as 5m")
+		return DefaultDrainTimeout
+	}
+	return d
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
 	"github.com/hcloud-k3s/hcloud-k3s/components/node"
 	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
+	"github.com/pulumi/pulumi-command/sdk/go/command/remote"
 	"github.com/pulumi/pulumi-hcloud/sdk/go/hcloud"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -20,6 +21,8 @@ type Args struct {
 	// JoinAfter is the install that initialised the cluster: agents join as
 	// soon as it is up, without waiting for the other control-plane nodes.
 	JoinAfter pulumi.Resource
+	// DrainVia reaches the control-plane node that drains a removed worker.
+	DrainVia remote.ConnectionInput
 }
 
 // WorkerPool is the pool's nodes and their placement groups.
@@ -69,6 +72,8 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 				return k3s.AgentConfig(c, pool, member, addr)
 			},
 			InstallAfter: []pulumi.Resource{args.JoinAfter},
+			DrainVia:     args.DrainVia,
+			DrainTimeout: c.DrainTimeout,
 		}, pulumi.Parent(wp))
 		if err != nil {
 			return nil, err

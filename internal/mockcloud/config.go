@@ -10,10 +10,19 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
+// TokenKey is the hcloud provider's token, which the README has every user
+// set with `pulumi config set hcloud:token --secret`; StackConfig sets it to
+// TestToken, and Run treats it as a secret.
+const (
+	TokenKey  = "hcloud:token"
+	TestToken = "hcloud-test-token-0123456789abcdef0123456789abcdef0123456789abcdef01234567"
+)
+
 // StackConfig returns the config the Pulumi CLI would give the program for a
 // stack: the project's defaults and values from Pulumi.yaml, overlaid with
-// Pulumi.<stack>.yaml, then with overrides (short keys, e.g. "firewall").
-// Values are JSON, as the CLI passes structured config.
+// Pulumi.<stack>.yaml and the user's hcloud:token, then with overrides
+// (short keys, e.g. "firewall"). Values are JSON, as the CLI passes
+// structured config.
 func StackConfig(dir, stack string, overrides map[string]any) (map[string]string, error) {
 	var project struct {
 		Name   string                    `json:"name"`
@@ -43,6 +52,7 @@ func StackConfig(dir, stack string, overrides map[string]any) (map[string]string
 	for key, v := range stackFile.Config {
 		values[key] = v
 	}
+	values[TokenKey] = TestToken
 	for key, v := range overrides {
 		values[project.Name+":"+key] = v
 	}

@@ -82,7 +82,7 @@ func Run(program Program, opts Options) (*Result, error) {
 		return nil
 	}, pulumi.WithMocks(Project, opts.Stack, mocks), func(ri *pulumi.RunInfo) {
 		ri.Config = opts.Config
-		ri.ConfigSecretKeys = opts.SecretKeys
+		ri.ConfigSecretKeys = append(slices.Clone(opts.SecretKeys), TokenKey)
 		ri.DryRun = opts.Preview
 	})
 	result.Resources = mocks.recorded()
@@ -153,7 +153,8 @@ func (c *cloud) answer(args pulumi.MockResourceArgs) (string, resource.PropertyM
 	set := func(key string, v any) { state[resource.PropertyKey(key)] = resource.NewPropertyValue(v) }
 	// The SDK's mock monitor cannot unmarshal an unknown value inside a secret
 	// (it drops KeepUnknowns), so a preview answers what flows into secrets —
-	// the key pair, the token and server addresses in SSH connections — as if
+	// the key pair, the token, server addresses in SSH connections, command
+	// output and the network's ID — as if
 	// known, and leaves IDs and every other cloud-assigned value unknown.
 	switch args.TypeToken {
 	case "random:index/randomPassword:RandomPassword":
@@ -166,6 +167,11 @@ func (c *cloud) answer(args pulumi.MockResourceArgs) (string, resource.PropertyM
 		return id, state
 	case "hcloud:index/server:Server":
 		set("ipv4Address", publicIPv4(n))
+	case "command:remote:Command": // the kubeconfig, secret, feeds the Kubernetes provider
+		set("stdout", commandStdout(args.Inputs))
+		set("stderr", "")
+	case "hcloud:index/network:Network": // its ID goes into the CCM's Secret
+		return id, state
 	}
 	if c.preview {
 		return "", state
@@ -183,9 +189,6 @@ func (c *cloud) answer(args pulumi.MockResourceArgs) (string, resource.PropertyM
 		set("ipv6", fmt.Sprintf("2a01:4f8:c01e:%x::1", n%0xffff))
 	case "hcloud:index/sshKey:SshKey":
 		set("fingerprint", "b7:2f:30:a0:2f:6c:58:6c:21:04:58:61:ba:06:3b:2f")
-	case "command:remote:Command":
-		set("stdout", commandStdout(args.Inputs))
-		set("stderr", "")
 	}
 	return id, state
 }

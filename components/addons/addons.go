@@ -1,0 +1,176 @@
+// Package addons installs what a Hetzner cluster needs from day one through
+// pulumi-kubernetes: the cloud-controller-manager, the CSI driver and the
+// system-upgrade-controller with the Plans that upgrade k3s in place.
+package addons
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/hcloud-k3s/hcloud-k3s/components/internal/ids"
+	"github.com/hcloud-k3s/hcloud-k3s/components/lifecycle"
+	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
+	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	yamlv2 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/yaml/v2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Args configures the add-ons.
+type Args struct {
+	Cluster     spec.Cluster
+	Kubeconfig  pulumi.StringInput // secret; available once the cluster is ready
+	HcloudToken pulumi.StringInput // secret; for the CCM and CSI driver
+	NetworkID   pulumi.IntInput
+	// UpgradeGate must pass before the upgrade Plans change.
+	UpgradeGate pulumi.Resource
+}
+
+// Addons are the cluster's add-ons and the Kubernetes provider that manages them.
+type Addons struct {
+	pulumi.ResourceState
+
+	Provider *kubernetes.Provider
+}
+
+const (
+	hetznerCharts = "https://charts.hetzner.cloud"
+	kubeSystem    = "kube-system"
+)
+
+// New registers the add-ons component.
+func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*Addons, error) {
+	a := &Addons{}
+	if err := ctx.RegisterComponentResource(ids.ComponentType("Addons"), name, a, opts...); err != nil {
+		return nil, err
+	}
+	c := args.Cluster
+	var err error
+	a.Provider, err = kubernetes.NewProvider(ctx, name, &kubernetes.ProviderArgs{
+		Kubeconfig: args.Kubeconfig,
+		// A new context (a control-plane node added) must not replace the
+		// provider, which would replace every add-on with it.
+		ClusterIdentifier: pulumi.String(c.Name),
+	}, pulumi.Parent(a))
+	if err != nil {
+		return nil, err
+	}
+	k8s := []pulumi.ResourceOption{pulumi.Parent(a), pulumi.Provider(a.Provider)}
+	steps := []func() error{
+		func() error { return a.hcloudSecret(ctx, args, k8s) },
+		func() error { return a.cloudControllerManager(ctx, c, k8s) },
+		func() error { return a.csiDriver(ctx, c, k8s) },
+		func() error { return a.systemUpgradeController(ctx, c, args.UpgradeGate, k8s) },
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return nil, err
+		}
+	}
+	return a, ctx.RegisterResourceOutputs(a, pulumi.Map{})
+}
+
+// hcloudSecret is the kube-system/hcloud Secret the CCM and CSI driver read.
+func (a *Addons) hcloudSecret(ctx *pulumi.Context, args Args, opts []pulumi.ResourceOption) error {
+	addons := args.Cluster.Addons
+	if !addons.CloudControllerManager.Enabled && !addons.CSIDriver.Enabled {
+		return nil
+	}
+	network := args.NetworkID.ToIntOutput().ApplyT(strconv.Itoa).(pulumi.StringOutput)
+	_, err := corev1.NewSecret(ctx, "hcloud", &corev1.SecretArgs{
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("hcloud"), Namespace: pulumi.String(kubeSystem)},
+		StringData: pulumi.StringMap{
+			"token":   pulumi.ToSecret(args.HcloudToken).(pulumi.StringOutput),
+			"network": network,
+		},
+	}, opts...)
+	return err
+}
+
+func (a *Addons) cloudControllerManager(ctx *pulumi.Context, c spec.Cluster, opts []pulumi.ResourceOption) error {
+	return hetznerChart(ctx, "hcloud-cloud-controller-manager", "hccm", c.Addons.CloudControllerManager, CCMValues(c), opts)
+}
+
+func (a *Addons) csiDriver(ctx *pulumi.Context, c spec.Cluster, opts []pulumi.ResourceOption) error {
+	return hetznerChart(ctx, "hcloud-csi", "hcloud-csi", c.Addons.CSIDriver, CSIValues(), opts)
+}
+
+// hetznerChart installs one of Hetzner's Helm charts into kube-system, pinned.
+func hetznerChart(ctx *pulumi.Context, chart, release string, addon spec.Addon, values map[string]any, opts []pulumi.ResourceOption) error {
+	if !addon.Enabled {
+		return nil
+	}
+	_, err := helmv3.NewRelease(ctx, chart, &helmv3.ReleaseArgs{
+		Name:           pulumi.String(release),
+		Chart:          pulumi.String(chart),
+		Version:        pulumi.String(addon.Version),
+		Namespace:      pulumi.String(kubeSystem),
+		RepositoryOpts: &helmv3.RepositoryOptsArgs{Repo: pulumi.String(hetznerCharts)},
+		Values:         pulumi.ToMap(values),
+	}, opts...)
+	return err
+}
+
+// systemUpgradeController installs the controller from its release manifests
+// and the two Plans; a k3sVersion change shows in a preview as a change of
+// the Plans' version, and nothing else.
+func (a *Addons) systemUpgradeController(ctx *pulumi.Context, c spec.Cluster, gate pulumi.Resource, opts []pulumi.ResourceOption) error {
+	addon := c.Addons.SystemUpgradeController
+	if !addon.Enabled {
+		return nil
+	}
+	controller, err := yamlv2.NewConfigGroup(ctx, "system-upgrade-controller", &yamlv2.ConfigGroupArgs{
+		Files: pulumi.ToStringArray(SUCManifests(addon.Version)),
+	}, opts...)
+	if err != nil {
+		return err
+	}
+	server, err := plan(ctx, lifecycle.ServerPlanName, lifecycle.ServerPlan(c), append(opts, pulumi.DependsOn([]pulumi.Resource{controller, gate})))
+	if err != nil {
+		return err
+	}
+	_, err = plan(ctx, lifecycle.AgentPlanName, lifecycle.AgentPlan(c), append(opts, pulumi.DependsOn([]pulumi.Resource{controller, gate, server})))
+	return err
+}
+
+func plan(ctx *pulumi.Context, name string, planSpec map[string]any, opts []pulumi.ResourceOption) (*apiextensions.CustomResource, error) {
+	return apiextensions.NewCustomResource(ctx, name, &apiextensions.CustomResourceArgs{
+		ApiVersion: pulumi.String("upgrade.cattle.io/v1"),
+		Kind:       pulumi.String("Plan"),
+		Metadata:   &metav1.ObjectMetaArgs{Name: pulumi.String(name), Namespace: pulumi.String(lifecycle.UpgradeNamespace)},
+		OtherFields: map[string]any{
+			"spec": planSpec,
+		},
+	}, opts...)
+}
+
+// CCMValues configures the cloud-controller-manager for the private network:
+// node addresses from the network, pod CIDRs matching k3s, and no routes
+// (flannel encapsulates pod traffic; routes would also hit the 100-route limit).
+func CCMValues(c spec.Cluster) map[string]any {
+	return map[string]any{
+		"networking": map[string]any{"enabled": true, "clusterCIDR": c.K3s.ClusterCIDR.String()},
+		"env": map[string]any{
+			"HCLOUD_NETWORK_ROUTES_ENABLED":  map[string]any{"value": "false"},
+			"HCLOUD_LOAD_BALANCERS_LOCATION": map[string]any{"value": c.ControlPlane.Nodes[0].Location},
+		},
+	}
+}
+
+// CSIValues makes hcloud-volumes the default storage class.
+func CSIValues() map[string]any {
+	return map[string]any{
+		"storageClasses": []any{map[string]any{
+			"name": "hcloud-volumes", "defaultStorageClass": true, "reclaimPolicy": "Delete",
+		}},
+	}
+}
+
+// SUCManifests are the release manifests of system-upgrade-controller.
+func SUCManifests(version string) []string {
+	base := fmt.Sprintf("https://github.com/rancher/system-upgrade-controller/releases/download/%s/", version)
+	return []string{base + "crd.yaml", base + "system-upgrade-controller.yaml"}
+}
