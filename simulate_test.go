@@ -133,6 +133,7 @@ var mayWaitFor = map[string][]string{
 var deliberate = map[[2]string]string{
 	{"join install", "join install"}:  "control-plane nodes join etcd one at a time",
 	{"drain", "drain"}:                "control-plane nodes leave one at a time",
+	{"kubeconfig", "join install"}:    "the kubeconfig waits for every control-plane node it names",
 	{"kubeconfig", "readiness check"}: "the kubeconfig, and so every add-on, waits for every node",
 }
 
