@@ -1,51 +1,18 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
 	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 
-	"github.com/hcloud-k3s/hcloud-k3s/components/cluster"
-	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
+	clusterstack "github.com/hcloud-k3s/hcloud-k3s/components/stack"
 	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
 	"github.com/hcloud-k3s/hcloud-k3s/policies/rules"
 )
-
-// stackInput decodes the hcloud-k3s config keys into spec.Input, whose JSON names are the keys.
-// It stands in for main.readConfig: package main cannot be imported.
-func stackInput(t *testing.T, config map[string]string) spec.Input {
-	t.Helper()
-	fields := map[string]json.RawMessage{}
-	for key, value := range config {
-		if name, ok := strings.CutPrefix(key, mockcloud.Project+":"); ok {
-			fields[name] = configJSON(value)
-		}
-	}
-	data, err := json.Marshal(fields)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var in spec.Input
-	if err := json.Unmarshal(data, &in); err != nil {
-		t.Fatalf("stack config: %v", err)
-	}
-	return in
-}
-
-// configJSON turns a config value into JSON: structured values already are, strings are not.
-func configJSON(v string) json.RawMessage {
-	if json.Valid([]byte(v)) {
-		return json.RawMessage(v)
-	}
-	quoted, _ := json.Marshal(v)
-	return quoted
-}
 
 // registered runs the program for a stack under mockcloud and returns what the engine would analyze.
 func registered(t *testing.T, stack string, overrides map[string]any, preview bool) []stackResource {
@@ -56,16 +23,7 @@ func registered(t *testing.T, stack string, overrides map[string]any, preview bo
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := stackInput(t, config)
-	program := func(ctx *pulumi.Context) (pulumi.Map, error) {
-		c, err := spec.Resolve(ctx.Stack(), in)
-		if err != nil {
-			return nil, err
-		}
-		_, err = cluster.New(ctx, c)
-		return pulumi.Map{}, err
-	}
-	result, err := mockcloud.Run(program, mockcloud.Options{Stack: stack, Config: config, Preview: preview})
+	result, err := mockcloud.Run(clusterstack.Build, mockcloud.Options{Stack: stack, Config: config, Preview: preview})
 	if err != nil {
 		t.Fatalf("program: %v", err)
 	}

@@ -154,7 +154,7 @@ func (c *cloud) answer(args pulumi.MockResourceArgs) (string, resource.PropertyM
 	// The SDK's mock monitor cannot unmarshal an unknown value inside a secret
 	// (it drops KeepUnknowns), so a preview answers what flows into secrets —
 	// the key pair, the token, server addresses in SSH connections, command
-	// output and the network's ID — as if
+	// output, the network's ID and the API load balancer's IP — as if
 	// known, and leaves IDs and every other cloud-assigned value unknown.
 	switch args.TypeToken {
 	case "random:index/randomPassword:RandomPassword":
@@ -167,6 +167,8 @@ func (c *cloud) answer(args pulumi.MockResourceArgs) (string, resource.PropertyM
 		return id, state
 	case "hcloud:index/server:Server":
 		set("ipv4Address", publicIPv4(n))
+	case "hcloud:index/loadBalancer:LoadBalancer": // its IP goes into the kubeconfig
+		set("ipv4", publicIPv4(n))
 	case "command:remote:Command": // the kubeconfig, secret, feeds the Kubernetes provider
 		set("stdout", commandStdout(args.Inputs))
 		set("stderr", "")
@@ -185,7 +187,6 @@ func (c *cloud) answer(args pulumi.MockResourceArgs) (string, resource.PropertyM
 		id = fmt.Sprintf("%v-%v", args.Inputs["networkId"].V, args.Inputs["ipRange"].StringValue())
 		set("gateway", "10.0.0.1")
 	case "hcloud:index/loadBalancer:LoadBalancer":
-		set("ipv4", publicIPv4(n))
 		set("ipv6", fmt.Sprintf("2a01:4f8:c01e:%x::1", n%0xffff))
 	case "hcloud:index/sshKey:SshKey":
 		set("fingerprint", "b7:2f:30:a0:2f:6c:58:6c:21:04:58:61:ba:06:3b:2f")
