@@ -97,7 +97,7 @@ var creationLatency = map[string]time.Duration{
 	"drain":               time.Second,
 	"upgrade gate":        2 * time.Second,
 	"kubernetes secret":   time.Second,
-	"helm release":        45 * time.Second,
+	"helm release":        5 * time.Second, // skipAwait: applied, its pods not waited for
 	"manifests":           10 * time.Second,
 	"upgrade plan":        time.Second,
 	"kubernetes provider": 0, // configured locally, like the key pair and the token
@@ -132,7 +132,6 @@ var mayWaitFor = map[string][]string{
 // deliberate are the orderings chosen on purpose, and why; the tests report
 // what each costs.
 var deliberate = map[[2]string]string{
-	{"join install", "join install"}:  "control-plane nodes join etcd one at a time",
 	{"drain", "drain"}:                "control-plane nodes leave one at a time",
 	{"kubeconfig", "join install"}:    "the kubeconfig waits for every control-plane node it names",
 	{"kubeconfig", "readiness check"}: "the kubeconfig, and so every add-on, waits for every node",

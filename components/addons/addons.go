@@ -110,6 +110,9 @@ func hetznerChart(ctx *pulumi.Context, chart, release string, addon spec.Addon, 
 		Namespace:      pulumi.String(kubeSystem),
 		RepositoryOpts: &helmv3.RepositoryOptsArgs{Repo: pulumi.String(hetznerCharts)},
 		Values:         pulumi.ToMap(values),
+		// Applied, not awaited: the pods come up on their own, and waiting
+		// would put them on the critical path of every first up.
+		SkipAwait: pulumi.Bool(true),
 	}, opts...)
 	return err
 }

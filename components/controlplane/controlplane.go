@@ -32,8 +32,9 @@ type ControlPlane struct {
 }
 
 // New registers the control-plane component. The first node initialises the
-// cluster; the others join it one after another, since etcd admits one
-// learner at a time.
+// cluster and the others join it at once: etcd still admits one learner at a
+// time, and k3s (since v1.26.5) retries a join until its turn comes. Removal
+// is one member at a time: each drain waits for the previous one.
 func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*ControlPlane, error) {
 	cp := &ControlPlane{}
 	if err := ctx.RegisterComponentResource(ids.ComponentType("ControlPlane"), name, cp, opts...); err != nil {
@@ -48,7 +49,7 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	if err != nil {
 		return nil, err
 	}
-	var previous, previousDrain []pulumi.Resource
+	var joinAfter, previousDrain []pulumi.Resource
 	var publicIPs, privateIPs pulumi.StringArray
 	var drainVia remote.ConnectionInput
 	for _, member := range c.ControlPlane.Nodes {
@@ -65,7 +66,7 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 			},
 			ExtraSANs:    args.ExtraSANs,
 			JoinPeers:    joinPeers(c, member),
-			InstallAfter: previous,
+			InstallAfter: joinAfter,
 			DrainVia:     drainVia,
 			DrainTimeout: c.DrainTimeout,
 			DrainAfter:   previousDrain,
@@ -74,7 +75,7 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 			return nil, err
 		}
 		cp.Nodes = append(cp.Nodes, n)
-		previous = []pulumi.Resource{n.Install}
+		joinAfter = []pulumi.Resource{cp.Nodes[0].Install}
 		drainVia = cp.Nodes[0].Connection
 		if n.Drain != nil {
 			previousDrain = []pulumi.Resource{n.Drain}

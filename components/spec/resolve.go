@@ -34,6 +34,8 @@ const (
 // Hetzner load balancers and an ingress of the user's choice replace them.
 var DefaultDisable = []string{"traefik", "servicelb"}
 
+var minimumK3s, _ = ParseVersion("v1.28.0+k3s1")
+
 var (
 	clusterNamePattern = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
 	poolNamePattern    = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
@@ -67,6 +69,10 @@ func Resolve(stack string, in Input) (Cluster, error) {
 	version, err := ParseVersion(or(in.K3sVersion, DefaultK3sVersion))
 	if err != nil {
 		p.add("k3sVersion", or(in.K3sVersion, DefaultK3sVersion), "is not a pinned k3s release: use a tag such as %s from github.com/k3s-io/k3s/releases", DefaultK3sVersion)
+	} else if version.Less(minimumK3s) {
+		// Control-plane nodes join concurrently, which needs k3s to retry
+		// "too many learner members" (fixed in v1.26.5); older minors are out of support anyway.
+		p.add("k3sVersion", version.String(), "is older than %s, the oldest release hcloud-k3s supports", minimumK3s)
 	}
 	c.K3sVersion = version
 	locations := in.ControlPlane.Locations

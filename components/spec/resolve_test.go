@@ -78,6 +78,8 @@ func TestResolveRejects(t *testing.T) {
 		}, `hcloud-k3s:workerPools[1].name: "workers" is used by another pool: pool names must be unique`},
 		{"negative count", func(in *Input) { in.WorkerPools[0].Count = intp(-1) },
 			`hcloud-k3s:workerPools[0].count: -1 is negative: use 0 or more`},
+		{"k3s too old", func(in *Input) { in.K3sVersion = "v1.26.4+k3s1" },
+			`hcloud-k3s:k3sVersion: "v1.26.4+k3s1" is older than v1.28.0+k3s1, the oldest release hcloud-k3s supports`},
 		{"invalid k3s version", func(in *Input) { in.K3sVersion = "stable" },
 			`hcloud-k3s:k3sVersion: "stable" is not a pinned k3s release: use a tag such as v1.33.5+k3s1`},
 		{"too many servers", func(in *Input) { in.WorkerPools[0].Count = intp(100) },
