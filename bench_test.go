@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
+	clusterstack "github.com/hcloud-k3s/hcloud-k3s/components/stack"
 	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
 )
 
@@ -33,7 +34,7 @@ func scaledConfig(tb testing.TB, workers int) map[string]string {
 // runProgram runs the program under mocks; timing, when set, makes creates take time.
 func runProgram(tb testing.TB, cfg map[string]string, timing *mockcloud.Timing) *mockcloud.Result {
 	tb.Helper()
-	res, err := mockcloud.Run(build, mockcloud.Options{Stack: "prod", Config: cfg, Timing: timing})
+	res, err := mockcloud.Run(clusterstack.Build, mockcloud.Options{Stack: "prod", Config: cfg, Timing: timing})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -13,12 +13,9 @@ func main() {
 
 // program exports the outputs of the cluster the stack config describes.
 func program(ctx *pulumi.Context) error {
-	outputs, err := build(ctx)
+	outputs, err := clusterstack.Build(ctx)
 	for name, value := range outputs {
 		ctx.Export(name, value)
 	}
 	return err
 }
-
-// build is the program short of exporting; tests run it under mocks.
-var build = clusterstack.Build

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
+	clusterstack "github.com/hcloud-k3s/hcloud-k3s/components/stack"
 	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
@@ -30,7 +31,7 @@ func stackWith(t *testing.T, name string, overrides map[string]any, preview bool
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := mockcloud.Run(build, mockcloud.Options{Stack: name, Config: cfg, Preview: preview})
+	res, err := mockcloud.Run(clusterstack.Build, mockcloud.Options{Stack: name, Config: cfg, Preview: preview})
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
@@ -641,7 +642,7 @@ func TestMissingHcloudTokenForAddons(t *testing.T) {
 	}
 	delete(cfg, mockcloud.TokenKey)
 	t.Setenv("HCLOUD_TOKEN", "")
-	res, err := mockcloud.Run(build, mockcloud.Options{Stack: "dev", Config: cfg})
+	res, err := mockcloud.Run(clusterstack.Build, mockcloud.Options{Stack: "dev", Config: cfg})
 	if err == nil || !strings.Contains(err.Error(), "hcloud:token is not set") {
 		t.Errorf("error = %v", err)
 	}
@@ -674,7 +675,7 @@ func TestBadConfigRegistersNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := mockcloud.Run(build, mockcloud.Options{Stack: "prod", Config: cfg})
+	res, err := mockcloud.Run(clusterstack.Build, mockcloud.Options{Stack: "prod", Config: cfg})
 	for _, want := range []string{"hcloud-k3s:controlPlane.count: 2 is not allowed", `hcloud-k3s:controlPlane.locations: ["fsn1" "ash"] span several network zones`} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v lacks %q", err, want)
@@ -686,7 +687,7 @@ func TestBadConfigRegistersNothing(t *testing.T) {
 }
 
 func TestMalformedConfigObject(t *testing.T) {
-	res, err := mockcloud.Run(build, mockcloud.Options{Stack: "dev", Config: map[string]string{"hcloud-k3s:controlPlane": `{"count":"three"}`}})
+	res, err := mockcloud.Run(clusterstack.Build, mockcloud.Options{Stack: "dev", Config: map[string]string{"hcloud-k3s:controlPlane": `{"count":"three"}`}})
 	if err == nil || !strings.Contains(err.Error(), "hcloud-k3s:controlPlane:") {
 		t.Errorf("error = %v", err)
 	}
