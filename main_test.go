@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"reflect"
 	"slices"
 	"strings"
@@ -10,7 +11,10 @@ import (
 	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
 	clusterstack "github.com/hcloud-k3s/hcloud-k3s/components/stack"
 	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/diag/colors"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 )
 
 // operatorAllowlist is what the README has a user set before the first up.
@@ -718,5 +722,41 @@ func TestPulumiYAMLDefaultsMatchTheProgram(t *testing.T) {
 	}
 	if !reflect.DeepEqual(a, b) {
 		t.Errorf("Pulumi.yaml defaults differ from the program's:\n yaml %+v\n   go %+v", a, b)
+	}
+}
+
+// The project and stack files load as the Pulumi CLI loads them: typed
+// config declarations, defaults of the declared types, known keys.
+func TestProjectFilesLoad(t *testing.T) {
+	proj, err := workspace.LoadProject("Pulumi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if proj.Name != mockcloud.Project || proj.Runtime.Name() != "go" {
+		t.Errorf("project %s, runtime %s", proj.Name, proj.Runtime.Name())
+	}
+	sink := diag.DefaultSink(io.Discard, io.Discard, diag.FormatOptions{Color: colors.Never})
+	for _, name := range []string{"dev", "prod"} {
+		if _, err := workspace.LoadProjectStack(sink, proj, "Pulumi."+name+".yaml"); err != nil {
+			t.Errorf("Pulumi.%s.yaml: %v", name, err)
+		}
+	}
+}
+
+// A rebuilt first control-plane node finds the survivors among every address
+// a member may have, so the list never changes with the control plane's size,
+// and the kubeconfig is fetched again from the new server.
+func TestReplacingTheFirstControlPlaneJoinsSurvivors(t *testing.T) {
+	const peers = "join_peers='10.0.255.252 10.0.255.251 10.0.255.250 10.0.255.249'"
+	for _, count := range []int{1, 3, 5} {
+		g := stack(t, "prod", map[string]any{"controlPlane": map[string]any{"count": count, "serverType": "cx33", "locations": []string{"fsn1", "nbg1", "hel1"}}})
+		script := g.get(command, "cp-1-install").Inputs["create"].StringValue()
+		if !strings.Contains(script, peers) || !strings.Contains(script, "cluster-init: true") {
+			t.Errorf("%d control-plane nodes: cp-1 would not look for survivors before initialising", count)
+		}
+		triggers := g.get(command, "kubeconfig").Inputs["triggers"].Mappable()
+		if !reflect.DeepEqual(triggers, []any{g.get(server, "cp-1").ID}) {
+			t.Errorf("kubeconfig triggers = %v, want the first server's ID", triggers)
+		}
 	}
 }
