@@ -222,6 +222,9 @@ func TestServers(t *testing.T) {
 		if !slices.Equal(s.IgnoreChanges, []string{"userData", "image", "sshKeys"}) {
 			t.Errorf("%s ignoreChanges = %v", name, s.IgnoreChanges)
 		}
+		if !s.DeleteBeforeReplace {
+			t.Errorf("%s would be replaced by a server of the same name before the old one is gone", name)
+		}
 	}
 	labels := g.get(server, "general-2").Inputs["labels"].Mappable()
 	if !reflect.DeepEqual(labels, map[string]any{"cluster": "prod", "role": "worker", "pool": "general"}) {

@@ -127,7 +127,10 @@ func (n *Node) createServer(ctx *pulumi.Context, name string, args Args) error {
 		pulumi.Parent(n),
 		pulumi.DependsOn(args.ServerAfter),
 		// Drift in these must never replace a running node (and its etcd member).
-		pulumi.IgnoreChanges([]string{"userData", "image", "sshKeys"}))
+		pulumi.IgnoreChanges([]string{"userData", "image", "sshKeys"}),
+		// Server names are unique in a project: a replacement (a new location)
+		// must delete, and so drain, the old server first.
+		pulumi.DeleteBeforeReplace(true))
 	if err != nil {
 		return err
 	}

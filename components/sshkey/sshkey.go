@@ -53,7 +53,7 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 		Name:      pulumi.String(args.Name),
 		PublicKey: publicKey,
 		Labels:    pulumi.ToStringMap(args.Labels),
-	}, pulumi.Parent(k))
+	}, pulumi.Parent(k), pulumi.DeleteBeforeReplace(true)) // key names are unique in a project
 	if err != nil {
 		return nil, err
 	}
