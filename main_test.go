@@ -503,6 +503,9 @@ func TestLoweringACountDrainsTheRemovedNodes(t *testing.T) {
 	if !before.dependsOn(drain, before.get(command, "workers-3-install")) || !before.dependsOn(drain, before.get(server, "workers-3")) {
 		t.Error("the drain would not run before the node's install and server are deleted")
 	}
+	if triggers := drain.Inputs["triggers"].Mappable(); !reflect.DeepEqual(triggers, []any{before.get(server, "workers-3").ID}) || !drain.DeleteBeforeReplace {
+		t.Errorf("a replaced server would not be drained first: triggers %v, deleteBeforeReplace %v", triggers, drain.DeleteBeforeReplace)
+	}
 	if host := drain.Inputs["connection"].SecretValue().Element.ObjectValue()["host"].StringValue(); host != before.get(server, "cp-1").State["ipv4Address"].StringValue() {
 		t.Errorf("workers are drained from %s, want the first control-plane node", host)
 	}

@@ -119,7 +119,7 @@ var mayWaitFor = map[string][]string{
 	"agent install":       {"own server", "key pair", "token", "init install"},
 	"readiness check":     {"init install", "join install", "agent install", "server", "key pair", "load balancer"}, // every node, every endpoint
 	"kubeconfig":          {"init install", "server", "key pair"},
-	"drain":               {"own install", "server", "key pair"}, // runs on the first control-plane server
+	"drain":               {"own install", "own server", "server", "key pair"}, // runs on the first control-plane server; replaced with its own
 	"upgrade gate":        {"init install", "server", "key pair"},
 	"kubernetes provider": {"kubeconfig", "server"},
 	"kubernetes secret":   {"network"}, // holds its ID

@@ -196,7 +196,11 @@ func (n *Node) createDrain(ctx *pulumi.Context, name string, args Args) error {
 		Create:     pulumi.String(fmt.Sprintf("echo 'hcloud-k3s: %s will be drained from here before it is removed'", args.Node.Hostname)),
 		Delete:     pulumi.String(lifecycle.DrainScript(args.Node.Hostname, controlPlane, args.DrainTimeout)),
 		Logging:    remote.LoggingStdoutAndStderr,
+		// A replaced server must leave the cluster too: its successor reuses
+		// the node name, which k3s refuses while the old Node exists.
+		Triggers: pulumi.Array{n.Server.ID()},
 	}, pulumi.Parent(n),
+		pulumi.DeleteBeforeReplace(true),
 		pulumi.DependsOn(append([]pulumi.Resource{n.Install}, args.DrainAfter...)),
 		pulumi.Timeouts(&pulumi.CustomTimeouts{Delete: (args.DrainTimeout + etcdLeaveTimeout).String()}))
 	return err
