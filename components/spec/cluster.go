@@ -136,9 +136,9 @@ func (c Cluster) ControlPlaneAddresses() []netip.Addr {
 
 // ServerCount is the number of servers the cluster puts on its network.
 func (c Cluster) ServerCount() int {
-	n := len(c.ControlPlane.Nodes)
-	for _, pool := range c.WorkerPools {
-		n += len(pool.Nodes)
+	n := 0
+	for _, nodes := range c.nodeLists() {
+		n += len(*nodes)
 	}
 	return n
 }

@@ -2,8 +2,9 @@ package spec
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -35,8 +36,8 @@ var retiredServerTypes = map[string]string{
 	"cpx11": "cpx12", "cpx21": "cpx22", "cpx31": "cpx32", "cpx41": "cpx42", "cpx51": "cpx52",
 }
 
-// armLocations are the only locations that sell CAX (Ampere ARM) servers.
-var armLocations = map[string]bool{"fsn1": true, "nbg1": true, "hel1": true}
+// armZone is the only network zone whose locations sell CAX (Ampere ARM) servers.
+const armZone = "eu-central"
 
 // ZoneOf returns the network zone of a location.
 func ZoneOf(location string) (string, bool) {
@@ -44,27 +45,11 @@ func ZoneOf(location string) (string, bool) {
 	return zone, ok
 }
 
-func knownLocations() string {
-	names := make([]string, 0, len(zoneOfLocation))
-	for name := range zoneOfLocation {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return strings.Join(names, ", ")
-}
+// locations lists the known locations, sorted.
+func locations() []string { return slices.Sorted(maps.Keys(zoneOfLocation)) }
 
-func knownZones() string {
-	seen := map[string]bool{}
-	var zones []string
-	for _, zone := range zoneOfLocation {
-		if !seen[zone] {
-			seen[zone] = true
-			zones = append(zones, zone)
-		}
-	}
-	sort.Strings(zones)
-	return strings.Join(zones, ", ")
-}
+// zones lists the network zones, sorted.
+func zones() []string { return slices.Compact(slices.Sorted(maps.Values(zoneOfLocation))) }
 
 // serverTypeProblem explains why a server type cannot be ordered in a
 // location, or returns "" when it can.
@@ -75,7 +60,7 @@ func serverTypeProblem(serverType, location string) string {
 	if !serverTypePattern.MatchString(serverType) {
 		return "must be a Hetzner Cloud server type such as cx23, cpx22, ccx13 or cax11"
 	}
-	if strings.HasPrefix(serverType, "cax") && zoneOfLocation[location] != "" && !armLocations[location] {
+	if zone := zoneOfLocation[location]; strings.HasPrefix(serverType, "cax") && zone != "" && zone != armZone {
 		return fmt.Sprintf("ARM (cax) servers are not sold in %s; use fsn1, nbg1 or hel1", location)
 	}
 	return ""

@@ -33,12 +33,10 @@ func (p problems) err() error {
 const configNamespace = "hcloud-k3s:"
 
 func show(value any) string {
-	switch v := value.(type) {
-	case string:
-		return fmt.Sprintf("%q", v)
-	case []string:
-		return fmt.Sprintf("%q", v)
+	switch value.(type) {
+	case string, []string:
+		return fmt.Sprintf("%q", value)
 	default:
-		return fmt.Sprint(v)
+		return fmt.Sprint(value)
 	}
 }

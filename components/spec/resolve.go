@@ -37,11 +37,13 @@ var DefaultDisable = []string{"traefik", "servicelb"}
 var minimumK3s, _ = ParseVersion("v1.28.0+k3s1")
 
 var (
-	clusterNamePattern = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
-	poolNamePattern    = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
-	flannelBackends    = []string{"vxlan", "wireguard-native"}
-	disableable        = []string{"traefik", "servicelb", "local-storage", "metrics-server", "coredns"}
-	extraArgPattern    = regexp.MustCompile(`^--([a-z0-9][a-z0-9-]*)(?:=(.*))?$`)
+	// namePattern is what cluster and pool names may look like: they go into
+	// hostnames and Hetzner resource names.
+	namePattern         = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+	chartVersionPattern = regexp.MustCompile(`^v?[0-9]+\.[0-9]+\.[0-9]+$`)
+	flannelBackends     = []string{"vxlan", "wireguard-native"}
+	disableable         = []string{"traefik", "servicelb", "local-storage", "metrics-server", "coredns"}
+	extraArgPattern     = regexp.MustCompile(`^--([a-z0-9][a-z0-9-]*)(?:=(.*))?$`)
 	// managedK3sKeys are set by hcloud-k3s itself; an extra arg may not override them.
 	managedK3sKeys = []string{"token", "token-file", "agent-token", "server", "cluster-init", "node-name", "node-ip",
 		"node-external-ip", "advertise-address", "flannel-iface", "flannel-backend", "cluster-cidr", "service-cidr",
@@ -102,18 +104,28 @@ func or(value, fallback string) string {
 	return value
 }
 
+// valueOr is the value a pointer field was set to, or the default when unset.
+func valueOr[T any](value *T, fallback T) T {
+	if value == nil {
+		return fallback
+	}
+	return *value
+}
+
+func validName(name string, maxLength int) bool {
+	return namePattern.MatchString(name) && len(name) <= maxLength
+}
+
 func resolveClusterName(p *problems, stack, name string) string {
+	if validName(or(name, stack), maxClusterNameLength) {
+		return or(name, stack)
+	}
+	fromStack := ""
 	if name == "" {
-		name = stack
-		if !clusterNamePattern.MatchString(name) || len(name) > maxClusterNameLength {
-			p.add("clusterName", name, "(the stack name, used because clusterName is unset) is not a valid cluster name: set clusterName to lowercase letters, digits and '-', starting with a letter, at most %d characters", maxClusterNameLength)
-		}
-		return name
+		fromStack = "(the stack name, used because clusterName is unset) "
 	}
-	if !clusterNamePattern.MatchString(name) || len(name) > maxClusterNameLength {
-		p.add("clusterName", name, "is invalid: use lowercase letters, digits and '-', starting with a letter, at most %d characters", maxClusterNameLength)
-	}
-	return name
+	p.add("clusterName", or(name, stack), "%sis invalid: use lowercase letters, digits and '-', starting with a letter, at most %d characters", fromStack, maxClusterNameLength)
+	return or(name, stack)
 }
 
 func resolveHostname(p *problems, hostname string) string {
@@ -124,10 +136,7 @@ func resolveHostname(p *problems, hostname string) string {
 }
 
 func resolveControlPlane(p *problems, in ControlPlaneInput, locations []string) ControlPlane {
-	count := 1
-	if in.Count != nil {
-		count = *in.Count
-	}
+	count := valueOr(in.Count, 1)
 	if count != 1 && count != 3 && count != 5 {
 		p.add("controlPlane.count", count, "is not allowed: use 1, 3 or 5 (embedded etcd needs an odd number of members for quorum)")
 		count = 0
@@ -153,12 +162,9 @@ func resolveControlPlane(p *problems, in ControlPlaneInput, locations []string) 
 func checkLocations(p *problems, key string, locations []string) {
 	zones := map[string]bool{}
 	for i, location := range locations {
-		zone, ok := ZoneOf(location)
-		if !ok {
-			p.add(fmt.Sprintf("%s[%d]", key, i), location, "is not a Hetzner Cloud location: use one of %s", knownLocations())
-			continue
+		if zone, ok := knownLocation(p, fmt.Sprintf("%s[%d]", key, i), location); ok {
+			zones[zone] = true
 		}
-		zones[zone] = true
 	}
 	if len(zones) > 1 {
 		p.add(key, locations, "span several network zones: a private network lives in one zone, so pick locations of one zone (eu-central: fsn1, nbg1, hel1)")
@@ -184,8 +190,8 @@ func resolveNetwork(p *problems, in NetworkInput, home string) Network {
 	derived, _ := ZoneOf(home)
 	if n.Zone == "" {
 		n.Zone = derived
-	} else if !slices.Contains(strings.Split(knownZones(), ", "), n.Zone) {
-		p.add("network.zone", n.Zone, "is not a Hetzner network zone: use one of %s", knownZones())
+	} else if !slices.Contains(zones(), n.Zone) {
+		p.add("network.zone", n.Zone, "is not a Hetzner network zone: use one of %s", strings.Join(zones(), ", "))
 	} else if derived != "" && derived != n.Zone {
 		p.add("network.zone", n.Zone, "does not contain the control-plane location %s (zone %s)", home, derived)
 	}
@@ -198,7 +204,7 @@ func resolveWorkerPools(p *problems, in []WorkerPoolInput, home, zone string) []
 	for i, pool := range in {
 		key := fmt.Sprintf("workerPools[%d]", i)
 		switch {
-		case !poolNamePattern.MatchString(pool.Name) || len(pool.Name) > maxPoolNameLength:
+		case !validName(pool.Name, maxPoolNameLength):
 			p.add(key+".name", pool.Name, "is invalid: use lowercase letters, digits and '-', starting with a letter, at most %d characters", maxPoolNameLength)
 		case pool.Name == "cp":
 			p.add(key+".name", pool.Name, "is reserved for the control plane: pick another pool name")
@@ -212,10 +218,7 @@ func resolveWorkerPools(p *problems, in []WorkerPoolInput, home, zone string) []
 }
 
 func resolveWorkerPool(p *problems, key string, in WorkerPoolInput, home, zone string) WorkerPool {
-	count := 1
-	if in.Count != nil {
-		count = *in.Count
-	}
+	count := valueOr(in.Count, 1)
 	if count < 0 {
 		p.add(key+".count", count, "is negative: use 0 or more")
 		count = 0
@@ -256,11 +259,18 @@ func resolveWorkerPool(p *problems, key string, in WorkerPoolInput, home, zone s
 	return pool
 }
 
+// knownLocation returns the zone of a location, or reports that it is unknown.
+func knownLocation(p *problems, key, location string) (string, bool) {
+	zone, ok := ZoneOf(location)
+	if !ok {
+		p.add(key, location, "is not a Hetzner Cloud location: use one of %s", strings.Join(locations(), ", "))
+	}
+	return zone, ok
+}
+
 // checkInZone requires a known location inside the network's zone.
 func checkInZone(p *problems, key, location, zone string) {
-	if z, ok := ZoneOf(location); !ok {
-		p.add(key, location, "is not a Hetzner Cloud location: use one of %s", knownLocations())
-	} else if zone != "" && z != zone {
+	if z, ok := knownLocation(p, key, location); ok && zone != "" && z != zone {
 		p.add(key, location, "is in zone %s, but the cluster's network is in %s: everything on the network shares its zone", z, zone)
 	}
 }
@@ -298,7 +308,7 @@ func resolveLoadBalancer(p *problems, in LoadBalancerInput, home, zone string) L
 		Enabled:         in.Enabled,
 		Type:            or(in.Type, DefaultLBType),
 		Location:        or(in.Location, home),
-		PublicInterface: in.PublicInterface == nil || *in.PublicInterface,
+		PublicInterface: valueOr(in.PublicInterface, true),
 	}
 	if !slices.Contains(loadBalancerTypes, lb.Type) {
 		p.add("apiLoadBalancer.type", lb.Type, "is not a load balancer type: use one of %s", strings.Join(loadBalancerTypes, ", "))
@@ -323,12 +333,9 @@ func resolveSSH(p *problems, in SSHInput) SSH {
 }
 
 func resolveK3s(p *problems, in K3sInput) K3s {
-	k := K3s{FlannelBackend: or(in.FlannelBackend, DefaultFlannelBackend), Disable: DefaultDisable}
+	k := K3s{FlannelBackend: or(in.FlannelBackend, DefaultFlannelBackend), Disable: valueOr(in.Disable, DefaultDisable)}
 	if !slices.Contains(flannelBackends, k.FlannelBackend) {
 		p.add("k3s.flannelBackend", k.FlannelBackend, "is not supported: use %s (host-gw needs layer 2, which Hetzner networks do not give)", strings.Join(flannelBackends, " or "))
-	}
-	if in.Disable != nil {
-		k.Disable = *in.Disable
 	}
 	for i, item := range k.Disable {
 		if !slices.Contains(disableable, item) {
@@ -420,10 +427,6 @@ func (c *Cluster) nodeLists() []*[]Node {
 	return lists
 }
 
-var (
-	chartVersionPattern = regexp.MustCompile(`^v?[0-9]+\.[0-9]+\.[0-9]+$`)
-)
-
 func resolveAddons(p *problems, in AddonsInput) Addons {
 	return Addons{
 		CloudControllerManager:  resolveAddon(p, "addons.cloudControllerManager", in.CloudControllerManager, DefaultCCMVersion),
@@ -433,7 +436,7 @@ func resolveAddons(p *problems, in AddonsInput) Addons {
 }
 
 func resolveAddon(p *problems, key string, in AddonInput, defaultVersion string) Addon {
-	a := Addon{Enabled: in.Enabled == nil || *in.Enabled, Version: or(in.Version, defaultVersion)}
+	a := Addon{Enabled: valueOr(in.Enabled, true), Version: or(in.Version, defaultVersion)}
 	if !chartVersionPattern.MatchString(a.Version) {
 		p.add(key+".version", a.Version, "is not a pinned release such as %s", defaultVersion)
 	}
@@ -441,10 +444,7 @@ func resolveAddon(p *problems, key string, in AddonInput, defaultVersion string)
 }
 
 func resolveUpgrade(p *problems, in UpgradeInput) Upgrade {
-	u := Upgrade{AgentConcurrency: 1, Drain: in.Drain == nil || *in.Drain}
-	if in.AgentConcurrency != nil {
-		u.AgentConcurrency = *in.AgentConcurrency
-	}
+	u := Upgrade{AgentConcurrency: valueOr(in.AgentConcurrency, 1), Drain: valueOr(in.Drain, true)}
 	if u.AgentConcurrency < 1 {
 		p.add("upgrade.agentConcurrency", u.AgentConcurrency, "must be 1 or more: how many agents upgrade at once")
 	}

@@ -115,6 +115,22 @@ func TestResolveRejects(t *testing.T) {
 			`hcloud-k3s:workerPools: "no workers" leave workloads nowhere to run`},
 		{"bad authorized key", func(in *Input) { in.SSH.AuthorizedKeys = []string{"not a key"} },
 			`hcloud-k3s:ssh.authorizedKeys[0]: "not a key" is not an OpenSSH public key line`},
+		{"pool named like the control plane", func(in *Input) { in.WorkerPools[0].Name = "cp" },
+			`hcloud-k3s:workerPools[0].name: "cp" is reserved for the control plane`},
+		{"unknown network zone", func(in *Input) { in.Network.Zone = "eu-west" },
+			`hcloud-k3s:network.zone: "eu-west" is not a Hetzner network zone: use one of ap-southeast, eu-central, us-east, us-west`},
+		{"network zone without the control plane", func(in *Input) { in.Network.Zone = "us-east" },
+			`hcloud-k3s:network.zone: "us-east" does not contain the control-plane location nbg1 (zone eu-central)`},
+		{"unknown packaged component", func(in *Input) { in.K3s.Disable = &[]string{"traefik", "flannel"} },
+			`hcloud-k3s:k3s.disable[1]: "flannel" is not a packaged k3s component`},
+		{"IPv6 pod range", func(in *Input) { in.K3s.ClusterCIDR = "fd00::/56" },
+			`hcloud-k3s:k3s.clusterCidr: "fd00::/56" must be an IPv4 range`},
+		{"unpinned add-on", func(in *Input) { in.Addons.CSIDriver.Version = "latest" },
+			`hcloud-k3s:addons.csiDriver.version: "latest" is not a pinned release such as 2.22.1`},
+		{"no agent upgrades at once", func(in *Input) { in.Upgrade.AgentConcurrency = intp(0) },
+			`hcloud-k3s:upgrade.agentConcurrency: 0 must be 1 or more`},
+		{"drain timeout that is no duration", func(in *Input) { in.DrainTimeout = "5 minutes" },
+			`hcloud-k3s:drainTimeout: "5 minutes" is not a duration of at least 1s, such as 5m`},
 		{"hostname without a domain", func(in *Input) { in.APIServerHostname = "k8s" },
 			`hcloud-k3s:apiServerHostname: "k8s" is not a fully qualified DNS name`},
 	}
@@ -127,6 +143,14 @@ func TestResolveRejects(t *testing.T) {
 				t.Fatalf("error = %v\nwant it to contain: %s", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestResolveNamesTheStackWhenItIsNoClusterName(t *testing.T) {
+	_, err := Resolve("Prod_EU", valid())
+	want := `hcloud-k3s:clusterName: "Prod_EU" (the stack name, used because clusterName is unset) is invalid`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error = %v, want it to contain %s", err, want)
 	}
 }
 
