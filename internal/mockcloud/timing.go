@@ -1,6 +1,7 @@
 package mockcloud
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -75,7 +76,7 @@ func (t *Timing) Spans() []Span {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	spans := slices.Clone(t.spans)
-	slices.SortStableFunc(spans, func(a, b Span) int { return int(a.Start - b.Start) })
+	slices.SortStableFunc(spans, func(a, b Span) int { return cmp.Compare(a.Start, b.Start) })
 	return spans
 }
 
