@@ -140,7 +140,7 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluste
 	cl.ControlPlaneIPs = cl.ControlPlane.PublicIPs
 	cl.WorkerIPs = workerIPs.ToStringArrayMapOutput()
 	cl.NetworkID = net.NetworkID
-	cl.InternalAPIEndpoint = pulumi.String(k3s.InternalEndpoint(c).URL()).ToStringOutput()
+	cl.InternalAPIEndpoint = pulumi.String(k3s.InternalURL(c)).ToStringOutput()
 	outputs := pulumi.Map{
 		"kubeconfig":          cl.Kubeconfig,
 		"apiEndpoint":         cl.APIEndpoint,
@@ -190,7 +190,7 @@ func checkedEndpoints(c spec.Cluster, controlPlanePublicIPs []string, lbIP strin
 	if def.Host != c.APIServerHostname {
 		urls = append(urls, def.URL())
 	}
-	if internal := k3s.InternalEndpoint(c).URL(); !slices.Contains(urls, internal) {
+	if internal := k3s.InternalURL(c); !slices.Contains(urls, internal) {
 		urls = append(urls, internal)
 	}
 	return urls

@@ -4,10 +4,10 @@ package k3s
 
 import (
 	"encoding/json"
-	"fmt"
 	"maps"
-	"net/netip"
+	"net"
 	"slices"
+	"strconv"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
 	"sigs.k8s.io/yaml"
@@ -107,9 +107,9 @@ func baseConfig(c spec.Cluster, node spec.Node, addr NodeAddresses) Config {
 	return cfg
 }
 
-// ServerURL is the k3s supervisor/API URL of a server.
+// ServerURL is the k3s supervisor/API URL of a host (IP or DNS name).
 func ServerURL(host string) string {
-	return fmt.Sprintf("https://%s", netip.AddrPortFrom(netip.MustParseAddr(host), APIPort))
+	return "https://" + net.JoinHostPort(host, strconv.Itoa(APIPort))
 }
 
 // Render returns the YAML of the config with the extra flags merged in: a

@@ -3,7 +3,6 @@ package k3s
 import (
 	"errors"
 	"fmt"
-	"net/netip"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
 	"k8s.io/client-go/tools/clientcmd"
@@ -17,12 +16,7 @@ type Endpoint struct {
 }
 
 // URL is the API server URL of the endpoint.
-func (e Endpoint) URL() string {
-	if addr, err := netip.ParseAddr(e.Host); err == nil {
-		return ServerURL(addr.String())
-	}
-	return fmt.Sprintf("https://%s:%d", e.Host, APIPort)
-}
+func (e Endpoint) URL() string { return ServerURL(e.Host) }
 
 // Endpoints lists the contexts a cluster's kubeconfig offers: one per
 // control-plane node (its public IP), the API load balancer when there is one,
@@ -49,13 +43,13 @@ func Endpoints(c spec.Cluster, controlPlanePublicIPs []string, lbIP string) (all
 	return all, def
 }
 
-// InternalEndpoint is the API address for consumers inside the private
-// network: the load balancer's private IP, else the first control-plane node's.
-func InternalEndpoint(c spec.Cluster) Endpoint {
+// InternalURL is the API URL for consumers inside the private network: the
+// load balancer's private IP, else the first control-plane node's.
+func InternalURL(c spec.Cluster) string {
 	if c.APILoadBalancer.Enabled {
-		return Endpoint{Context: c.Name + "-internal", Host: c.APILoadBalancer.PrivateIP.String()}
+		return ServerURL(c.APILoadBalancer.PrivateIP.String())
 	}
-	return Endpoint{Context: c.Name + "-internal", Host: c.FirstControlPlane().PrivateIP.String()}
+	return ServerURL(c.FirstControlPlane().PrivateIP.String())
 }
 
 // RewriteKubeconfig turns the admin kubeconfig k3s writes (one context,

@@ -69,19 +69,19 @@ func TestEndpointURL(t *testing.T) {
 	}
 }
 
-func TestInternalEndpoint(t *testing.T) {
+func TestInternalURL(t *testing.T) {
 	tests := []struct {
 		name  string
 		input func(in *spec.Input)
-		want  Endpoint
+		want  string
 	}{
-		{"load balancer's private IP", nil, Endpoint{"prod-internal", "10.0.255.254"}},
-		{"first control-plane node's private IP without a load balancer", withoutLB, Endpoint{"prod-internal", "10.0.255.253"}},
+		{"load balancer's private IP", nil, "https://10.0.255.254:6443"},
+		{"first control-plane node's private IP without a load balancer", withoutLB, "https://10.0.255.253:6443"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := InternalEndpoint(resolve(t, tt.input)); got != tt.want {
-				t.Errorf("InternalEndpoint() = %v, want %v", got, tt.want)
+			if got := InternalURL(resolve(t, tt.input)); got != tt.want {
+				t.Errorf("InternalURL() = %v, want %v", got, tt.want)
 			}
 		})
 	}
