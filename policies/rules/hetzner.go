@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
+	"k8s.io/apimachinery/pkg/labels"
 )
 
 // Type tokens of the resources the rules read; everything else is ignored.
@@ -116,8 +117,8 @@ func (s *stack) servers(t target) []*resource {
 	case "label_selector":
 		sel, ok := get(t.props, "labelSelector", asSelector)
 		return s.serversWhere(func(server property.Map) bool {
-			labels, known := optional(server, "labels", asStringMap)
-			return ok && known && sel.matches(labels)
+			serverLabels, known := optional(server, "labels", asStringMap)
+			return ok && known && sel.Matches(labels.Set(serverLabels))
 		})
 	case "ip": // a server's public or private address
 		ip, ok := get(t.props, "ip", asString)
@@ -232,10 +233,10 @@ func (s *stack) covers(app application, server *resource) (covered, decided bool
 		}
 		decided = complete
 	}
-	labels, labelsKnown := optional(server.Properties, "labels", asStringMap)
+	serverLabels, labelsKnown := optional(server.Properties, "labels", asStringMap)
 	for _, v := range app.selectors {
 		sel, ok := asSelector(v)
-		if ok && labelsKnown && sel.matches(labels) {
+		if ok && labelsKnown && sel.Matches(labels.Set(serverLabels)) {
 			return true, true
 		}
 		decided = decided && ok && labelsKnown

@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
+	"k8s.io/apimachinery/pkg/labels"
 )
 
 // The accessors below never call an As* method on a computed value, which panics
@@ -127,7 +128,7 @@ func flagOr(m property.Map, key string, def bool) (bool, bool) {
 }
 
 // asSelector reads and parses a label selector; ok is false when it is unknown or invalid.
-func asSelector(v property.Value) (selector, bool) {
+func asSelector(v property.Value) (labels.Selector, bool) {
 	s, ok := asString(v)
 	if !ok {
 		return nil, false

@@ -1,9 +1,13 @@
 package rules
 
-import "testing"
+import (
+	"testing"
+
+	"k8s.io/apimachinery/pkg/labels"
+)
 
 func TestSelectorMatching(t *testing.T) {
-	cp := map[string]string{"cluster": "c1", "role": "control-plane", "pool": "cp"}
+	cp := labels.Set{"cluster": "c1", "role": "control-plane", "pool": "cp"}
 	tests := []struct {
 		selector string
 		want     bool
@@ -35,7 +39,7 @@ func TestSelectorMatching(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := sel.matches(cp); got != tt.want {
+			if got := sel.Matches(cp); got != tt.want {
 				t.Errorf("matches = %v, want %v", got, tt.want)
 			}
 		})
@@ -43,7 +47,7 @@ func TestSelectorMatching(t *testing.T) {
 }
 
 func TestSelectorRejectsInvalidSyntax(t *testing.T) {
-	for _, s := range []string{"", "a=b,", "=b", "a in (b", "a in b", "a=b c", "!a=b", "a in ()", "a b"} {
+	for _, s := range []string{"", "a=b,", "=b", "a in (b", "a in b", "a=b c", "!a=b", "a in ()", "a in (b,)", "a b"} {
 		t.Run(s, func(t *testing.T) {
 			if sel, err := parseSelector(s); err == nil {
 				t.Errorf("parsed %q as %v, want an error", s, sel)
