@@ -36,7 +36,7 @@ func (s *stack) attached(lb *resource, t string) []*resource {
 func (s *stack) publicInterface(lb *resource) (public, decided bool) {
 	decided = true
 	for _, n := range s.attached(lb, typeLoadBalancerNetwork) {
-		enabled, ok := flagOr(n.Properties, "enablePublicInterface", true)
+		enabled, ok := orDefault(n.Properties, "enablePublicInterface", true, asBool)
 		if ok && !enabled {
 			return false, true
 		}
@@ -169,8 +169,8 @@ func hasPublicInterface(server *resource) (public, decided bool) {
 	}
 	for _, n := range nets {
 		m, ok := asMap(n)
-		v4, ok4 := flagOr(m, "ipv4Enabled", true)
-		v6, ok6 := flagOr(m, "ipv6Enabled", true)
+		v4, ok4 := orDefault(m, "ipv4Enabled", true, asBool)
+		v6, ok6 := orDefault(m, "ipv6Enabled", true, asBool)
 		if !ok || !ok4 || !ok6 {
 			return false, false
 		}

@@ -22,7 +22,7 @@ func checkPublicTargets(st *stack, _ settings) []violation {
 		}
 		for _, t := range st.targets(lb) {
 			kind, _ := get(t.props, "type", asString)
-			private, ok := flagOr(t.props, "usePrivateIp", false)
+			private, ok := orDefault(t.props, "usePrivateIp", false, asBool)
 			if (kind == "server" || kind == "label_selector") && ok && !private {
 				found = append(found, violation{urn: t.owner.URN, message: fmt.Sprintf(
 					"%s of load balancer %q reaches its servers over their public IPs although the load balancer "+

@@ -23,10 +23,16 @@ func get[T any](m property.Map, key string, as func(property.Value) (T, bool)) (
 // optional returns m[key] converted by as, or the zero value when it is absent or null;
 // ok is false only when the value is unknown or mistyped.
 func optional[T any](m property.Map, key string, as func(property.Value) (T, bool)) (T, bool) {
+	var zero T
+	return orDefault(m, key, zero, as)
+}
+
+// orDefault returns m[key] converted by as, or def when it is absent or null;
+// ok is false only when the value is unknown or mistyped.
+func orDefault[T any](m property.Map, key string, def T, as func(property.Value) (T, bool)) (T, bool) {
 	v, present := m.GetOk(key)
 	if !present || v.IsNull() {
-		var zero T
-		return zero, true
+		return def, true
 	}
 	return as(v)
 }
@@ -116,15 +122,6 @@ func asStringMap(v property.Value) (map[string]string, bool) {
 		out[k] = s
 	}
 	return out, true
-}
-
-// flagOr reads a boolean that defaults to def when absent; ok is false when it is unknown.
-func flagOr(m property.Map, key string, def bool) (bool, bool) {
-	v, present := m.GetOk(key)
-	if !present || v.IsNull() {
-		return def, true
-	}
-	return asBool(v)
 }
 
 // asSelector reads and parses a label selector; ok is false when it is unknown or invalid.
