@@ -76,40 +76,31 @@ func build(specs []spec, changes ...change) []policyx.AnalyzerResource {
 	return resources
 }
 
-// set sets a property of the resource named name.
-func set(name, key string, value any) change {
+// edit applies f to the resource named name.
+func edit(name string, f func(*spec)) change {
 	return func(specs []spec) []spec {
-		for _, s := range specs {
-			if s.name == name {
-				s.props[key] = value
+		for i := range specs {
+			if specs[i].name == name {
+				f(&specs[i])
 			}
 		}
 		return specs
 	}
+}
+
+// set sets a property of the resource named name.
+func set(name, key string, value any) change {
+	return edit(name, func(s *spec) { s.props[key] = value })
 }
 
 // unset removes a property, as Pulumi's mocks drop unknown inputs.
 func unset(name, key string) change {
-	return func(specs []spec) []spec {
-		for _, s := range specs {
-			if s.name == name {
-				delete(s.props, key)
-			}
-		}
-		return specs
-	}
+	return edit(name, func(s *spec) { delete(s.props, key) })
 }
 
 // setDeps replaces the property dependencies of the resource named name.
 func setDeps(name string, deps map[string][]string) change {
-	return func(specs []spec) []spec {
-		for i := range specs {
-			if specs[i].name == name {
-				specs[i].deps = deps
-			}
-		}
-		return specs
-	}
+	return edit(name, func(s *spec) { s.deps = deps })
 }
 
 func drop(name string) change {
