@@ -206,7 +206,7 @@ func TestAPIBudget(t *testing.T) {
 	w := tabwriter.NewWriter(&table, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(w, "polling\tper server\t3+3\t3+40\t3+97\tpoll delay on the critical path\t")
 	server := mockcloud.Resource{Type: "hcloud:index/server:Server"}
-	path := boundsOf(t, results[97].Resources).program
+	path := longestPath(t, results[97].Resources)
 	for _, c := range choices {
 		fmt.Fprintf(w, "%s\t%d\t", c.name, mockcloud.APIRequests(server, c.backoff))
 		for _, workers := range sizes {

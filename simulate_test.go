@@ -225,15 +225,7 @@ func rewire(from mockcloud.Resource, deps []string, byURN map[string]mockcloud.R
 	return kept
 }
 
-// bounds are the least times any schedule needs: the program's longest path,
-// and the longest path without the deliberate orderings.
-type bounds struct{ program, undeliberate mockcloud.Path }
-
-func boundsOf(t *testing.T, resources []mockcloud.Resource) bounds {
-	t.Helper()
-	return bounds{longestPath(t, resources), longestPath(t, withoutDeliberate(resources))}
-}
-
+// longestPath is the least time any schedule needs to create resources.
 func longestPath(t *testing.T, resources []mockcloud.Resource) mockcloud.Path {
 	t.Helper()
 	path, err := mockcloud.LongestPath(resources, latencyOf)
@@ -276,7 +268,7 @@ func TestCriticalPathHasNoExtraEdge(t *testing.T) {
 		without := longestPath(t, withoutDeliberate(resources, reason))
 		t.Logf("%s: costs %v; without it: %s", reason, program.Length-without.Length, describe(without))
 	}
-	t.Logf("without any deliberate ordering: %s", describe(boundsOf(t, resources).undeliberate))
+	t.Logf("without any deliberate ordering: %s", describe(longestPath(t, withoutDeliberate(resources))))
 }
 
 // simulationSlack is how far over the longest path a simulated run may end.
@@ -298,12 +290,13 @@ func TestSimulatedCreationTime(t *testing.T) {
 		for _, parallel := range []int{0, 32, 8} {
 			synctest.Test(t, func(t *testing.T) {
 				timing := &mockcloud.Timing{Latency: latencyOf, Parallel: parallel}
-				b := boundsOf(t, runProgram(t, cfg, timing).Resources)
+				resources := runProgram(t, cfg, timing).Resources
+				program, undeliberate := longestPath(t, resources), longestPath(t, withoutDeliberate(resources))
 				total := timing.Total()
 				fmt.Fprintf(w, "3+%d\t%s\t%v\t%v\t%v\t%v\t\n", workers, parallelName(parallel),
-					total, b.program.Length, b.undeliberate.Length, longestSlotWait(timing))
-				if parallel == 0 && float64(total) > float64(b.program.Length)*(1+simulationSlack) {
-					t.Errorf("3+%d, unbounded: creation took %v, over the longest path %v", workers, total, b.program.Length)
+					total, program.Length, undeliberate.Length, longestSlotWait(timing))
+				if parallel == 0 && float64(total) > float64(program.Length)*(1+simulationSlack) {
+					t.Errorf("3+%d, unbounded: creation took %v, over the longest path %v", workers, total, program.Length)
 				}
 			})
 		}
