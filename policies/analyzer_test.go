@@ -21,16 +21,9 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/structpb"
-)
 
-// stackResource is a registered resource as the engine hands it to analyzers (mockcloud's shape).
-type stackResource struct {
-	Type, Name, URN, Parent string
-	Inputs                  resource.PropertyMap // what Analyze sees
-	State                   resource.PropertyMap // what AnalyzeStack sees: the outputs
-	Dependencies            []string
-	PropertyDependencies    map[string][]string
-}
+	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
+)
 
 // buildPack compiles the pack like the Go language host does for `--policy-pack ./policies`.
 func buildPack(t *testing.T) string {
@@ -89,8 +82,9 @@ type session struct {
 	packConfig  string            // path of a --policy-pack-config file
 }
 
-// run drives the pack through the calls `pulumi preview --policy-pack` makes and returns all diagnostics.
-func (s session) run(t *testing.T, client pulumirpc.AnalyzerClient, resources []stackResource) []*pulumirpc.AnalyzeDiagnostic {
+// run drives the pack through the calls `pulumi preview --policy-pack` makes and returns all diagnostics:
+// Analyze sees each resource's inputs, AnalyzeStack their state (the outputs).
+func (s session) run(t *testing.T, client pulumirpc.AnalyzerClient, resources []mockcloud.Resource) []*pulumirpc.AnalyzeDiagnostic {
 	t.Helper()
 	ctx := context.Background()
 	dir, err := os.Getwd()
@@ -130,7 +124,7 @@ func (s session) run(t *testing.T, client pulumirpc.AnalyzerClient, resources []
 	return append(diagnostics, resp.GetDiagnostics()...)
 }
 
-func stackRequest(t *testing.T, resources []stackResource) []*pulumirpc.AnalyzerResource {
+func stackRequest(t *testing.T, resources []mockcloud.Resource) []*pulumirpc.AnalyzerResource {
 	out := make([]*pulumirpc.AnalyzerResource, 0, len(resources))
 	for _, r := range resources {
 		deps := map[string]*pulumirpc.AnalyzerPropertyDependencies{}

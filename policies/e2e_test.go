@@ -15,11 +15,11 @@ import (
 )
 
 // registered runs the program for a stack under mockcloud and returns what the engine would analyze.
-func registered(t *testing.T, stack string, overrides map[string]any, preview bool) []stackResource {
+func registered(t *testing.T, stack string, overrides map[string]any, preview bool) []mockcloud.Resource {
 	t.Helper()
-	overrides = maps.Clone(overrides)
-	overrides["firewall"] = map[string]any{"sshAllowedCidrs": []string{"198.51.100.7/32"}}
-	config, err := mockcloud.StackConfig("..", stack, overrides)
+	all := map[string]any{"firewall": map[string]any{"sshAllowedCidrs": []string{"198.51.100.7/32"}}}
+	maps.Copy(all, overrides)
+	config, err := mockcloud.StackConfig("..", stack, all)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,15 +27,10 @@ func registered(t *testing.T, stack string, overrides map[string]any, preview bo
 	if err != nil {
 		t.Fatalf("program: %v", err)
 	}
-	resources := make([]stackResource, 0, len(result.Resources))
-	for _, r := range result.Resources {
-		resources = append(resources, stackResource{Type: r.Type, Name: r.Name, URN: r.URN, Parent: r.Parent,
-			Inputs: r.Inputs, State: r.State, Dependencies: r.Dependencies, PropertyDependencies: r.PropertyDependencies})
-	}
-	return resources
+	return result.Resources
 }
 
-func named(t *testing.T, resources []stackResource, typ string) stackResource {
+func named(t *testing.T, resources []mockcloud.Resource, typ string) mockcloud.Resource {
 	t.Helper()
 	for _, r := range resources {
 		if r.Type == typ {
@@ -43,7 +38,7 @@ func named(t *testing.T, resources []stackResource, typ string) stackResource {
 		}
 	}
 	t.Fatalf("the program registered no %s", typ)
-	return stackResource{}
+	return mockcloud.Resource{}
 }
 
 // TestPackBinary builds the pack, starts it as the engine does and speaks the analyzer protocol to it.
@@ -65,10 +60,10 @@ func testGuardsStacks(t *testing.T, client pulumirpc.AnalyzerClient) {
 		want       pulumirpc.EnforcementLevel
 		wantBypass bool
 	}{
-		{name: "dev stack under dev.json is clean", stack: "dev", overrides: map[string]any{}, preview: true,
+		{name: "dev stack under dev.json is clean", stack: "dev", preview: true,
 			packConfig: "config/dev.json"},
 		{name: "prod stack with its private API load balancer under prod.json is clean", stack: "prod",
-			overrides: map[string]any{}, preview: true, packConfig: "config/prod.json"},
+			preview: true, packConfig: "config/prod.json"},
 		{name: "public API load balancer in prod is a mandatory violation in preview", stack: "prod",
 			overrides: publicAPI, preview: true, packConfig: "config/prod.json",
 			wantBypass: true, want: pulumirpc.EnforcementLevel_MANDATORY},
@@ -102,7 +97,7 @@ func testGuardsStacks(t *testing.T, client pulumirpc.AnalyzerClient) {
 }
 
 // assertBypass expects exactly one diagnostic: the API load balancer bypassing the cluster firewall.
-func assertBypass(t *testing.T, got []*pulumirpc.AnalyzeDiagnostic, resources []stackResource, want pulumirpc.EnforcementLevel) {
+func assertBypass(t *testing.T, got []*pulumirpc.AnalyzeDiagnostic, resources []mockcloud.Resource, want pulumirpc.EnforcementLevel) {
 	t.Helper()
 	if len(got) != 1 {
 		t.Fatalf("got %d diagnostics, want 1: %v", len(got), got)
