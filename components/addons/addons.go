@@ -4,6 +4,7 @@
 package addons
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -59,22 +60,19 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 		return nil, err
 	}
 	k8s := []pulumi.ResourceOption{pulumi.Parent(a), pulumi.Provider(a.Provider)}
-	steps := []func() error{
-		func() error { return a.hcloudSecret(ctx, args, k8s) },
-		func() error { return a.cloudControllerManager(ctx, c, k8s) },
-		func() error { return a.csiDriver(ctx, c, k8s) },
-		func() error { return a.systemUpgradeController(ctx, c, args.UpgradeGate, k8s) },
-	}
-	for _, step := range steps {
-		if err := step(); err != nil {
-			return nil, err
-		}
+	if err := errors.Join(
+		hcloudSecret(ctx, args, k8s),
+		hetznerChart(ctx, "hcloud-cloud-controller-manager", "hccm", c.Addons.CloudControllerManager, CCMValues(c), k8s),
+		hetznerChart(ctx, "hcloud-csi", "hcloud-csi", c.Addons.CSIDriver, CSIValues(), k8s),
+		systemUpgradeController(ctx, c, args.UpgradeGate, k8s),
+	); err != nil {
+		return nil, err
 	}
 	return a, ctx.RegisterResourceOutputs(a, pulumi.Map{})
 }
 
 // hcloudSecret is the kube-system/hcloud Secret the CCM and CSI driver read.
-func (a *Addons) hcloudSecret(ctx *pulumi.Context, args Args, opts []pulumi.ResourceOption) error {
+func hcloudSecret(ctx *pulumi.Context, args Args, opts []pulumi.ResourceOption) error {
 	addons := args.Cluster.Addons
 	if !addons.CloudControllerManager.Enabled && !addons.CSIDriver.Enabled {
 		return nil
@@ -88,14 +86,6 @@ func (a *Addons) hcloudSecret(ctx *pulumi.Context, args Args, opts []pulumi.Reso
 		},
 	}, opts...)
 	return err
-}
-
-func (a *Addons) cloudControllerManager(ctx *pulumi.Context, c spec.Cluster, opts []pulumi.ResourceOption) error {
-	return hetznerChart(ctx, "hcloud-cloud-controller-manager", "hccm", c.Addons.CloudControllerManager, CCMValues(c), opts)
-}
-
-func (a *Addons) csiDriver(ctx *pulumi.Context, c spec.Cluster, opts []pulumi.ResourceOption) error {
-	return hetznerChart(ctx, "hcloud-csi", "hcloud-csi", c.Addons.CSIDriver, CSIValues(), opts)
 }
 
 // hetznerChart installs one of Hetzner's Helm charts into kube-system, pinned.
@@ -120,7 +110,7 @@ func hetznerChart(ctx *pulumi.Context, chart, release string, addon spec.Addon, 
 // systemUpgradeController installs the controller from its release manifests
 // and the two Plans; a k3sVersion change shows in a preview as a change of
 // the Plans' version, and nothing else.
-func (a *Addons) systemUpgradeController(ctx *pulumi.Context, c spec.Cluster, gate pulumi.Resource, opts []pulumi.ResourceOption) error {
+func systemUpgradeController(ctx *pulumi.Context, c spec.Cluster, gate pulumi.Resource, opts []pulumi.ResourceOption) error {
 	addon := c.Addons.SystemUpgradeController
 	if !addon.Enabled {
 		return nil

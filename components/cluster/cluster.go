@@ -117,7 +117,7 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluste
 	workerIPs := pulumi.StringArrayMap{}
 	for _, pool := range c.WorkerPools {
 		wp, err := workerpool.New(ctx, pool.Name, workerpool.Args{
-			Cluster: c, Pool: pool, Shared: shared, JoinAfter: cl.ControlPlane.Init,
+			Cluster: c, Pool: pool, Shared: shared, JoinAfter: cl.ControlPlane.Init(),
 			DrainVia: cl.ControlPlane.Nodes[0].Connection,
 		}, child)
 		if err != nil {
@@ -127,11 +127,12 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluste
 		workerIPs[pool.Name] = wp.PublicIPs
 	}
 
-	ready, err := cl.waitUntilReady(ctx, lb)
+	endpoints := kubeconfigEndpoints(c, cl.ControlPlane.PublicIPs, lb)
+	ready, err := cl.waitUntilReady(ctx, endpoints)
 	if err != nil {
 		return nil, err
 	}
-	if err := cl.setKubeconfig(ctx, lb, ready); err != nil {
+	if err := cl.setKubeconfig(ctx, endpoints, ready); err != nil {
 		return nil, err
 	}
 	if err := cl.installAddons(ctx, args.HcloudToken, net.NetworkID); err != nil {
@@ -141,37 +142,51 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluste
 	cl.WorkerIPs = workerIPs.ToStringArrayMapOutput()
 	cl.NetworkID = net.NetworkID
 	cl.InternalAPIEndpoint = pulumi.String(k3s.InternalURL(c)).ToStringOutput()
+	if lb != nil {
+		cl.LoadBalancerIP = lb.Address
+	}
+	if c.SSH.GeneratesKey() {
+		cl.SSHPrivateKey = key.PrivateKey
+	}
+	return cl, ctx.RegisterResourceOutputs(cl, cl.Outputs())
+}
+
+// Outputs are the stack outputs, the interface app stacks rely on (see
+// README): loadBalancerIp only with a load balancer, sshPrivateKey only when
+// the key was generated.
+func (cl *Cluster) Outputs() pulumi.Map {
+	c := cl.Spec
 	outputs := pulumi.Map{
 		"kubeconfig":          cl.Kubeconfig,
 		"apiEndpoint":         cl.APIEndpoint,
 		"internalApiEndpoint": cl.InternalAPIEndpoint,
+		"clusterName":         pulumi.String(c.Name),
+		"k3sVersion":          pulumi.String(c.K3sVersion.String()),
 		"controlPlaneIps":     cl.ControlPlaneIPs,
 		"workerIps":           cl.WorkerIPs,
 		"networkId":           cl.NetworkID,
 	}
-	if lb != nil {
-		cl.LoadBalancerIP = lb.Address
+	if c.APILoadBalancer.Enabled {
 		outputs["loadBalancerIp"] = cl.LoadBalancerIP
 	}
-	if key.Generated {
-		cl.SSHPrivateKey = key.PrivateKey
+	if c.SSH.GeneratesKey() {
 		outputs["sshPrivateKey"] = cl.SSHPrivateKey
 	}
-	return cl, ctx.RegisterResourceOutputs(cl, outputs)
+	return outputs
 }
 
 // waitUntilReady registers the step everything that talks to the API waits
 // for: on the first control-plane node, the API answers at the endpoints
 // and every node has registered. The first up therefore succeeds in one run.
-func (cl *Cluster) waitUntilReady(ctx *pulumi.Context, lb *apilb.LoadBalancer) (*remote.Command, error) {
+func (cl *Cluster) waitUntilReady(ctx *pulumi.Context, endpoints pulumi.AnyOutput) (*remote.Command, error) {
 	c := cl.Spec
 	var installs []pulumi.Resource
 	for _, n := range cl.nodes() {
 		installs = append(installs, n.Install)
 	}
 	nodes := c.Hostnames()
-	script := pulumi.All(cl.ControlPlane.PublicIPs, lbAddress(lb)).ApplyT(func(v []any) string {
-		return lifecycle.ReadyScript(checkedEndpoints(c, v[0].([]string), v[1].(string)), nodes, readinessTimeout)
+	script := endpoints.ApplyT(func(v any) string {
+		return lifecycle.ReadyScript(checkedEndpoints(c, v.(endpointSet).def), nodes, readinessTimeout)
 	}).(pulumi.StringOutput)
 	return remote.NewCommand(ctx, "ready", &remote.CommandArgs{
 		Connection: cl.ControlPlane.Nodes[0].Connection,
@@ -184,8 +199,7 @@ func (cl *Cluster) waitUntilReady(ctx *pulumi.Context, lb *apilb.LoadBalancer) (
 // checkedEndpoints are the API URLs the readiness step verifies from the
 // first control-plane node: the kubeconfig's default (unless it is a DNS
 // name the user may not have pointed yet) and the in-network endpoint.
-func checkedEndpoints(c spec.Cluster, controlPlanePublicIPs []string, lbIP string) []string {
-	_, def := k3s.Endpoints(c, controlPlanePublicIPs, lbIP)
+func checkedEndpoints(c spec.Cluster, def k3s.Endpoint) []string {
 	urls := []string{}
 	if def.Host != c.APIServerHostname {
 		urls = append(urls, def.URL())
@@ -204,16 +218,27 @@ func (cl *Cluster) nodes() []*node.Node {
 	return nodes
 }
 
-func lbAddress(lb *apilb.LoadBalancer) pulumi.StringOutput {
-	if lb == nil {
-		return pulumi.String("").ToStringOutput()
+// endpointSet is every kubeconfig endpoint and the default among them.
+type endpointSet struct {
+	all []k3s.Endpoint
+	def k3s.Endpoint
+}
+
+// kubeconfigEndpoints resolves the endpoints once the addresses they use are known.
+func kubeconfigEndpoints(c spec.Cluster, controlPlanePublicIPs pulumi.StringArrayOutput, lb *apilb.LoadBalancer) pulumi.AnyOutput {
+	lbAddress := pulumi.String("").ToStringOutput()
+	if lb != nil {
+		lbAddress = lb.Address
 	}
-	return lb.Address
+	return pulumi.All(controlPlanePublicIPs, lbAddress).ApplyT(func(v []any) any {
+		all, def := k3s.Endpoints(c, v[0].([]string), v[1].(string))
+		return endpointSet{all: all, def: def}
+	}).(pulumi.AnyOutput)
 }
 
 // setKubeconfig fetches the admin kubeconfig from the first control-plane
 // node once the cluster is ready, and rewrites it with a context per endpoint.
-func (cl *Cluster) setKubeconfig(ctx *pulumi.Context, lb *apilb.LoadBalancer, ready pulumi.Resource) error {
+func (cl *Cluster) setKubeconfig(ctx *pulumi.Context, endpoints pulumi.AnyOutput, ready pulumi.Resource) error {
 	first := cl.ControlPlane.Nodes[0]
 	fetch, err := remote.NewCommand(ctx, "kubeconfig", &remote.CommandArgs{
 		Connection: first.Connection,
@@ -226,13 +251,10 @@ func (cl *Cluster) setKubeconfig(ctx *pulumi.Context, lb *apilb.LoadBalancer, re
 		return err
 	}
 	c := cl.Spec
-	cl.APIEndpoint = pulumi.All(cl.ControlPlane.PublicIPs, lbAddress(lb)).ApplyT(func(v []any) string {
-		_, def := k3s.Endpoints(c, v[0].([]string), v[1].(string))
-		return def.URL()
-	}).(pulumi.StringOutput)
-	kubeconfig := pulumi.All(pulumi.ToSecret(fetch.Stdout), cl.ControlPlane.PublicIPs, lbAddress(lb)).ApplyT(func(v []any) (string, error) {
-		all, def := k3s.Endpoints(c, v[1].([]string), v[2].(string))
-		return k3s.RewriteKubeconfig(v[0].(string), c.Name, all, def)
+	cl.APIEndpoint = endpoints.ApplyT(func(v any) string { return v.(endpointSet).def.URL() }).(pulumi.StringOutput)
+	kubeconfig := pulumi.All(pulumi.ToSecret(fetch.Stdout), endpoints).ApplyT(func(v []any) (string, error) {
+		eps := v[1].(endpointSet)
+		return k3s.RewriteKubeconfig(v[0].(string), c.Name, eps.all, eps.def)
 	}).(pulumi.StringOutput)
 	cl.Kubeconfig = pulumi.ToSecret(kubeconfig).(pulumi.StringOutput)
 	return nil
@@ -249,7 +271,7 @@ func (cl *Cluster) installAddons(ctx *pulumi.Context, token pulumi.StringInput, 
 			Connection: cl.ControlPlane.Nodes[0].Connection,
 			Create:     pulumi.String(lifecycle.UpgradeGateScript(c.K3sVersion.String())),
 			Logging:    remote.LoggingStdoutAndStderr,
-		}, pulumi.Parent(cl), pulumi.DependsOn([]pulumi.Resource{cl.ControlPlane.Init}))
+		}, pulumi.Parent(cl), pulumi.DependsOn([]pulumi.Resource{cl.ControlPlane.Init()}))
 		if err != nil {
 			return err
 		}

@@ -8,7 +8,6 @@ import (
 	"github.com/hcloud-k3s/hcloud-k3s/components/node"
 	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
 	"github.com/pulumi/pulumi-command/sdk/go/command/remote"
-	"github.com/pulumi/pulumi-hcloud/sdk/go/hcloud"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -24,12 +23,12 @@ type Args struct {
 type ControlPlane struct {
 	pulumi.ResourceState
 
-	PublicIPs  pulumi.StringArrayOutput `pulumi:"publicIps"`
-	PrivateIPs pulumi.StringArrayOutput `pulumi:"privateIps"`
-	Nodes      []*node.Node
-	// Init is the install that initialised the cluster; joins wait for it.
-	Init pulumi.Resource
+	PublicIPs pulumi.StringArrayOutput `pulumi:"publicIps"`
+	Nodes     []*node.Node
 }
+
+// Init is the install that initialises the cluster; joins wait for it.
+func (cp *ControlPlane) Init() pulumi.Resource { return cp.Nodes[0].Install }
 
 // New registers the control-plane component. The first node initialises the
 // cluster and the others join it at once: etcd still admits one learner at a
@@ -41,16 +40,13 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 		return nil, err
 	}
 	c := args.Cluster
-	group, err := hcloud.NewPlacementGroup(ctx, name, &hcloud.PlacementGroupArgs{
-		Name:   pulumi.String(c.Name + "-" + name),
-		Type:   pulumi.String("spread"),
-		Labels: pulumi.ToStringMap(c.Labels(spec.RoleControlPlane, spec.RoleControlPlane)),
-	}, pulumi.Parent(cp))
+	labels := c.Labels(spec.RoleControlPlane, spec.RoleControlPlane)
+	group, err := node.NewPlacementGroup(ctx, name, c.Name, labels, pulumi.Parent(cp))
 	if err != nil {
 		return nil, err
 	}
 	var joinAfter, previousDrain []pulumi.Resource
-	var publicIPs, privateIPs pulumi.StringArray
+	var publicIPs pulumi.StringArray
 	var drainVia remote.ConnectionInput
 	for _, member := range c.ControlPlane.Nodes {
 		n, err := node.New(ctx, member.Name, node.Args{
@@ -59,8 +55,8 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 			Role:             k3s.RoleServer,
 			ServerType:       c.ControlPlane.ServerType,
 			Image:            c.ControlPlane.Image,
-			Labels:           c.Labels(spec.RoleControlPlane, spec.RoleControlPlane),
-			PlacementGroupID: ids.Int(group.ID()),
+			Labels:           labels,
+			PlacementGroupID: group,
 			Config: func(addr k3s.NodeAddresses, extraSANs []string) k3s.Config {
 				return k3s.ServerConfig(c, member, addr, extraSANs)
 			},
@@ -81,12 +77,9 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 			previousDrain = []pulumi.Resource{n.Drain}
 		}
 		publicIPs = append(publicIPs, n.PublicIP)
-		privateIPs = append(privateIPs, n.PrivateIP)
 	}
-	cp.Init = cp.Nodes[0].Install
 	cp.PublicIPs = publicIPs.ToStringArrayOutput()
-	cp.PrivateIPs = privateIPs.ToStringArrayOutput()
-	return cp, ctx.RegisterResourceOutputs(cp, pulumi.Map{"publicIps": cp.PublicIPs, "privateIps": cp.PrivateIPs})
+	return cp, ctx.RegisterResourceOutputs(cp, pulumi.Map{"publicIps": cp.PublicIPs})
 }
 
 // joinPeers are the addresses of the members the first node may join when

@@ -218,3 +218,17 @@ func CloudConfig(authorizedKeys []string) string {
 	}
 	return b.String()
 }
+
+// NewPlacementGroup registers a spread placement group named
+// <cluster>-<name>: its servers land on different physical hosts.
+func NewPlacementGroup(ctx *pulumi.Context, name, cluster string, labels map[string]string, opts ...pulumi.ResourceOption) (pulumi.IntOutput, error) {
+	pg, err := hcloud.NewPlacementGroup(ctx, name, &hcloud.PlacementGroupArgs{
+		Name:   pulumi.String(cluster + "-" + name),
+		Type:   pulumi.String("spread"),
+		Labels: pulumi.ToStringMap(labels),
+	}, opts...)
+	if err != nil {
+		return pulumi.IntOutput{}, err
+	}
+	return ids.Int(pg.ID()), nil
+}

@@ -101,6 +101,9 @@ type SSH struct {
 	AuthorizedKeys []string
 }
 
+// GeneratesKey tells whether hcloud-k3s makes (and exports) the key pair.
+func (s SSH) GeneratesKey() bool { return s.PrivateKey == "" }
+
 // K3s holds cluster-wide k3s settings.
 type K3s struct {
 	FlannelBackend  string

@@ -25,18 +25,16 @@ type Key struct {
 
 	KeyID      pulumi.StringOutput `pulumi:"keyId"`
 	PrivateKey pulumi.StringOutput `pulumi:"privateKey"` // secret
-	// Generated is true when hcloud-k3s made the key pair, so the stack exports it.
-	Generated bool
 }
 
 // New registers the SSH key component.
 func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*Key, error) {
-	k := &Key{Generated: args.PrivateKey == ""}
+	k := &Key{}
 	if err := ctx.RegisterComponentResource(ids.ComponentType("SSHKey"), name, k, opts...); err != nil {
 		return nil, err
 	}
 	var publicKey pulumi.StringOutput
-	if k.Generated {
+	if args.PrivateKey == "" {
 		pair, err := tls.NewPrivateKey(ctx, name, &tls.PrivateKeyArgs{Algorithm: pulumi.String("ED25519")}, pulumi.Parent(k))
 		if err != nil {
 			return nil, err

@@ -29,23 +29,7 @@ func Build(ctx *pulumi.Context) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	outputs := pulumi.Map{
-		"kubeconfig":          cl.Kubeconfig,
-		"apiEndpoint":         cl.APIEndpoint,
-		"internalApiEndpoint": cl.InternalAPIEndpoint,
-		"clusterName":         pulumi.String(c.Name),
-		"k3sVersion":          pulumi.String(c.K3sVersion.String()),
-		"controlPlaneIps":     cl.ControlPlaneIPs,
-		"workerIps":           cl.WorkerIPs,
-		"networkId":           cl.NetworkID,
-	}
-	if c.APILoadBalancer.Enabled {
-		outputs["loadBalancerIp"] = cl.LoadBalancerIP
-	}
-	if c.SSH.PrivateKey == "" {
-		outputs["sshPrivateKey"] = cl.SSHPrivateKey
-	}
-	return outputs, nil
+	return cl.Outputs(), nil
 }
 
 // readConfig reads every `hcloud-k3s:` key; an absent key keeps its zero

@@ -9,7 +9,6 @@ import (
 	"github.com/hcloud-k3s/hcloud-k3s/components/node"
 	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
 	"github.com/pulumi/pulumi-command/sdk/go/command/remote"
-	"github.com/pulumi/pulumi-hcloud/sdk/go/hcloud"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -48,16 +47,11 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	for _, member := range pool.Nodes {
 		group, ok := groups[member.Placement]
 		if !ok {
-			groupName := fmt.Sprintf("%s-pg-%d", pool.Name, member.Placement+1)
-			pg, err := hcloud.NewPlacementGroup(ctx, groupName, &hcloud.PlacementGroupArgs{
-				Name:   pulumi.String(c.Name + "-" + groupName),
-				Type:   pulumi.String("spread"),
-				Labels: pulumi.ToStringMap(labels),
-			}, pulumi.Parent(wp))
+			var err error
+			group, err = node.NewPlacementGroup(ctx, fmt.Sprintf("%s-pg-%d", pool.Name, member.Placement+1), c.Name, labels, pulumi.Parent(wp))
 			if err != nil {
 				return nil, err
 			}
-			group = ids.Int(pg.ID())
 			groups[member.Placement] = group
 		}
 		n, err := node.New(ctx, member.Name, node.Args{
