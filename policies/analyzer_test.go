@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -154,9 +153,11 @@ func marshal(t *testing.T, props resource.PropertyMap) *structpb.Struct {
 func reconcile(t *testing.T, info *pulumirpc.AnalyzerInfo, path string) map[string]*pulumirpc.PolicyConfig {
 	t.Helper()
 	config := map[string]*pulumirpc.PolicyConfig{}
+	schemas := map[string]map[string]any{} // policy → property → schema
 	for _, p := range info.GetPolicies() {
+		schemas[p.GetName()] = p.GetConfigSchema().GetProperties().AsMap()
 		props := map[string]any{}
-		for key, schema := range p.GetConfigSchema().GetProperties().AsMap() {
+		for key, schema := range schemas[p.GetName()] {
 			if def, ok := schema.(map[string]any)["default"]; ok {
 				props[key] = def
 			}
@@ -184,12 +185,12 @@ func reconcile(t *testing.T, info *pulumirpc.AnalyzerInfo, path string) map[stri
 		if !ok {
 			t.Fatalf("%s configures unknown policy %q", path, name)
 		}
-		applyPolicyConfig(t, c, v, schemaKeys(info, name))
+		applyPolicyConfig(t, c, v, schemas[name])
 	}
 	return config
 }
 
-func applyPolicyConfig(t *testing.T, c *pulumirpc.PolicyConfig, v any, known []string) {
+func applyPolicyConfig(t *testing.T, c *pulumirpc.PolicyConfig, v any, schema map[string]any) {
 	t.Helper()
 	settings, isObject := v.(map[string]any)
 	if !isObject {
@@ -201,26 +202,13 @@ func applyPolicyConfig(t *testing.T, c *pulumirpc.PolicyConfig, v any, known []s
 		switch {
 		case key == "enforcementLevel":
 			c.EnforcementLevel = level(t, value.(string))
-		case slices.Contains(known, key):
+		case schema[key] != nil:
 			props[key] = value
 		default:
 			t.Fatalf("unknown policy property %q", key)
 		}
 	}
 	c.Properties = toStruct(t, props)
-}
-
-func schemaKeys(info *pulumirpc.AnalyzerInfo, policy string) []string {
-	for _, p := range info.GetPolicies() {
-		if p.GetName() == policy {
-			var keys []string
-			for key := range p.GetConfigSchema().GetProperties().AsMap() {
-				keys = append(keys, key)
-			}
-			return keys
-		}
-	}
-	return nil
 }
 
 func level(t *testing.T, name string) pulumirpc.EnforcementLevel {
