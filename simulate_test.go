@@ -277,7 +277,8 @@ const simulationSlack = 0.01
 // TestSimulatedCreationTime creates clusters under mocks that take each
 // part's latency, in a synctest bubble whose fake clock makes the times
 // exact, with unbounded parallelism, with --parallel 32, and with the 8 a
-// two-CPU CI runner gets by default.
+// two-CPU CI runner gets by default. No run ends before the longest path; an
+// unbounded one reaches it.
 func TestSimulatedCreationTime(t *testing.T) {
 	if testing.Short() {
 		t.Skip("simulates cluster creation")
@@ -295,6 +296,10 @@ func TestSimulatedCreationTime(t *testing.T) {
 				total := timing.Total()
 				fmt.Fprintf(w, "3+%d\t%s\t%v\t%v\t%v\t%v\t\n", workers, parallelName(parallel),
 					total, program.Length, undeliberate.Length, longestSlotWait(timing))
+				if total < program.Length {
+					t.Errorf("3+%d, --parallel %s: creation took %v, under its lower bound, the longest path %v",
+						workers, parallelName(parallel), total, program.Length)
+				}
 				if parallel == 0 && float64(total) > float64(program.Length)*(1+simulationSlack) {
 					t.Errorf("3+%d, unbounded: creation took %v, over the longest path %v", workers, total, program.Length)
 				}
