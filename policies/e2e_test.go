@@ -134,7 +134,7 @@ func testDescribesPolicies(t *testing.T, client pulumirpc.AnalyzerClient) {
 		"kubernetes-service-public-load-balancer": pulumirpc.EnforcementLevel_ADVISORY,
 		"load-balancer-targets-public-ip":         pulumirpc.EnforcementLevel_ADVISORY,
 	}
-	if fmt.Sprint(levels) != fmt.Sprint(want) {
+	if !maps.Equal(levels, want) {
 		t.Errorf("default levels:\ngot  %v\nwant %v", levels, want)
 	}
 }

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -134,7 +135,7 @@ func TestInvalidStackSettingsFailConfiguration(t *testing.T) {
 		return "[not an object", key == "hcloud-k3s-guardrails:load-balancer-bypasses-firewall"
 	})
 	want := "stack config hcloud-k3s-guardrails:load-balancer-bypasses-firewall must be a JSON object of policy settings"
-	if err == nil || len(err.Error()) < len(want) || err.Error()[:len(want)] != want {
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Fatalf("got error %v, want one starting with %q", err, want)
 	}
 }
