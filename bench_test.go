@@ -48,9 +48,8 @@ func BenchmarkProgram(b *testing.B) {
 		b.Run(fmt.Sprintf("3+%d", workers), func(b *testing.B) {
 			cfg := scaledConfig(b, workers)
 			b.ReportAllocs()
-			b.ResetTimer()
 			var resources int
-			for range b.N {
+			for b.Loop() {
 				resources = len(runProgram(b, cfg, nil).Resources)
 			}
 			b.ReportMetric(float64(resources), "resources/op")
