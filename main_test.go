@@ -17,9 +17,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 )
 
-// operatorAllowlist is what the README has a user set before the first up.
-var operatorAllowlist = map[string]any{"sshAllowedCidrs": []string{"198.51.100.7/32"}}
-
 // stack runs the real program on a stack file plus overrides.
 func stack(t *testing.T, name string, overrides map[string]any) graph {
 	t.Helper()
@@ -28,9 +25,6 @@ func stack(t *testing.T, name string, overrides map[string]any) graph {
 
 func stackWith(t *testing.T, name string, overrides map[string]any, preview bool) graph {
 	t.Helper()
-	if _, ok := overrides["firewall"]; !ok {
-		overrides = withOverride(overrides, "firewall", operatorAllowlist)
-	}
 	cfg, err := mockcloud.StackConfig(".", name, overrides)
 	if err != nil {
 		t.Fatal(err)
@@ -40,16 +34,6 @@ func stackWith(t *testing.T, name string, overrides map[string]any, preview bool
 		t.Fatalf("%s: %v", name, err)
 	}
 	return graph{t: t, Result: res}
-}
-
-func withOverride(m map[string]any, key string, value any) map[string]any {
-	out := map[string]any{key: value}
-	for k, v := range m {
-		if k != key {
-			out[k] = v
-		}
-	}
-	return out
 }
 
 type graph struct {
@@ -646,7 +630,7 @@ func TestDisablingTheCCMKeepsK3sCloudController(t *testing.T) {
 }
 
 func TestMissingHcloudTokenForAddons(t *testing.T) {
-	cfg, err := mockcloud.StackConfig(".", "dev", map[string]any{"firewall": operatorAllowlist})
+	cfg, err := mockcloud.StackConfig(".", "dev", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -679,7 +663,6 @@ func TestPreviewWithUnknownValues(t *testing.T) {
 
 func TestBadConfigRegistersNothing(t *testing.T) {
 	cfg, err := mockcloud.StackConfig(".", "prod", map[string]any{
-		"firewall":     operatorAllowlist,
 		"controlPlane": map[string]any{"count": 2, "locations": []string{"fsn1", "ash"}},
 	})
 	if err != nil {
@@ -708,18 +691,23 @@ func TestMalformedConfigObject(t *testing.T) {
 
 // The defaults Pulumi.yaml documents are the ones the program applies.
 func TestPulumiYAMLDefaultsMatchTheProgram(t *testing.T) {
-	cfg, err := mockcloud.StackConfig(".", "dev", map[string]any{"firewall": operatorAllowlist, "workerPools": []any{map[string]any{"name": "w"}}})
+	cfg, err := mockcloud.StackConfig(".", "dev", map[string]any{"workerPools": []any{map[string]any{"name": "w"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var documented spec.Input
-	for key, target := range map[string]any{"controlPlane": &documented.ControlPlane, "network": &documented.Network, "apiLoadBalancer": &documented.APILoadBalancer, "k3s": &documented.K3s} {
+	objects := map[string]any{
+		"controlPlane": &documented.ControlPlane, "network": &documented.Network, "apiLoadBalancer": &documented.APILoadBalancer,
+		"k3s": &documented.K3s, "addons": &documented.Addons, "upgrade": &documented.Upgrade,
+	}
+	for key, target := range objects {
 		if err := json.Unmarshal([]byte(cfg["hcloud-k3s:"+key]), target); err != nil {
 			t.Fatal(key, err)
 		}
 	}
 	documented.K3sVersion = cfg["hcloud-k3s:k3sVersion"]
-	bare := spec.Input{Firewall: spec.FirewallInput{SSHAllowedCIDRs: []string{"198.51.100.7/32"}}, WorkerPools: []spec.WorkerPoolInput{{Name: "w"}}}
+	documented.DrainTimeout = cfg["hcloud-k3s:drainTimeout"]
+	bare := spec.Input{Firewall: spec.FirewallInput{SSHAllowedCIDRs: []string{mockcloud.OperatorCIDR}}, WorkerPools: []spec.WorkerPoolInput{{Name: "w"}}}
 	documented.Firewall, documented.WorkerPools = bare.Firewall, bare.WorkerPools
 	a, errA := spec.Resolve("dev", documented)
 	b, errB := spec.Resolve("dev", bare)

@@ -10,19 +10,21 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// TokenKey is the hcloud provider's token, which the README has every user
-// set with `pulumi config set hcloud:token --secret`; StackConfig sets it to
-// TestToken, and Run treats it as a secret.
+// The README's quick start has every user set two values: the hcloud token
+// (`pulumi config set hcloud:token --secret`) and their own address in the
+// SSH allowlist. StackConfig sets them to TestToken and OperatorCIDR; Run
+// treats the token as a secret.
 const (
-	TokenKey  = "hcloud:token"
-	TestToken = "hcloud-test-token-0123456789abcdef0123456789abcdef0123456789abcdef01234567"
+	TokenKey     = "hcloud:token"
+	TestToken    = "hcloud-test-token-0123456789abcdef0123456789abcdef0123456789abcdef01234567"
+	OperatorCIDR = "198.51.100.7/32"
 )
 
 // StackConfig returns the config the Pulumi CLI would give the program for a
 // stack: the project's defaults and values from Pulumi.yaml, overlaid with
-// Pulumi.<stack>.yaml and the user's hcloud:token, then with overrides
-// (short keys, e.g. "firewall"). Values are JSON, as the CLI passes
-// structured config.
+// Pulumi.<stack>.yaml and the quick start's two settings, then with
+// overrides (short keys, e.g. "firewall", each replacing the whole key).
+// Values are JSON, as the CLI passes structured config.
 func StackConfig(dir, stack string, overrides map[string]any) (map[string]string, error) {
 	var project struct {
 		Name   string                    `json:"name"`
@@ -53,6 +55,7 @@ func StackConfig(dir, stack string, overrides map[string]any) (map[string]string
 		values[key] = v
 	}
 	values[TokenKey] = TestToken
+	setOperatorAllowlist(values, project.Name+":firewall")
 	for key, v := range overrides {
 		values[project.Name+":"+key] = v
 	}
@@ -85,4 +88,15 @@ func encode(values map[string]any) (map[string]string, error) {
 		out[key] = string(data)
 	}
 	return out, nil
+}
+
+// setOperatorAllowlist does what `pulumi config set --path
+// 'firewall.sshAllowedCidrs[0]' <your address>` does to the firewall key.
+func setOperatorAllowlist(values map[string]any, key string) {
+	firewall, _ := values[key].(map[string]any)
+	if firewall == nil {
+		firewall = map[string]any{}
+	}
+	firewall["sshAllowedCidrs"] = []any{OperatorCIDR}
+	values[key] = firewall
 }
