@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -124,8 +125,13 @@ func testDescribesPolicies(t *testing.T, client pulumirpc.AnalyzerClient) {
 		t.Errorf("got pack %s %s (supports config: %v)", info.GetName(), info.GetVersion(), info.GetSupportsConfig())
 	}
 	levels := map[string]pulumirpc.EnforcementLevel{}
+	settings := map[string]string{} // policy → its config schema's properties
 	for _, p := range info.GetPolicies() {
 		levels[p.GetName()] = p.GetEnforcementLevel()
+		settings[p.GetName()] = strings.Join(slices.Sorted(maps.Keys(p.GetConfigSchema().GetProperties().AsMap())), ", ")
+		if p.GetDescription() == "" {
+			t.Errorf("policy %s has no description", p.GetName())
+		}
 	}
 	want := map[string]pulumirpc.EnforcementLevel{
 		"load-balancer-bypasses-firewall":         pulumirpc.EnforcementLevel_MANDATORY,
@@ -136,6 +142,16 @@ func testDescribesPolicies(t *testing.T, client pulumirpc.AnalyzerClient) {
 	}
 	if !maps.Equal(levels, want) {
 		t.Errorf("default levels:\ngot  %v\nwant %v", levels, want)
+	}
+	wantSettings := map[string]string{
+		"load-balancer-bypasses-firewall":         "acceptedLoadBalancers",
+		"admin-ports-open-to-world":               "ports",
+		"server-without-firewall":                 "",
+		"kubernetes-service-public-load-balancer": "",
+		"load-balancer-targets-public-ip":         "",
+	}
+	if !maps.Equal(settings, wantSettings) {
+		t.Errorf("config schemas:\ngot  %q\nwant %q", settings, wantSettings)
 	}
 }
 
