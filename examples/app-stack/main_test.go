@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -149,13 +150,8 @@ func TestStackOutputs(t *testing.T) {
 		"serviceName": {value: "hello"},
 		"apiEndpoint": {value: apiEndpoint},
 	}
-	if len(outputs) != len(want) {
-		t.Errorf("outputs %v, want exactly %v", outputs, want)
-	}
-	for name, w := range want {
-		if got := outputs[name]; got != w {
-			t.Errorf("output %s = %+v, want %+v", name, got, w)
-		}
+	if !maps.Equal(outputs, want) {
+		t.Errorf("outputs %+v, want exactly %+v", outputs, want)
 	}
 }
 
