@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -241,7 +242,9 @@ func TestSampleObjects(t *testing.T) {
 		{"read-only root filesystem", deployment, container + "securityContext.readOnlyRootFilesystem", true},
 		{"all capabilities dropped", deployment, container + "securityContext.capabilities.drop[0]", "ALL"},
 		{"writable /tmp", deployment, container + "volumeMounts[0].mountPath", "/tmp"},
-		{"/tmp is an emptyDir", deployment, pod + "volumes[0].name", "tmp"},
+		{"/tmp mounts the tmp volume", deployment, container + "volumeMounts[0].name", "tmp"},
+		{"the tmp volume", deployment, pod + "volumes[0].name", "tmp"},
+		{"/tmp is an emptyDir", deployment, pod + "volumes[0].emptyDir", map[string]any{}},
 		{"service in the namespace", service, "metadata.namespace", "hello"},
 		{"service is cluster-internal", service, "spec.type", "ClusterIP"},
 		{"service selects the pods", service, `spec.selector["app.kubernetes.io/name"]`, "hello"},
@@ -251,7 +254,7 @@ func TestSampleObjects(t *testing.T) {
 	b, _ := deployDev(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := inputAt(t, b.only(t, tt.typeToken), tt.path); got != tt.want {
+			if got := inputAt(t, b.only(t, tt.typeToken), tt.path); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("%s %s = %#v, want %#v", tt.typeToken, tt.path, got, tt.want)
 			}
 		})
