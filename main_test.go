@@ -383,6 +383,17 @@ func TestUserKeyIsNotExported(t *testing.T) {
 	}
 }
 
+func TestAuthorizedKeysReachEveryServer(t *testing.T) {
+	human := stack(t, "dev", nil).get("tls:index/privateKey:PrivateKey", "ssh-key").State["publicKeyOpenssh"].StringValue() + " ops@example.com"
+	g := stack(t, "dev", map[string]any{"ssh": map[string]any{"authorizedKeys": []string{human}}})
+	want := "#cloud-config\nssh_authorized_keys:\n  - \"" + human + "\"\n"
+	for _, name := range g.names(server) {
+		if got := g.get(server, name).Inputs["userData"].StringValue(); got != want {
+			t.Errorf("%s userData = %q, want %q", name, got, want)
+		}
+	}
+}
+
 func TestSameConfigSameResources(t *testing.T) {
 	first, second := stack(t, "prod", nil), stack(t, "prod", nil)
 	inputs := func(g graph) map[string]resource.PropertyMap {
