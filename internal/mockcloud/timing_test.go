@@ -103,6 +103,14 @@ func TestTimingBoundsParallelCreates(t *testing.T) {
 			if got := timing.Total(); got != c.wantTotal {
 				t.Errorf("4 creates of 10s with --parallel %d took %v, want %v", c.parallel, got, c.wantTotal)
 			}
+			// The last create waited for a slot all but its own 10s.
+			var longestWait time.Duration
+			for _, s := range timing.Spans() {
+				longestWait = max(longestWait, s.Start-s.Ready)
+			}
+			if want := c.wantTotal - 10*time.Second; longestWait != want {
+				t.Errorf("--parallel %d: longest wait for a slot %v, want %v", c.parallel, longestWait, want)
+			}
 		})
 	}
 }
