@@ -1,8 +1,6 @@
 # Removes a node from the cluster before its server is deleted: drain it
 # (bounded), take a control-plane node out of etcd, then delete the Node.
 # Runs on a surviving control-plane node. Parameters: node, control_plane, timeout.
-kubectl() { k3s kubectl --kubeconfig "$root/etc/rancher/k3s/k3s.yaml" "$@"; }
-
 # An API that does not answer is not a Node that is gone: skipping the etcd
 # removal then would delete a member's server and cost the cluster quorum.
 found=$(kubectl get node "$node" --ignore-not-found -o name) ||

@@ -1,7 +1,6 @@
 # Waits until the API answers at every endpoint (with the cluster CA, so a
 # certificate lacking the endpoint's name fails here, not in a user's kubectl)
 # and every node has registered. Parameters: endpoints, nodes, timeout.
-kubeconfig="$root/etc/rancher/k3s/k3s.yaml"
 deadline=$((SECONDS + timeout))
 
 # wait_for WHAT HINT COMMAND...: retries COMMAND until the deadline, then
@@ -19,13 +18,13 @@ wait_for() {
 for url in $endpoints; do
   wait_for "the Kubernetes API did not answer at $url" \
     "check the firewall allowlist, the load balancer's health and the certificate's TLS SANs" \
-    k3s kubectl --kubeconfig "$kubeconfig" --request-timeout=10s --server "$url" get --raw=/readyz
+    kubectl --request-timeout=10s --server "$url" get --raw=/readyz
   log "API ready at $url"
 done
 count=0
 for node in $nodes; do
   wait_for "node $node did not register" "see 'journalctl -u k3s-agent' (or -u k3s) on $node" \
-    k3s kubectl --kubeconfig "$kubeconfig" --request-timeout=10s get node "$node"
+    kubectl --request-timeout=10s get node "$node"
   count=$((count + 1))
 done
 log "all $count nodes registered"

@@ -3,6 +3,8 @@ umask 077
 # shellcheck disable=SC2034 # not every script uses it
 root="${HCLOUD_K3S_ROOT:-}" # tests point this at a scratch directory
 log() { echo "hcloud-k3s: $*"; }
+# kubectl talks to the local API server with the admin kubeconfig k3s writes.
+kubectl() { k3s kubectl --kubeconfig "$root/etc/rancher/k3s/k3s.yaml" "$@"; }
 fail() {
   echo "hcloud-k3s: error: $*" >&2
   exit 1
