@@ -18,9 +18,7 @@ import (
 // registered runs the program for a stack under mockcloud and returns what the engine would analyze.
 func registered(t *testing.T, stack string, overrides map[string]any, preview bool) []mockcloud.Resource {
 	t.Helper()
-	all := map[string]any{"firewall": map[string]any{"sshAllowedCidrs": []string{"198.51.100.7/32"}}}
-	maps.Copy(all, overrides)
-	config, err := mockcloud.StackConfig("..", stack, all)
+	config, err := mockcloud.StackConfig("..", stack, overrides)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +105,7 @@ func assertBypass(t *testing.T, got []*pulumirpc.AnalyzeDiagnostic, resources []
 	lb := named(t, resources, "hcloud:index/loadBalancer:LoadBalancer")
 	fw := named(t, resources, "hcloud:index/firewall:Firewall")
 	wantStart := fmt.Sprintf("%s\nload balancer %q is public and forwards to tcp/6443 on servers whose firewalls (%s) "+
-		"allow it only from 198.51.100.7/32;", d.GetDescription(), lb.Name, fw.Name)
+		"allow it only from %s;", d.GetDescription(), lb.Name, fw.Name, mockcloud.OperatorCIDR)
 	if d.GetPolicyName() != "load-balancer-bypasses-firewall" || d.GetPolicyPackName() != rules.PackName ||
 		d.GetEnforcementLevel() != want || d.GetUrn() != lb.URN || !strings.HasPrefix(d.GetMessage(), wantStart) {
 		t.Errorf("got %s %v on %s:\n%s\nwant load-balancer-bypasses-firewall %v on %s starting:\n%s",
