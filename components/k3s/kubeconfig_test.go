@@ -167,10 +167,11 @@ func TestRewriteKubeconfigErrorsQuoteNoInput(t *testing.T) {
 	}
 }
 
-// k3sKubeconfig is an admin kubeconfig as k3s writes it.
+// k3sKubeconfig is an admin kubeconfig as k3s writes it: the one the mock
+// cloud's nodes answer with.
 func k3sKubeconfig(t *testing.T) string {
 	t.Helper()
-	data, err := os.ReadFile("testdata/k3s.yaml")
+	data, err := os.ReadFile("../../internal/mockcloud/testdata/k3s.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

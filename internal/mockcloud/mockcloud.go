@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -254,7 +255,7 @@ var k3sKubeconfig string
 // commandStdout answers like the remote command would on a healthy node.
 func commandStdout(inputs resource.PropertyMap) string {
 	create := inputs["create"]
-	if create.IsString() && strings.HasPrefix(create.StringValue(), "cat /etc/rancher/k3s/k3s.yaml") {
+	if create.IsString() && create.StringValue() == k3s.FetchKubeconfigScript {
 		return k3sKubeconfig
 	}
 	return "hcloud-k3s: k3s is ready\n"
