@@ -1,4 +1,5 @@
-// Package ids converts Pulumi resource IDs to the forms hcloud inputs take.
+// Package ids holds the naming glue every component shares: Hetzner IDs in
+// the forms hcloud inputs take, and the type tokens of our components.
 package ids
 
 import (
