@@ -22,7 +22,6 @@ import (
 func scaledConfig(tb testing.TB, workers int) map[string]string {
 	tb.Helper()
 	cfg, err := mockcloud.StackConfig(".", "prod", map[string]any{
-		"firewall":    map[string]any{"sshAllowedCidrs": []string{"198.51.100.7/32"}},
 		"workerPools": []map[string]any{{"name": "workers", "count": workers, "serverType": "cx23", "location": "nbg1"}},
 	})
 	if err != nil {
