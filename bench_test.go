@@ -22,7 +22,7 @@ import (
 func scaledConfig(tb testing.TB, workers int) map[string]string {
 	tb.Helper()
 	cfg, err := mockcloud.StackConfig(".", "prod", map[string]any{
-		"workerPools": []map[string]any{{"name": "workers", "count": workers, "serverType": "cx23", "location": "nbg1"}},
+		"workerPools": []any{pool("workers", workers)},
 	})
 	if err != nil {
 		tb.Fatal(err)
