@@ -7,16 +7,14 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag/colors"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
 )
 
 const (
@@ -38,118 +36,60 @@ func clusterStackOutputs() resource.PropertyMap {
 	}
 }
 
-// backend answers the app stack's registrations: reads of StackReference
-// return the outputs of the stacks it holds; other resources echo their inputs.
-type backend struct {
-	stacks     map[string]resource.PropertyMap // stack name → its outputs
-	mu         sync.Mutex
-	registered []pulumi.MockResourceArgs
+var devConfig = map[string]string{project + ":clusterStack": clusterStack}
+
+// deploy runs the app stack under the mock cloud, where clusterStack has outputs.
+func deploy(config map[string]string, preview bool, outputs resource.PropertyMap) (*mockcloud.Result, error) {
+	return mockcloud.Run(build, mockcloud.Options{
+		Project: project, Stack: stack, Config: config, Preview: preview,
+		Stacks: map[string]resource.PropertyMap{clusterStack: outputs},
+	})
 }
 
-func (b *backend) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
-	b.mu.Lock()
-	b.registered = append(b.registered, args)
-	b.mu.Unlock()
-	if args.TypeToken != "pulumi:pulumi:StackReference" {
-		return args.Name + "-id", args.Inputs, nil
+// deployDev deploys the app stack onto the dev cluster stack.
+func deployDev(t *testing.T) *mockcloud.Result {
+	t.Helper()
+	res, err := deploy(devConfig, false, clusterStackOutputs())
+	if err != nil {
+		t.Fatalf("deploy: %v", err)
 	}
-	outputs, ok := b.stacks[args.ID]
-	if !ok {
-		return "", nil, fmt.Errorf("stack %q not found", args.ID)
-	}
-	return args.ID, resource.PropertyMap{
-		"name":    resource.NewStringProperty(args.ID),
-		"outputs": resource.NewObjectProperty(outputs),
-	}, nil
+	return res
 }
 
-func (b *backend) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
-	return nil, fmt.Errorf("unexpected invoke %s", args.Token)
-}
-
-// ofType returns the registrations of type typeToken.
-func (b *backend) ofType(typeToken string) []pulumi.MockResourceArgs {
-	var found []pulumi.MockResourceArgs
-	for _, r := range b.registered {
-		if r.TypeToken == typeToken {
+// ofType returns the resources of type typeToken.
+func ofType(res *mockcloud.Result, typeToken string) []mockcloud.Resource {
+	var found []mockcloud.Resource
+	for _, r := range res.Resources {
+		if r.Type == typeToken {
 			found = append(found, r)
 		}
 	}
 	return found
 }
 
-// only returns the single registration of type typeToken.
-func (b *backend) only(t *testing.T, typeToken string) pulumi.MockResourceArgs {
+// only returns the single resource of type typeToken.
+func only(t *testing.T, res *mockcloud.Result, typeToken string) mockcloud.Resource {
 	t.Helper()
-	found := b.ofType(typeToken)
+	found := ofType(res, typeToken)
 	if len(found) != 1 {
 		t.Fatalf("%d registrations of %s, want 1", len(found), typeToken)
 	}
 	return found[0]
 }
 
-// run is one run of the app stack.
-type run struct {
-	config  map[string]string
-	preview bool
-}
-
-// stackOutput is one resolved stack output.
-type stackOutput struct {
-	value  any
-	secret bool
-}
-
-// deploy runs build against b and returns its resolved outputs.
-func (r run) deploy(b *backend) (map[string]stackOutput, error) {
-	resolved := map[string]stackOutput{}
-	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-		outputs, err := build(ctx)
-		if err != nil {
-			return err
-		}
-		for name, output := range outputs {
-			result, err := internals.UnsafeAwaitOutput(ctx.Context(), pulumi.ToOutput(output))
-			if err != nil {
-				return fmt.Errorf("output %s: %w", name, err)
-			}
-			resolved[name] = stackOutput{value: result.Value, secret: result.Secret}
-		}
-		return nil
-	}, pulumi.WithMocks(project, stack, b), func(info *pulumi.RunInfo) {
-		info.Config = r.config
-		info.DryRun = r.preview
-	})
-	return resolved, err
-}
-
-var devRun = run{config: map[string]string{project + ":clusterStack": clusterStack}}
-
-// deployDev deploys the app stack against a backend holding the dev cluster stack.
-func deployDev(t *testing.T) (*backend, map[string]stackOutput) {
-	t.Helper()
-	b := &backend{stacks: map[string]resource.PropertyMap{clusterStack: clusterStackOutputs()}}
-	outputs, err := devRun.deploy(b)
-	if err != nil {
-		t.Fatalf("deploy: %v", err)
-	}
-	return b, outputs
-}
-
 func TestReadsTheConfiguredClusterStack(t *testing.T) {
-	b, _ := deployDev(t)
-	ref := b.only(t, "pulumi:pulumi:StackReference")
-	if ref.ID != clusterStack || ref.ReadRPC == nil {
-		t.Errorf("stack reference read %q (read RPC %v), want a read of %q", ref.ID, ref.ReadRPC != nil, clusterStack)
+	ref := only(t, deployDev(t), "pulumi:pulumi:StackReference")
+	if ref.ID != clusterStack || !ref.Read {
+		t.Errorf("stack reference read %q (a read: %v), want a read of %q", ref.ID, ref.Read, clusterStack)
 	}
 }
 
 func TestStackOutputs(t *testing.T) {
-	_, outputs := deployDev(t)
-	want := map[string]stackOutput{
-		"namespace":   {value: "hello"},
-		"serviceName": {value: "hello"},
-		"apiEndpoint": {value: apiEndpoint},
+	outputs := deployDev(t).Outputs
+	want := map[string]mockcloud.Output{
+		"namespace":   {Value: "hello", Known: true},
+		"serviceName": {Value: "hello", Known: true},
+		"apiEndpoint": {Value: apiEndpoint, Known: true},
 	}
 	if !maps.Equal(outputs, want) {
 		t.Errorf("outputs %+v, want exactly %+v", outputs, want)
@@ -168,11 +108,11 @@ func TestProviderGetsTheKubeconfigAsSecret(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			outputs := clusterStackOutputs()
 			outputs["kubeconfig"] = tt.exported
-			b := &backend{stacks: map[string]resource.PropertyMap{clusterStack: outputs}}
-			if _, err := devRun.deploy(b); err != nil {
+			res, err := deploy(devConfig, false, outputs)
+			if err != nil {
 				t.Fatalf("deploy: %v", err)
 			}
-			input := b.only(t, "pulumi:providers:kubernetes").Inputs["kubeconfig"]
+			input := only(t, res, "pulumi:providers:kubernetes").Inputs["kubeconfig"]
 			if !input.IsSecret() || input.SecretValue().Element.StringValue() != kubeconfig {
 				t.Errorf("provider kubeconfig = %v, want the secret %q", input, kubeconfig)
 			}
@@ -181,23 +121,21 @@ func TestProviderGetsTheKubeconfigAsSecret(t *testing.T) {
 }
 
 func TestProviderIdentifiesTheClusterByItsStack(t *testing.T) {
-	b, _ := deployDev(t)
-	got := b.only(t, "pulumi:providers:kubernetes").Inputs["clusterIdentifier"]
+	got := only(t, deployDev(t), "pulumi:providers:kubernetes").Inputs["clusterIdentifier"]
 	if !got.IsString() || got.StringValue() != clusterStack {
 		t.Errorf("clusterIdentifier = %v, want %q", got, clusterStack)
 	}
 }
 
 func TestEveryKubernetesObjectUsesTheClusterProvider(t *testing.T) {
-	b, _ := deployDev(t)
 	var types []string
-	for _, r := range b.registered {
-		if !strings.HasPrefix(r.TypeToken, "kubernetes:") {
+	for _, r := range deployDev(t).Resources {
+		if !strings.HasPrefix(r.Type, "kubernetes:") {
 			continue
 		}
-		types = append(types, r.TypeToken)
+		types = append(types, r.Type)
 		if !strings.HasPrefix(r.Provider, providerURN+"::") {
-			t.Errorf("%s %s has provider %q, want %s", r.TypeToken, r.Name, r.Provider, providerURN)
+			t.Errorf("%s %s has provider %q, want %s", r.Type, r.Name, r.Provider, providerURN)
 		}
 	}
 	slices.Sort(types) // registrations run concurrently
@@ -251,10 +189,10 @@ func TestSampleObjects(t *testing.T) {
 		{"service port", service, "spec.ports[0].port", 80.0},
 		{"service targets the named port", service, "spec.ports[0].targetPort", "http"},
 	}
-	b, _ := deployDev(t)
+	res := deployDev(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := inputAt(t, b.only(t, tt.typeToken), tt.path); !reflect.DeepEqual(got, tt.want) {
+			if got := inputAt(t, only(t, res, tt.typeToken), tt.path); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("%s %s = %#v, want %#v", tt.typeToken, tt.path, got, tt.want)
 			}
 		})
@@ -262,7 +200,7 @@ func TestSampleObjects(t *testing.T) {
 }
 
 // inputAt returns the plain value at path in r's inputs, nil when absent.
-func inputAt(t *testing.T, r pulumi.MockResourceArgs, path string) any {
+func inputAt(t *testing.T, r mockcloud.Resource, path string) any {
 	t.Helper()
 	p, err := resource.ParsePropertyPath(path)
 	if err != nil {
@@ -279,8 +217,7 @@ func inputAt(t *testing.T, r pulumi.MockResourceArgs, path string) any {
 // kubernetes-service-public-load-balancer: a public Hetzner load balancer
 // bypasses the firewall.
 func TestNoPublicLoadBalancer(t *testing.T) {
-	b, _ := deployDev(t)
-	services := b.ofType("kubernetes:core/v1:Service")
+	services := ofType(deployDev(t), "kubernetes:core/v1:Service")
 	if len(services) == 0 {
 		t.Fatal("no Service registered")
 	}
@@ -298,15 +235,12 @@ func TestMissingClusterOutputFailsNamingTheStack(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/preview=%v", missing, preview), func(t *testing.T) {
 				outputs := clusterStackOutputs()
 				delete(outputs, resource.PropertyKey(missing))
-				b := &backend{stacks: map[string]resource.PropertyMap{clusterStack: outputs}}
-				r := devRun
-				r.preview = preview
-				_, err := r.deploy(b)
+				res, err := deploy(devConfig, preview, outputs)
 				want := fmt.Sprintf("cluster stack %q has no output %q", clusterStack, missing)
 				if err == nil || !strings.Contains(err.Error(), want) {
 					t.Fatalf("error %v, want one containing %s", err, want)
 				}
-				if k8s := b.ofType("pulumi:providers:kubernetes"); len(k8s) != 0 {
+				if k8s := ofType(res, "pulumi:providers:kubernetes"); len(k8s) != 0 {
 					t.Errorf("a Kubernetes provider was registered without the cluster's %s", missing)
 				}
 			})
@@ -315,7 +249,7 @@ func TestMissingClusterOutputFailsNamingTheStack(t *testing.T) {
 }
 
 func TestMissingClusterStackConfigFails(t *testing.T) {
-	_, err := run{}.deploy(&backend{})
+	_, err := deploy(nil, false, nil)
 	if err == nil || !strings.Contains(err.Error(), "hcloud-k3s-app:clusterStack is not set") {
 		t.Fatalf("error %v, want one saying hcloud-k3s-app:clusterStack is not set", err)
 	}

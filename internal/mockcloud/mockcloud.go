@@ -4,6 +4,7 @@
 package mockcloud
 
 import (
+	"cmp"
 	"crypto/ed25519"
 	_ "embed"
 	"encoding/pem"
@@ -22,7 +23,7 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// Project is the Pulumi project name of hcloud-k3s.
+// Project is the Pulumi project name of hcloud-k3s, the default of Options.Project.
 const Project = "hcloud-k3s"
 
 // Program is a Pulumi program that returns its stack outputs.
@@ -40,6 +41,7 @@ type Resource struct {
 	DeleteBeforeReplace         bool
 	AdditionalSecretOutputs     []string
 	Provider                    string
+	Read                        bool // a read of an existing resource (a StackReference), not a registration
 }
 
 // Output is one stack output, resolved.
@@ -57,16 +59,21 @@ type Result struct {
 
 // Options tune a run.
 type Options struct {
+	Project    string // "" means Project
 	Stack      string
 	Config     map[string]string // full keys, e.g. "hcloud-k3s:controlPlane" → JSON
 	SecretKeys []string          // config keys that are secrets
 	Preview    bool              // answer like `pulumi preview`: cloud-assigned values unknown
 	Timing     *Timing           // make creates take time; nil takes none
+	// Stacks are the outputs of the stacks a StackReference may read, by
+	// fully qualified name; reading any other stack fails.
+	Stacks map[string]resource.PropertyMap
 }
 
 // Run runs program under mocks and returns what it registered and exported.
 func Run(program Program, opts Options) (*Result, error) {
-	mocks := &cloud{preview: opts.Preview, stack: opts.Stack, timing: opts.Timing}
+	project := cmp.Or(opts.Project, Project)
+	mocks := &cloud{preview: opts.Preview, project: project, stack: opts.Stack, timing: opts.Timing, stacks: opts.Stacks}
 	result := &Result{Outputs: map[string]Output{}}
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		outputs, err := program(ctx)
@@ -81,7 +88,7 @@ func Run(program Program, opts Options) (*Result, error) {
 			result.Outputs[key] = Output{Value: r.Value, Known: r.Known, Secret: r.Secret}
 		}
 		return nil
-	}, pulumi.WithMocks(Project, opts.Stack, mocks), func(ri *pulumi.RunInfo) {
+	}, pulumi.WithMocks(project, opts.Stack, mocks), func(ri *pulumi.RunInfo) {
 		ri.Config = opts.Config
 		ri.ConfigSecretKeys = append(slices.Clone(opts.SecretKeys), TokenKey)
 		ri.DryRun = opts.Preview
@@ -93,7 +100,9 @@ func Run(program Program, opts Options) (*Result, error) {
 // cloud answers registrations like Hetzner Cloud and the other providers would.
 type cloud struct {
 	preview   bool
+	project   string
 	stack     string
+	stacks    map[string]resource.PropertyMap
 	timing    *Timing
 	mu        sync.Mutex
 	resources []Resource
@@ -111,15 +120,19 @@ func (c *cloud) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 
 func (c *cloud) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
 	id, state := "", args.Inputs.Copy()
-	if args.Custom {
+	var err error
+	switch {
+	case args.TypeToken == "pulumi:pulumi:StackReference":
+		id, state, err = c.readStack(args.ID)
+	case args.Custom:
 		id, state = c.answer(args)
 	}
 	r := Resource{
 		Type: args.TypeToken, Name: args.Name, ID: id, Custom: args.Custom,
-		Inputs: args.Inputs, State: state, Provider: args.Provider,
+		Inputs: args.Inputs, State: state, Provider: args.Provider, Read: args.ReadRPC != nil,
 	}
 	if rpc := args.RegisterRPC; rpc != nil {
-		r.URN = urn(c.stack, args, rpc.GetParent())
+		r.URN = urn(c.project, c.stack, args, rpc.GetParent())
 		r.Parent = rpc.GetParent()
 		r.Dependencies = rpc.GetDependencies()
 		r.PropertyDependencies = map[string][]string{}
@@ -134,16 +147,28 @@ func (c *cloud) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	c.resources = append(c.resources, r)
 	c.mu.Unlock()
 	c.timing.create(r)
-	return id, state, nil
+	return id, state, err
+}
+
+// readStack answers a StackReference read with the outputs of that stack.
+func (c *cloud) readStack(name string) (string, resource.PropertyMap, error) {
+	outputs, ok := c.stacks[name]
+	if !ok {
+		return "", nil, fmt.Errorf("mockcloud: stack %q not found", name)
+	}
+	return name, resource.PropertyMap{
+		"name":    resource.NewStringProperty(name),
+		"outputs": resource.NewObjectProperty(outputs),
+	}, nil
 }
 
 // urn computes the URN the engine (and the SDK's mock monitor) gives.
-func urn(stack string, args pulumi.MockResourceArgs, parent string) string {
+func urn(project, stack string, args pulumi.MockResourceArgs, parent string) string {
 	parentType := tokens.Type("")
 	if p := resource.URN(parent); p != "" && p.QualifiedType() != resource.RootStackType {
 		parentType = p.QualifiedType()
 	}
-	return string(resource.NewURN(tokens.QName(stack), tokens.PackageName(Project), parentType, tokens.Type(args.TypeToken), args.Name))
+	return string(resource.NewURN(tokens.QName(stack), tokens.PackageName(project), parentType, tokens.Type(args.TypeToken), args.Name))
 }
 
 // answer returns the ID and state a provider would return for a resource.
