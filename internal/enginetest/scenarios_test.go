@@ -1,6 +1,7 @@
 package enginetest
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -217,5 +218,49 @@ func TestDestroyThenUpAgain(t *testing.T) {
 
 			newStack(w, name, nil).Up(t).Check(t)
 		})
+	}
+}
+
+// prodLoadBalancer is prod's API load balancer config with changes.
+func prodLoadBalancer(changes map[string]any) map[string]any {
+	lb := map[string]any{"enabled": true, "type": "lb11", "publicInterface": false}
+	maps.Copy(lb, changes)
+	return lb
+}
+
+// Scenario 7: changes to what Hetzner cannot change in place, or changes
+// only by stopping servers, do what the README says and never lose a node
+// by accident: each is either carried out without deleting or replacing a
+// server or an install, or refused before anything changes, naming the key.
+func TestDisruptiveChangesKeepNodes(t *testing.T) {
+	for _, change := range []struct {
+		name, key string
+		value     any
+	}{
+		{"load balancer made public", "apiLoadBalancer", prodLoadBalancer(map[string]any{"publicInterface": true})},
+	} {
+		t.Run(change.name, func(t *testing.T) {
+			s := newStack(newWorld(), "prod", nil)
+			s.Up(t).Check(t)
+			s.Set(change.key, change.value)
+			r := s.Up(t)
+			expectKeptOrRefused(t, r, change.key)
+		})
+	}
+}
+
+// expectKeptOrRefused checks that r either failed before any step, naming
+// key, or succeeded without deleting or replacing a server or an install.
+func expectKeptOrRefused(t *testing.T, r *Run, key string) {
+	t.Helper()
+	if r.Err != nil {
+		r.Expect(t, strings.Contains(r.Err.Error(), key), "the up failed, but not by refusing %s", key)
+		r.Expect(t, len(r.Steps) == 0, "%s was refused only after %d steps", key, len(r.Steps))
+		return
+	}
+	r.Check(t)
+	for _, step := range r.Of("", del, replace, deploy.OpCreateReplacement, deploy.OpDeleteReplaced) {
+		lost := step.URN.Type() == serverType || strings.HasSuffix(step.Name(), "-install")
+		r.Expect(t, !lost, "a node was lost: %s %s", step.Op, step.URN)
 	}
 }
