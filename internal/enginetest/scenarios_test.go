@@ -264,3 +264,17 @@ func expectKeptOrRefused(t *testing.T, r *Run, key string) {
 		r.Expect(t, !lost, "a node was lost: %s %s", step.Op, step.URN)
 	}
 }
+
+// Scenario 10: dev and prod deploy into one Hetzner project side by side,
+// then both destroy, leaving the project empty.
+func TestTwoStacksInOneProject(t *testing.T) {
+	w := newWorld()
+	dev, prod := newStack(w, "dev", nil), newStack(w, "prod", nil)
+	dev.Up(t).Check(t)
+	prod.Up(t).Check(t)
+	dev.Destroy(t).Check(t)
+	prod.Destroy(t).Check(t)
+	if n := w.cloud.count(); n != 0 {
+		t.Errorf("the project still holds %d resources: servers %v", n, w.cloud.names(serverType))
+	}
+}
