@@ -262,8 +262,11 @@ func runProgram(info plugin.RunInfo) error {
 	})
 }
 
+// secretConfig are the keys the README has users set with --secret.
+var secretConfig = []string{mockcloud.TokenKey, mockcloud.Project + ":ssh"}
+
 // config is the stack's config as the CLI hands it to the engine: objects
-// as JSON, the token as a secret.
+// as JSON, secrets encrypted.
 func (s *Stack) config() (config.Map, error) {
 	values, err := mockcloud.StackConfig("../..", s.name, s.overrides)
 	if err != nil {
@@ -276,7 +279,7 @@ func (s *Stack) config() (config.Map, error) {
 			return nil, err
 		}
 		switch {
-		case key == mockcloud.TokenKey:
+		case slices.Contains(secretConfig, key):
 			encrypted, err := config.Base64Crypter.EncryptValue(context.Background(), value)
 			if err != nil {
 				return nil, err
