@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,17 +9,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
+	"github.com/hcloud-k3s/hcloud-k3s/internal/plugintest"
 )
 
 // buildPack compiles the pack like the Go language host does for `--policy-pack ./policies`.
@@ -38,40 +34,7 @@ func buildPack(t *testing.T) string {
 // startPack launches the pack binary as the engine does and connects to the port it prints.
 func startPack(t *testing.T, bin string) pulumirpc.AnalyzerClient {
 	t.Helper()
-	cmd := exec.Command(bin, "127.0.0.1:1") // argv[1] is the engine address; policyx ignores it
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("pack stderr:\n%s", stderr.String())
-		}
-	})
-	port := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(stdout).ReadString('\n')
-		port <- strings.TrimSpace(line)
-	}()
-	select {
-	case p := <-port:
-		conn, err := grpc.NewClient("127.0.0.1:"+p, grpc.WithTransportCredentials(insecure.NewCredentials()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = conn.Close() })
-		return pulumirpc.NewAnalyzerClient(conn)
-	case <-time.After(time.Minute):
-		t.Fatalf("the pack printed no port within a minute; stderr:\n%s", stderr.String())
-		return nil
-	}
+	return pulumirpc.NewAnalyzerClient(plugintest.Start(t, bin))
 }
 
 // session is one preview's worth of analyzer calls.

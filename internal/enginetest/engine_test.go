@@ -10,6 +10,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -26,6 +27,8 @@ import (
 	"github.com/pulumi/pulumi/pkg/v3/resource/deploy"
 	"github.com/pulumi/pulumi/pkg/v3/resource/deploy/deploytest"
 	"github.com/pulumi/pulumi/pkg/v3/resource/plugin"
+	"github.com/pulumi/pulumi/pkg/v3/util/cancel"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
@@ -148,8 +151,12 @@ type Stack struct {
 	// Parallel is the engine's --parallel; 0 is the CLI's default on two
 	// CPUs (8).
 	Parallel int
-	// Analyzers are policy packs the engine runs on every resource.
-	Analyzers []*deploytest.PluginLoader
+	// Analyzers are policy packs the engine runs on every resource, loaded
+	// from policyPacks.
+	Analyzers   []*deploytest.PluginLoader
+	policyPacks []engine.LocalPolicyPack
+	// timed runs skip the framework's checks of the state (see runTimed).
+	timed bool
 }
 
 // newStack is a stack with the project's Pulumi.<name>.yaml config and
@@ -166,8 +173,15 @@ func (s *Stack) Set(key string, value any) {
 	s.overrides[key] = value
 }
 
-// Up runs `pulumi up`; the engine's preview comes first, as the CLI's does.
-func (s *Stack) Up(t *testing.T) *Run { return s.run(t, engine.Update, false) }
+// Up runs `pulumi up --yes`: a preview, then, if it succeeds, the update.
+// The preview is where policy packs refuse a change.
+func (s *Stack) Up(t *testing.T) *Run {
+	t.Helper()
+	if preview := s.Preview(t); preview.Err != nil {
+		return preview
+	}
+	return s.run(t, engine.Update, false)
+}
 
 // Preview runs `pulumi preview`.
 func (s *Stack) Preview(t *testing.T) *Run { return s.run(t, engine.Update, true) }
@@ -205,10 +219,18 @@ func (s *Stack) run(t *testing.T, op lt.TestOp, dryRun bool) *Run {
 		T:                t,
 		HostF:            s.host(),
 		SkipDisplayTests: true,
-		UpdateOptions:    engine.UpdateOptions{Parallel: int32(cmp.Or(s.Parallel, 8))},
+		UpdateOptions: engine.UpdateOptions{
+			Parallel:         int32(cmp.Or(s.Parallel, 8)),
+			LocalPolicyPacks: slices.Clone(s.policyPacks), // the engine writes the packs' names into them
+		},
 	}
 	start := time.Now()
-	snap, err := op.RunStep(project, target, options, dryRun, nil, run.record, "")
+	var snap *deploy.Snapshot
+	if s.timed {
+		snap, err = runTimed(project, target, options, op, dryRun, run.record)
+	} else {
+		snap, err = op.RunStep(project, target, options, dryRun, nil, run.record, "")
+	}
 	run.Wall = time.Since(start)
 	run.Err = err
 	run.Operations = s.world.operations()
@@ -218,6 +240,39 @@ func (s *Stack) run(t *testing.T, op lt.TestOp, dryRun bool) *Run {
 		run.leaks = append(run.leaks, scriptLeaks(run.Operations, s.world.secrets)...)
 	}
 	return run
+}
+
+// runTimed runs op as the framework does, but keeps only a journal of the
+// steps instead of persisting and checking every intermediate snapshot,
+// whose cost grows with the square of the stack's size and would swamp the
+// simulated latencies of a large cluster.
+func runTimed(project workspace.Project, target deploy.Target, options lt.TestUpdateOptions, op lt.TestOp, dryRun bool, validate lt.ValidateFunc) (*deploy.Snapshot, error) {
+	cancelCtx, cancelSrc := cancel.NewContext(context.Background())
+	defer cancelSrc.Terminate()
+	host := options.HostF()
+	defer host.Close()
+	updateOptions := options.UpdateOptions
+	updateOptions.HostFactory = func(context.Context, diag.Sink, diag.Sink, plugin.DebugContext) (plugin.Host, error) {
+		return host, nil
+	}
+	journal := engine.NewTestJournal()
+	events := make(chan engine.Event)
+	fired := make(chan []engine.Event)
+	go func() {
+		var all []engine.Event
+		for e := range events {
+			all = append(all, e)
+		}
+		fired <- all
+	}()
+	ctx := &engine.Context{Cancel: cancelCtx, Events: events, SnapshotManager: journal, PluginManager: lt.NopPluginManager{}}
+	_, _, err := op(lt.NewUpdateInfo(project, target), ctx, updateOptions, dryRun)
+	close(events)
+	err = errors.Join(validate(project, target, nil, <-fired, err), journal.Close())
+	if err != nil || dryRun {
+		return target.Snapshot, err
+	}
+	return journal.Entries().Snap(target.Snapshot)
 }
 
 // host is the plugin host of one operation: the program as the language

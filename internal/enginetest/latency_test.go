@@ -1,6 +1,7 @@
 package enginetest
 
 import (
+	"regexp"
 	"strings"
 	"time"
 
@@ -88,8 +89,12 @@ func joinLatency(op operation) time.Duration {
 	return 0
 }
 
+// initLine is the config.yaml line of the node that initialises the
+// cluster, inside the script's config parameter (install.sh also names it).
+var initLine = regexp.MustCompile(`(?m)^(config=')?cluster-init: true$`)
+
 // isInit says whether an install script initialises the cluster.
-func isInit(script string) bool { return strings.Contains(script, "cluster-init: true") }
+func isInit(script string) bool { return initLine.MatchString(script) }
 
 // isServerJoin says whether an install script joins a control-plane node
 // to a running cluster.

@@ -33,6 +33,8 @@ type Run struct {
 	Err        error
 	Operations []operation // what the providers carried out, in the order they ended
 	Wall       time.Duration
+	// Violations are the policy violations reported, "level policy name".
+	Violations []string
 	leaks      []string
 }
 
@@ -55,6 +57,9 @@ func (r *Run) record(_ workspace.Project, _ deploy.Target, _ engine.JournalEntri
 			meta = p.Metadata
 		case engine.ResourceOperationFailedPayload:
 			meta = p.Metadata
+		case engine.PolicyViolationEventPayload:
+			r.Violations = append(r.Violations, fmt.Sprintf("%s %s %s", p.EnforcementLevel, p.PolicyName, p.ResourceURN.Name()))
+			continue
 		default:
 			continue
 		}
