@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"reflect"
 	"slices"
@@ -15,6 +16,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag/colors"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // stack runs the real program on a stack file plus overrides.
@@ -324,24 +326,45 @@ func TestOutputs(t *testing.T) {
 	}
 }
 
+// No secret reaches a plain input or output of any resource, scripts
+// included: the k3s token, the hcloud token, and the SSH private key, both
+// generated and the user's own.
 func TestSecretsStaySecret(t *testing.T) {
-	g := stack(t, "prod", nil)
-	token := g.get("random:index/randomPassword:RandomPassword", "k3s-token").State["result"].StringValue()
-	key := g.get("tls:index/privateKey:PrivateKey", "ssh-key").State["privateKeyOpenssh"].StringValue()
-	for _, r := range g.Resources {
-		for _, plain := range plainStrings(resource.NewObjectProperty(r.Inputs)) {
-			if strings.Contains(plain, token) || strings.Contains(plain, strings.Split(key, "\n")[1]) {
-				t.Errorf("%s %s carries the token or SSH key in a plain input", r.Type, r.Name)
+	generated := stack(t, "prod", nil)
+	userKey := generated.get("tls:index/privateKey:PrivateKey", "ssh-key").State["privateKeyOpenssh"].StringValue()
+	for name, g := range map[string]graph{
+		"generated key": generated,
+		"user's key":    stack(t, "prod", map[string]any{"ssh": map[string]any{"privateKey": userKey}}),
+	} {
+		token := g.get("random:index/randomPassword:RandomPassword", "k3s-token").State["result"].StringValue()
+		secrets := map[string]string{
+			"k3s token":       token,
+			"SSH private key": strings.Split(userKey, "\n")[1],
+			"hcloud token":    mockcloud.TestToken,
+		}
+		for _, r := range g.Resources {
+			plain := plainStrings(resource.NewObjectProperty(r.Inputs))
+			for what, secret := range secrets {
+				if slices.ContainsFunc(plain, func(s string) bool { return strings.Contains(s, secret) }) {
+					t.Errorf("%s: %s %s carries the %s in plain text", name, r.Type, r.Name, what)
+				}
+			}
+			if r.Type == command && !r.Inputs["connection"].IsSecret() {
+				t.Errorf("%s: %s connection is not secret", name, r.Name)
+			}
+			if r.Type == command && strings.HasSuffix(r.Name, "-install") && (!r.Inputs["stdin"].IsSecret() || !slices.Equal(r.IgnoreChanges, []string{"stdin"})) {
+				t.Errorf("%s: %s stdin: secret=%v ignoreChanges=%v", name, r.Name, r.Inputs["stdin"].IsSecret(), r.IgnoreChanges)
 			}
 		}
-		if r.Type == command && !r.Inputs["connection"].IsSecret() {
-			t.Errorf("%s connection is not secret", r.Name)
-		}
-		if r.Type == command && strings.HasSuffix(r.Name, "-install") && (!r.Inputs["stdin"].IsSecret() || !slices.Equal(r.IgnoreChanges, []string{"stdin"})) {
-			t.Errorf("%s stdin: secret=%v ignoreChanges=%v", r.Name, r.Inputs["stdin"].IsSecret(), r.IgnoreChanges)
+		for output, value := range g.Outputs {
+			for what, secret := range secrets {
+				if !value.Secret && strings.Contains(fmt.Sprint(value.Value), secret) {
+					t.Errorf("%s: output %s carries the %s in plain text", name, output, what)
+				}
+			}
 		}
 	}
-	if fetch := g.get(command, "kubeconfig"); !slices.Contains(fetch.AdditionalSecretOutputs, "stdout") || fetch.Inputs["logging"].StringValue() != "none" {
+	if fetch := generated.get(command, "kubeconfig"); !slices.Contains(fetch.AdditionalSecretOutputs, "stdout") || fetch.Inputs["logging"].StringValue() != "none" {
 		t.Errorf("kubeconfig fetch may leak: secret outputs %v, logging %v", fetch.AdditionalSecretOutputs, fetch.Inputs["logging"])
 	}
 }
@@ -697,6 +720,25 @@ func TestMalformedConfigObject(t *testing.T) {
 	}
 	if len(res.Resources) != 0 {
 		t.Errorf("%d resources registered", len(res.Resources))
+	}
+}
+
+// A misspelt key, which the SDK would never look up, is found in the config
+// the CLI passes (PULUMI_CONFIG) and refused before any resource.
+func TestMisspeltKeyRegistersNothing(t *testing.T) {
+	cfg, err := mockcloud.StackConfig(".", "dev", map[string]any{"workerPool": []any{pool("w", 1)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, _ := json.Marshal(cfg)
+	t.Setenv(pulumi.EnvConfig, string(env))
+	res, err := mockcloud.Run(clusterstack.Build, mockcloud.Options{Stack: "dev", Config: cfg})
+	want := "hcloud-k3s:workerPool: is not an hcloud-k3s setting; did you mean workerPools?"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error = %v, want it to contain %q", err, want)
+	}
+	if len(res.Resources) != 0 {
+		t.Errorf("%d resources registered despite a misspelt key", len(res.Resources))
 	}
 }
 
