@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -90,37 +91,47 @@ func parseConfigSet(args string) configSet {
 // (pkg/v3/workspace.ValidateStackConfigAndApplyProjectConfig, which `up`,
 // `preview` and `destroy` run before the program) for every stack file.
 func TestQuickStartPassesTheCLIConfigValidation(t *testing.T) {
-	project, err := workspace.LoadProject("Pulumi.yaml")
+	settings := quickStartSettings(t)
+	for _, name := range []string{"dev", "prod"} {
+		t.Run(name, func(t *testing.T) { validateStack(t, ".", name, settings) })
+	}
+}
+
+// The app-stack example's stack file passes the same validation.
+func TestAppStackPassesTheCLIConfigValidation(t *testing.T) {
+	validateStack(t, "examples/app-stack", "dev", nil)
+}
+
+// validateStack applies settings to the stack file in dir, as `pulumi config
+// set` would, and runs the CLI's validation on the result.
+func validateStack(t *testing.T, dir, name string, settings []configSet) {
+	t.Helper()
+	project, err := workspace.LoadProject(filepath.Join(dir, "Pulumi.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	sink := diag.DefaultSink(io.Discard, io.Discard, diag.FormatOptions{Color: colors.Never})
-	settings := quickStartSettings(t)
-	for _, name := range []string{"dev", "prod"} {
-		t.Run(name, func(t *testing.T) {
-			stack, err := workspace.LoadProjectStack(sink, project, "Pulumi."+name+".yaml")
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, s := range settings {
-				key, err := config.ParseKey(qualified(project.Name.String(), s.key))
-				if err != nil {
-					t.Fatal(err)
-				}
-				value := config.NewValue(s.value)
-				if s.secret {
-					value = config.NewSecureValue(s.value) // NopEncrypter: the ciphertext is the text
-				}
-				if err := stack.Config.Set(key, value, s.path); err != nil {
-					t.Fatalf("pulumi config set %s: %v", s.key, err)
-				}
-			}
-			err = cliworkspace.ValidateStackConfigAndApplyProjectConfig(context.Background(), name, project,
-				esc.Value{}, stack.Config, config.NopEncrypter, config.NopDecrypter)
-			if err != nil {
-				t.Errorf("pulumi up on %s after the quick start: %v", name, err)
-			}
-		})
+	stack, err := workspace.LoadProjectStack(sink, project, filepath.Join(dir, "Pulumi."+name+".yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range settings {
+		key, err := config.ParseKey(qualified(project.Name.String(), s.key))
+		if err != nil {
+			t.Fatal(err)
+		}
+		value := config.NewValue(s.value)
+		if s.secret {
+			value = config.NewSecureValue(s.value) // NopEncrypter: the ciphertext is the text
+		}
+		if err := stack.Config.Set(key, value, s.path); err != nil {
+			t.Fatalf("pulumi config set %s: %v", s.key, err)
+		}
+	}
+	err = cliworkspace.ValidateStackConfigAndApplyProjectConfig(context.Background(), name, project,
+		esc.Value{}, stack.Config, config.NopEncrypter, config.NopDecrypter)
+	if err != nil {
+		t.Errorf("pulumi up on %s/%s: %v", dir, name, err)
 	}
 }
 
