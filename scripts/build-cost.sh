@@ -23,6 +23,8 @@ git rev-parse --verify --quiet "$BEFORE^{commit}" >/dev/null || { echo "unknown 
 [ -x /usr/bin/time ] || { echo "needs GNU time at /usr/bin/time (apt-get install time)" >&2; exit 1; }
 
 work=$(mktemp -d)
+# Each step's "wall cpu peak status" as it finishes, for a run cut short.
+progress=${BUILD_COST_PROGRESS:-/dev/stderr}
 cleanup() {
   git -C "$repo" worktree remove --force "$work/before" 2>/dev/null || true
   chmod -R u+w "$work" 2>/dev/null || true
@@ -39,6 +41,7 @@ export GOPROXY=off GOTOOLCHAIN=local GOFLAGS='-mod=readonly -buildvcs=false'
 timed() {
   local label=$1 status=ok
   shift
+  printf '%s %s: ' "$(date -u +%H:%M:%S)" "$label" >>"$progress"
   if ! /usr/bin/time -v -o "$work/$label.time" "$@" >"$work/$label.log" 2>&1; then
     status=FAILED
     echo "$label failed:" >&2
@@ -49,7 +52,7 @@ timed() {
     /User time/ { cpu += $2 }
     /System time/ { cpu += $2 }
     /Maximum resident set size/ { rss = $2 / 1024 }
-    END { printf "%.0f %.0f %.0f %s\n", wall, cpu, rss, status }' "$work/$label.time"
+    END { printf "%.0f %.0f %.0f %s\n", wall, cpu, rss, status }' "$work/$label.time" | tee -a "$progress"
 }
 
 note() { [ "$1" = ok ] || echo " ($1)"; }
