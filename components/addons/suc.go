@@ -3,6 +3,7 @@ package addons
 import (
 	"embed"
 	"reflect"
+	"strings"
 
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/utilities"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -37,15 +38,15 @@ var sucChecksums = []struct{ file, sha256 string }{
 
 // sucManifest is the YAML of the embedded release, its CRD first.
 func sucManifest() (string, error) {
-	var yaml string
-	for _, f := range sucChecksums {
+	docs := make([]string, len(sucChecksums))
+	for i, f := range sucChecksums {
 		data, err := sucManifests.ReadFile(sucPath(f.file))
 		if err != nil {
 			return "", err
 		}
-		yaml += "---\n" + string(data)
+		docs[i] = string(data)
 	}
-	return yaml, nil
+	return strings.Join(docs, "---\n"), nil
 }
 
 func sucPath(file string) string {
