@@ -99,6 +99,7 @@ const (
 	server  = "hcloud:index/server:Server"
 	command = "command:remote:Command"
 	lbType  = "hcloud:index/loadBalancer:LoadBalancer"
+	chart   = "kubernetes:helm.sh/v4:Chart"
 )
 
 func TestDevStackResources(t *testing.T) {
@@ -288,6 +289,39 @@ func TestPublicLoadBalancerIsTheDefaultEndpoint(t *testing.T) {
 	kubeconfig := g.Outputs["kubeconfig"].Value.(string)
 	if !strings.Contains(kubeconfig, "current-context: prod-lb") || !strings.Contains(kubeconfig, "server: https://"+lbIP+":6443") {
 		t.Errorf("kubeconfig does not default to the load balancer:\n%s", kubeconfig)
+	}
+}
+
+// The add-ons' provider must reach the API where the readiness step found it:
+// apiServerHostname is the kubeconfig's default without a public load
+// balancer, but its DNS record may not point anywhere yet on the first up.
+func TestAddonsProviderUsesAnEndpointTheReadinessStepChecked(t *testing.T) {
+	hostname := "k8s.example.com"
+	tests := []struct {
+		name, stack, context string
+		overrides            map[string]any
+	}{
+		{"no hostname, no load balancer", "dev", "dev-cp-1", nil},
+		{"hostname, no load balancer", "dev", "dev-cp-1", map[string]any{"apiServerHostname": hostname}},
+		{"hostname, private load balancer", "prod", "prod-cp-1", map[string]any{"apiServerHostname": hostname}},
+		{"hostname, public load balancer", "prod", "prod-lb", map[string]any{"apiServerHostname": hostname,
+			"apiLoadBalancer": map[string]any{"enabled": true, "publicInterface": true}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := stack(t, tt.stack, tt.overrides)
+			if got := g.get("pulumi:providers:kubernetes", "addons").Inputs["context"].StringValue(); got != tt.context {
+				t.Fatalf("provider context = %q, want %q", got, tt.context)
+			}
+			host := g.get(server, "cp-1").State["ipv4Address"].StringValue()
+			if tt.context == tt.stack+"-lb" {
+				host = g.get(lbType, "api-lb").State["ipv4"].StringValue()
+			}
+			script := g.get(command, "ready").Inputs["create"].StringValue()
+			if !strings.Contains(script, "https://"+host+":6443") || strings.Contains(script, hostname) {
+				t.Errorf("the readiness step does not check the provider's endpoint %s (or checks the DNS name):\n%s", host, script)
+			}
+		})
 	}
 }
 
@@ -628,19 +662,17 @@ func TestAddons(t *testing.T) {
 	if secret["network"].StringValue() != g.get("hcloud:index/network:Network", "network").ID {
 		t.Errorf("the hcloud Secret's network = %v", secret["network"])
 	}
-	ccm := g.get("kubernetes:helm.sh/v3:Release", "hcloud-cloud-controller-manager").Inputs
+	ccm := g.get(chart, "hcloud-cloud-controller-manager").Inputs
 	if ccm["version"].StringValue() != spec.DefaultCCMVersion || ccm["values"].ObjectValue()["networking"].ObjectValue()["clusterCIDR"].StringValue() != "10.42.0.0/16" {
-		t.Errorf("CCM release = %v", ccm.Mappable())
+		t.Errorf("CCM chart = %v", ccm.Mappable())
 	}
-	if v := g.get("kubernetes:helm.sh/v3:Release", "hcloud-csi").Inputs["version"].StringValue(); v != spec.DefaultCSIVersion {
+	if v := g.get(chart, "hcloud-csi").Inputs["version"].StringValue(); v != spec.DefaultCSIVersion {
 		t.Errorf("CSI version = %s", v)
 	}
-	files := g.get("kubernetes:yaml/v2:ConfigGroup", "system-upgrade-controller").Inputs["files"].Mappable()
-	if !reflect.DeepEqual(files, []any{
-		"https://github.com/rancher/system-upgrade-controller/releases/download/v0.20.1/crd.yaml",
-		"https://github.com/rancher/system-upgrade-controller/releases/download/v0.20.1/system-upgrade-controller.yaml",
-	}) {
-		t.Errorf("SUC manifests = %v", files)
+	// The manifests are embedded: a preview fetches nothing from GitHub.
+	suc := g.get("kubernetes:yaml/v2:ConfigGroup", "system-upgrade-controller").Inputs
+	if _, ok := suc["files"]; ok || !strings.Contains(suc["yaml"].StringValue(), "image: rancher/system-upgrade-controller:v0.20.1\n") {
+		t.Errorf("SUC manifests = %v", suc.Mappable())
 	}
 	if !strings.Contains(g.get(command, "cp-1-install").Inputs["create"].StringValue(), "disable-cloud-controller: true") {
 		t.Error("k3s keeps its embedded cloud controller although the Hetzner CCM runs")
@@ -652,7 +684,7 @@ func TestDisablingTheCCMKeepsK3sCloudController(t *testing.T) {
 		"cloudControllerManager": map[string]any{"enabled": false},
 		"csiDriver":              map[string]any{"enabled": false},
 	}})
-	for _, typ := range []string{"kubernetes:helm.sh/v3:Release", "kubernetes:core/v1:Secret"} {
+	for _, typ := range []string{chart, "kubernetes:core/v1:Secret"} {
 		if names := g.names(typ); len(names) != 0 {
 			t.Errorf("%s registered: %v", typ, names)
 		}

@@ -15,7 +15,7 @@ import (
 // Defaults for every optional key; Pulumi.yaml documents the same values
 // (a test keeps the two in step).
 const (
-	DefaultK3sVersion     = "v1.33.5+k3s1"
+	DefaultK3sVersion     = "v1.36.2+k3s1" // k3s stable channel; README: Defaults
 	DefaultServerType     = "cx23"
 	DefaultLocation       = "nbg1"
 	DefaultImage          = "ubuntu-24.04"
@@ -453,11 +453,16 @@ func (c *Cluster) nodeLists() []*[]Node {
 }
 
 func resolveAddons(p *problems, in AddonsInput) Addons {
-	return Addons{
+	a := Addons{
 		CloudControllerManager:  resolveAddon(p, "addons.cloudControllerManager", in.CloudControllerManager, DefaultCCMVersion),
 		CSIDriver:               resolveAddon(p, "addons.csiDriver", in.CSIDriver, DefaultCSIVersion),
 		SystemUpgradeController: resolveAddon(p, "addons.systemUpgradeController", in.SystemUpgradeController, DefaultSUCVersion),
 	}
+	// Its manifests are embedded (components/addons), one release only.
+	if v := a.SystemUpgradeController.Version; chartVersionPattern.MatchString(v) && v != DefaultSUCVersion {
+		p.add("addons.systemUpgradeController.version", v, "is not %s, the system-upgrade-controller release whose manifests hcloud-k3s embeds", DefaultSUCVersion)
+	}
+	return a
 }
 
 func resolveAddon(p *problems, key string, in AddonInput, defaultVersion string) Addon {
