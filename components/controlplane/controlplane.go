@@ -17,6 +17,8 @@ type Args struct {
 	Shared  node.Shared
 	// ExtraSANs are the API load balancer's addresses, when there is one.
 	ExtraSANs pulumi.StringArrayInput
+	// Resized are the nodes whose server is being resized: one at a time.
+	Resized map[string]bool
 }
 
 // ControlPlane is the set of control-plane nodes.
@@ -33,7 +35,10 @@ func (cp *ControlPlane) Init() pulumi.Resource { return cp.Nodes[0].Install }
 // New registers the control-plane component. The first node initialises the
 // cluster and the others join it at once: etcd still admits one learner at a
 // time, and k3s (since v1.26.5) retries a join until its turn comes. Removal
-// is one member at a time: each drain waits for the previous one.
+// is one member at a time: each drain waits for the previous one. So are
+// restarts after a configuration change: each rollout waits for the
+// previous node's, which ends once that node is ready again, so at most one
+// etcd member is ever down.
 func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*ControlPlane, error) {
 	cp := &ControlPlane{}
 	if err := ctx.RegisterComponentResource(ids.ComponentType("ControlPlane"), name, cp, opts...); err != nil {
@@ -45,11 +50,11 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	if err != nil {
 		return nil, err
 	}
-	var joinAfter, previousDrain []pulumi.Resource
+	var joinAfter, previousDrain, rollouts, resizes []pulumi.Resource
 	var publicIPs pulumi.StringArray
 	var drainVia remote.ConnectionInput
 	for _, member := range c.ControlPlane.Nodes {
-		n, err := node.New(ctx, member.Name, node.Args{
+		nodeArgs := node.Args{
 			Shared:           args.Shared,
 			Node:             member,
 			Role:             k3s.RoleServer,
@@ -61,17 +66,26 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 				return k3s.ServerConfig(c, member, addr, extraSANs)
 			},
 			ExtraSANs:    args.ExtraSANs,
-			JoinPeers:    joinPeers(c, member),
+			JoinPeers:    k3s.JoinPeers(c, member),
 			InstallAfter: joinAfter,
+			RolloutAfter: node.InTurn(rollouts, 1),
 			DrainVia:     drainVia,
 			DrainTimeout: c.DrainTimeout,
 			DrainAfter:   previousDrain,
-		}, pulumi.Parent(cp))
+		}
+		if args.Resized[member.Name] {
+			nodeArgs.ResizeAfter = node.InTurn(resizes, 1)
+		}
+		n, err := node.New(ctx, member.Name, nodeArgs, pulumi.Parent(cp))
 		if err != nil {
 			return nil, err
 		}
 		cp.Nodes = append(cp.Nodes, n)
 		joinAfter = []pulumi.Resource{cp.Nodes[0].Install}
+		rollouts = append(rollouts, n.Rollout)
+		if args.Resized[member.Name] {
+			resizes = append(resizes, n.Rollout)
+		}
 		drainVia = cp.Nodes[0].Connection
 		if n.Drain != nil {
 			previousDrain = []pulumi.Resource{n.Drain}
@@ -80,18 +94,4 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	}
 	cp.PublicIPs = publicIPs.ToStringArrayOutput()
 	return cp, ctx.RegisterResourceOutputs(cp, pulumi.Map{"publicIps": cp.PublicIPs})
-}
-
-// joinPeers are the addresses of the members the first node may join when
-// it is rebuilt: every possible member, so the list (and the first node's
-// install) stays the same when the control plane is scaled.
-func joinPeers(c spec.Cluster, member spec.Node) []string {
-	if member.Name != c.FirstControlPlane().Name {
-		return nil
-	}
-	var peers []string
-	for _, addr := range c.ControlPlaneAddresses()[1:] {
-		peers = append(peers, addr.String())
-	}
-	return peers
 }
