@@ -87,7 +87,7 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluste
 	if err != nil {
 		return nil, err
 	}
-	key, err := sshkey.New(ctx, "ssh-key", sshkey.Args{Name: c.Name, PrivateKey: c.SSH.PrivateKey, Labels: labels}, child)
+	key, err := sshkey.New(ctx, "ssh-key", sshkey.Args{PrivateKey: c.SSH.PrivateKey}, child)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +102,7 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluste
 		K3sVersion:     c.K3sVersion,
 		AuthorizedKeys: c.SSH.AuthorizedKeys,
 		SubnetID:       net.SubnetID,
-		SSHKeyID:       key.KeyID,
+		SSHPublicKey:   key.PublicKey,
 		SSHPrivateKey:  key.PrivateKey,
 		Token:          pulumi.ToSecret(token.Result).(pulumi.StringOutput),
 		ServerAfter:    []pulumi.Resource{net.Subnet, fw.Resource},

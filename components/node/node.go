@@ -24,9 +24,11 @@ type Shared struct {
 	// AuthorizedKeys are humans' public keys, installed by cloud-init.
 	AuthorizedKeys []string
 	SubnetID       pulumi.StringInput
-	SSHKeyID       pulumi.StringInput
-	SSHPrivateKey  pulumi.StringInput // secret
-	Token          pulumi.StringInput // secret
+	// SSHPublicKey is the public half of SSHPrivateKey, installed by
+	// cloud-init (see package sshkey for why not as a Hetzner SSH key).
+	SSHPublicKey  pulumi.StringInput
+	SSHPrivateKey pulumi.StringInput // secret
+	Token         pulumi.StringInput // secret
 	// ServerAfter are resources every server waits for (subnet, firewall).
 	ServerAfter []pulumi.Resource
 }
@@ -123,12 +125,14 @@ func (n *Node) createServer(ctx *pulumi.Context, name string, args Args) error {
 		attachment.Ip = pulumi.String(args.Node.PrivateIP.String())
 	}
 	serverArgs := &hcloud.ServerArgs{
-		Name:             pulumi.String(args.Node.Hostname),
-		ServerType:       pulumi.String(args.ServerType),
-		Image:            pulumi.String(args.Image),
-		Location:         pulumi.String(args.Node.Location),
-		Labels:           pulumi.ToStringMap(args.Labels),
-		SshKeys:          pulumi.StringArray{args.SSHKeyID},
+		Name:       pulumi.String(args.Node.Hostname),
+		ServerType: pulumi.String(args.ServerType),
+		Image:      pulumi.String(args.Image),
+		Location:   pulumi.String(args.Node.Location),
+		Labels:     pulumi.ToStringMap(args.Labels),
+		UserData: args.SSHPublicKey.ToStringOutput().ApplyT(func(key string) string {
+			return CloudConfig(append([]string{key}, args.AuthorizedKeys...))
+		}).(pulumi.StringOutput),
 		PlacementGroupId: args.PlacementGroupID,
 		Networks:         hcloud.ServerNetworkTypeArray{attachment},
 		PublicNets: hcloud.ServerPublicNetArray{hcloud.ServerPublicNetArgs{
@@ -136,14 +140,13 @@ func (n *Node) createServer(ctx *pulumi.Context, name string, args Args) error {
 			Ipv6Enabled: pulumi.Bool(true),
 		}},
 	}
-	if len(args.AuthorizedKeys) > 0 {
-		serverArgs.UserData = pulumi.String(CloudConfig(args.AuthorizedKeys))
-	}
 	var err error
 	n.Server, err = hcloud.NewServer(ctx, name, serverArgs,
 		pulumi.Parent(n),
 		pulumi.DependsOn(append(slices.Clone(args.ServerAfter), args.ResizeAfter...)),
-		// Drift in these must never replace a running node (and its etcd member).
+		// Drift in these must never replace a running node (and its etcd
+		// member). sshKeys is what servers made before the key moved to
+		// cloud-init were given.
 		pulumi.IgnoreChanges([]string{"userData", "image", "sshKeys"}),
 		// Server names are unique in a project: a replacement (a new location)
 		// must delete, and so drain, the old server first.
@@ -259,10 +262,11 @@ func (n *Node) createDrain(ctx *pulumi.Context, name string, args Args) error {
 // etcdLeaveTimeout bounds the wait for a control-plane node to leave etcd.
 const etcdLeaveTimeout = 6 * time.Minute
 
-// CloudConfig is the user data that installs humans' SSH keys for root.
+// CloudConfig is the user data that installs SSH keys for root. Without a
+// Hetzner SSH key the server gets a root password: password logins are off.
 func CloudConfig(authorizedKeys []string) string {
 	var b strings.Builder
-	b.WriteString("#cloud-config\nssh_authorized_keys:\n")
+	b.WriteString("#cloud-config\nssh_pwauth: false\nssh_authorized_keys:\n")
 	for _, key := range authorizedKeys {
 		b.WriteString("  - " + strconv.Quote(strings.TrimSpace(key)) + "\n") // a JSON string is valid YAML
 	}
