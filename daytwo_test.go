@@ -178,3 +178,25 @@ func TestTheAPILoadBalancerIsReplacedOldFirst(t *testing.T) {
 		}
 	}
 }
+
+func TestNodesJoiningARunningClusterInstallTheVersionOfItsControlPlane(t *testing.T) {
+	g, err := stackOn(t, "prod", nil, mockcloud.Existing{Servers: prodServers("cx33", "cpx32")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	version := g.get(command, "k3s-version")
+	if !strings.Contains(version.Inputs["create"].StringValue(), "pinned='v1.33.5+k3s1'") || !g.waitsDirectly(version, g.get(command, "cp-1-install")) {
+		t.Error("the version joining nodes install is not read on the first control-plane node")
+	}
+	for _, name := range []string{"cp-2", "cp-3", "general-1", "arm-2"} {
+		if !slices.Contains(g.get(command, name+"-install").PropertyDependencies["create"], version.URN) {
+			t.Errorf("%s installs the pinned version, not the one the control plane runs", name)
+		}
+	}
+	if slices.Contains(g.get(command, "cp-1-install").Dependencies, version.URN) {
+		t.Error("the first control-plane node's install waits for a step that runs on it")
+	}
+	if slices.Contains(stack(t, "prod", nil).names(command), "k3s-version") {
+		t.Error("a new cluster reads a version: its creation would wait for it")
+	}
+}

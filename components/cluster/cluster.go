@@ -122,7 +122,7 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluste
 		logWarning(ctx, notice)
 	}
 	cl.ControlPlane, err = controlplane.New(ctx, "control-plane", controlplane.Args{
-		Cluster: c, Shared: shared, ExtraSANs: extraSANs, Resized: resized,
+		Cluster: c, Shared: shared, ExtraSANs: extraSANs, Resized: resized, Running: seen.runs(c.FirstControlPlane()),
 	}, child)
 	if err != nil {
 		return nil, err
@@ -136,7 +136,7 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluste
 			logWarning(ctx, notice)
 		}
 		wp, err := workerpool.New(ctx, pool.Name, workerpool.Args{
-			Cluster: c, Pool: pool, Shared: shared, JoinAfter: cl.ControlPlane.Init(),
+			Cluster: c, Pool: pool, Shared: shared, JoinAfter: cl.ControlPlane.Init(), JoinVersion: cl.ControlPlane.JoinVersion,
 			DrainVia: cl.ControlPlane.Nodes[0].Connection, EarlierRollouts: rollouts,
 			Resized: resized, EarlierResizes: resizes,
 		}, child)

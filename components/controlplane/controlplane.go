@@ -5,6 +5,7 @@ package controlplane
 import (
 	"github.com/hcloud-k3s/hcloud-k3s/components/internal/ids"
 	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
+	"github.com/hcloud-k3s/hcloud-k3s/components/lifecycle"
 	"github.com/hcloud-k3s/hcloud-k3s/components/node"
 	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
 	"github.com/pulumi/pulumi-command/sdk/go/command/remote"
@@ -19,6 +20,10 @@ type Args struct {
 	ExtraSANs pulumi.StringArrayInput
 	// Resized are the nodes whose server is being resized: one at a time.
 	Resized map[string]bool
+	// Running tells that the cluster runs already (its first server exists):
+	// nodes then install the version the control plane runs, if older than
+	// the pinned one.
+	Running bool
 }
 
 // ControlPlane is the set of control-plane nodes.
@@ -27,6 +32,9 @@ type ControlPlane struct {
 
 	PublicIPs pulumi.StringArrayOutput `pulumi:"publicIps"`
 	Nodes     []*node.Node
+	// JoinVersion is the version nodes that join install; nil means the
+	// pinned one.
+	JoinVersion pulumi.StringInput
 }
 
 // Init is the install that initialises the cluster; joins wait for it.
@@ -66,6 +74,7 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 				return k3s.ServerConfig(c, member, addr, extraSANs)
 			},
 			ExtraSANs:    args.ExtraSANs,
+			Version:      cp.JoinVersion,
 			JoinPeers:    k3s.JoinPeers(c, member),
 			InstallAfter: joinAfter,
 			RolloutAfter: node.InTurn(rollouts, 1),
@@ -81,6 +90,11 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 			return nil, err
 		}
 		cp.Nodes = append(cp.Nodes, n)
+		if len(cp.Nodes) == 1 && args.Running {
+			if cp.JoinVersion, err = joinVersion(ctx, c, n, cp); err != nil {
+				return nil, err
+			}
+		}
 		joinAfter = []pulumi.Resource{cp.Nodes[0].Install}
 		rollouts = append(rollouts, n.Rollout)
 		if args.Resized[member.Name] {
@@ -94,4 +108,20 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	}
 	cp.PublicIPs = publicIPs.ToStringArrayOutput()
 	return cp, ctx.RegisterResourceOutputs(cp, pulumi.Map{"publicIps": cp.PublicIPs})
+}
+
+// joinVersion registers, on the first control-plane node of a running
+// cluster, the step that reads the version joining nodes install
+// (lifecycle.ServerVersionScript). A new cluster has none: every node
+// installs the pinned version, and creation does not wait for it.
+func joinVersion(ctx *pulumi.Context, c spec.Cluster, first *node.Node, parent pulumi.Resource) (pulumi.StringInput, error) {
+	cmd, err := remote.NewCommand(ctx, "k3s-version", &remote.CommandArgs{
+		Connection: first.Connection,
+		Create:     pulumi.String(lifecycle.ServerVersionScript(c.K3sVersion.String(), c.Hostnames())),
+		Logging:    remote.LoggingStderr,
+	}, pulumi.Parent(parent), pulumi.DependsOn([]pulumi.Resource{first.Install}))
+	if err != nil {
+		return nil, err
+	}
+	return cmd.Stdout, nil
 }

@@ -22,6 +22,8 @@ var (
 	upgradeGateBody string
 	//go:embed node-labels.sh
 	nodeLabelsBody string
+	//go:embed server-version.sh
+	serverVersionBody string
 )
 
 // ReadyScript waits until the API answers at each endpoint URL and each
@@ -94,4 +96,14 @@ func (l NodeLabels) Script() string {
 		{Name: "taints", Value: strings.Join(l.Taints, " ")},
 		{Name: "known", Value: strings.Join(l.Known, ",")},
 	}, nodeLabelsBody)
+}
+
+// ServerVersionScript prints the version new nodes install: pinned, or the
+// oldest the control plane runs when that is older. nodes are the cluster's
+// hostnames, so adding one reads the versions again.
+func ServerVersionScript(pinned string, nodes []string) string {
+	return shell.Script([]shell.Param{
+		{Name: "pinned", Value: pinned},
+		{Name: "nodes", Value: strings.Join(nodes, " ")},
+	}, serverVersionBody)
 }

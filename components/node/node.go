@@ -51,6 +51,9 @@ type Args struct {
 	// extra TLS SANs, when any) are known.
 	Config    func(addr k3s.NodeAddresses, extraSANs []string) k3s.Config
 	ExtraSANs pulumi.StringArrayInput
+	// Version is the k3s version the node installs if it has none; nil is
+	// Shared.K3sVersion.
+	Version pulumi.StringInput
 	// JoinPeers are the addresses the node may join through (k3s.JoinPeers).
 	JoinPeers []string
 	// InstallAfter are resources the install waits for (the install that
@@ -176,11 +179,15 @@ func (n *Node) createInstall(ctx *pulumi.Context, name string, args Args) error 
 	if extraSANs == nil {
 		extraSANs = pulumi.StringArray{}
 	}
-	n.install = pulumi.All(n.PrivateIP, n.PublicIP, extraSANs).ApplyT(func(v []any) (k3s.Install, error) {
+	version := args.Version
+	if version == nil {
+		version = pulumi.String(args.K3sVersion.String())
+	}
+	n.install = pulumi.All(n.PrivateIP, n.PublicIP, extraSANs, version).ApplyT(func(v []any) (k3s.Install, error) {
 		addr := k3s.NodeAddresses{PrivateIP: v[0].(string), PublicIP: v[1].(string)}
 		config, err := args.Config(addr, v[2].([]string)).Render()
 		return k3s.Install{
-			Role: args.Role, NodeIP: addr.PrivateIP, Version: args.K3sVersion.String(), Config: config,
+			Role: args.Role, NodeIP: addr.PrivateIP, Version: v[3].(string), Config: config,
 			JoinPeers: args.JoinPeers, ServerType: args.ServerType,
 		}, err
 	}).(pulumi.AnyOutput)

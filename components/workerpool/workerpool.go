@@ -21,6 +21,8 @@ type Args struct {
 	// JoinAfter is the install that initialised the cluster: agents join as
 	// soon as it is up, without waiting for the other control-plane nodes.
 	JoinAfter pulumi.Resource
+	// JoinVersion is the version agents without k3s install; nil is the pinned one.
+	JoinVersion pulumi.StringInput
 	// DrainVia reaches the control-plane node that drains a removed worker.
 	DrainVia remote.ConnectionInput
 	// EarlierRollouts are the rollouts of the workers of the pools before
@@ -80,6 +82,7 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 			Config: func(addr k3s.NodeAddresses, _ []string) k3s.Config {
 				return k3s.AgentConfig(c, pool, member, addr)
 			},
+			Version:      args.JoinVersion,
 			JoinPeers:    k3s.JoinPeers(c, member),
 			InstallAfter: []pulumi.Resource{args.JoinAfter},
 			RolloutAfter: node.InTurn(wp.Rollouts, batch),
