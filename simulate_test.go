@@ -27,7 +27,6 @@ var roleByType = map[string]string{
 	"hcloud:index/network:Network":                         "network",
 	"hcloud:index/networkSubnet:NetworkSubnet":             "subnet",
 	"hcloud:index/firewall:Firewall":                       "firewall",
-	"hcloud:index/sshKey:SshKey":                           "ssh key",
 	"tls:index/privateKey:PrivateKey":                      "key pair",
 	"random:index/randomPassword:RandomPassword":           "token",
 	"hcloud:index/placementGroup:PlacementGroup":           "placement group",
@@ -46,7 +45,7 @@ var roleByType = map[string]string{
 const remoteCommand = "command:remote:Command"
 
 // commandRoles are the commands known by name.
-var commandRoles = map[string]string{"kubeconfig": "kubeconfig", "ready": "readiness check", "upgrade-gate": "upgrade gate"}
+var commandRoles = map[string]string{"kubeconfig": "kubeconfig", "ready": "readiness check", "upgrade-gate": "upgrade gate", "teardown": "teardown"}
 
 // roleOf is the part r plays. The install that initialises the cluster is the
 // control-plane install that waits for no other command.
@@ -61,6 +60,10 @@ func roleOf(r mockcloud.Resource) string {
 		return commandRoles[r.Name]
 	case strings.HasSuffix(r.Name, "-drain"):
 		return "drain"
+	case strings.HasSuffix(r.Name, "-rollout"):
+		return "rollout"
+	case strings.HasSuffix(r.Name, "-labels"):
+		return "node labels"
 	case !strings.HasSuffix(r.Name, "-install"):
 		return "command"
 	case !strings.Contains(string(resource.URN(r.URN).QualifiedType()), "hcloud-k3s:index:ControlPlane$"):
@@ -82,7 +85,6 @@ var creationLatency = map[string]time.Duration{
 	"network":             2 * time.Second,
 	"subnet":              2 * time.Second,
 	"firewall":            time.Second,
-	"ssh key":             time.Second,
 	"placement group":     time.Second,
 	"server":              30 * time.Second,
 	"load balancer":       10 * time.Second,
@@ -95,6 +97,9 @@ var creationLatency = map[string]time.Duration{
 	"readiness check":     10 * time.Second,
 	"kubeconfig":          2 * time.Second,
 	"drain":               time.Second,
+	"rollout":             0, // runs only on update
+	"teardown":            time.Second,
+	"node labels":         2 * time.Second,
 	"upgrade gate":        2 * time.Second,
 	"kubernetes secret":   time.Second,
 	"helm chart":          5 * time.Second, // skipAwait: applied, its pods not waited for
@@ -112,15 +117,17 @@ func latencyOf(r mockcloud.Resource) time.Duration { return creationLatency[role
 // same node. Every resource also waits for its own provider.
 var mayWaitFor = map[string][]string{
 	"subnet":              {"network"},
-	"ssh key":             {"key pair"}, // registers its public half
-	"server":              {"subnet", "firewall", "ssh key", "placement group"},
-	"init install":        {"own server", "key pair", "token", "load balancer"}, // SSH; token on stdin; LB IPs as TLS SANs
+	"server":              {"subnet", "firewall", "key pair", "placement group"}, // cloud-init installs the public key
+	"init install":        {"own server", "key pair", "token", "load balancer"},  // SSH; token on stdin; LB IPs as TLS SANs
 	"join install":        {"own server", "key pair", "token", "load balancer", "init install"},
 	"agent install":       {"own server", "key pair", "token", "init install"},
 	"readiness check":     {"init install", "join install", "agent install", "server", "key pair", "load balancer"}, // every node, every endpoint
 	"kubeconfig":          {"init install", "server", "key pair"},
 	"drain":               {"own install", "own server", "server", "key pair"}, // runs on the first control-plane server; replaced with its own
 	"upgrade gate":        {"init install", "server", "key pair"},
+	"rollout":             {"own install", "own server", "key pair", "load balancer"}, // its config digest holds the LB's IPs
+	"teardown":            {"server", "key pair"},
+	"node labels":         {"readiness check", "server", "key pair"}, // runs on the first control-plane server once every node is up
 	"kubernetes provider": {"kubeconfig", "server", "load balancer"}, // its context is an endpoint the readiness step checked
 	"kubernetes secret":   {"network"},                               // holds its ID
 	"upgrade plan":        {"manifests", "upgrade gate", "upgrade plan"},
@@ -133,6 +140,8 @@ var mayWaitFor = map[string][]string{
 // what each costs.
 var deliberate = map[[2]string]string{
 	{"drain", "drain"}:                "control-plane nodes leave one at a time",
+	{"rollout", "rollout"}:            "restarts after a config change roll, one control-plane node (or a batch of workers) at a time",
+	{"teardown", "drain"}:             "pulumi destroy marks the cluster as torn down before any drain runs",
 	{"kubeconfig", "join install"}:    "the kubeconfig waits for every control-plane node it names",
 	{"kubeconfig", "readiness check"}: "the kubeconfig, and so every add-on, waits for every node",
 }
