@@ -88,6 +88,7 @@ func Resolve(stack string, in Input) (Cluster, error) {
 	c.WorkerPools = resolveWorkerPools(&p, in.WorkerPools, home, c.Network.Zone)
 	c.Firewall = resolveFirewall(&p, in.Firewall)
 	c.APILoadBalancer = resolveLoadBalancer(&p, in.APILoadBalancer, home, c.Network.Zone)
+	c.EtcdSnapshots = resolveEtcdSnapshots(&p, in.EtcdSnapshots, c.Name, home)
 	checkCapacity(&p, c)
 	checkCIDRsApart(&p, c)
 	if len(p) > 0 {
