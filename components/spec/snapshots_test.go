@@ -102,6 +102,11 @@ func TestEtcdSnapshotsRejects(t *testing.T) {
 			`hcloud-k3s:etcdSnapshots.s3.secretKey: (unset) is required with accessKey: set it with pulumi config set --secret --path etcdSnapshots.s3.secretKey`},
 		{"secret key without an access key", withS3(func(s *S3Input) { s.AccessKey = "" }),
 			`hcloud-k3s:etcdSnapshots.s3.accessKey: "" is required: the access key of your S3 credentials`},
+		{"extra arg setting a snapshot key", func() Input {
+			in := valid()
+			in.K3s.ExtraServerArgs = []string{"--etcd-s3-secret-key=x"}
+			return in
+		}(), `hcloud-k3s:k3s.extraServerArgs[0]: "--etcd-s3-secret-key=x" sets --etcd-s3-secret-key, which hcloud-k3s manages`},
 		{"secret key with a quote", withS3(func(s *S3Input) { s.SecretKey = "abc'def" }),
 			`hcloud-k3s:etcdSnapshots.s3.secretKey: (secret) is not a secret key: printable characters without spaces or quotes`},
 	}
