@@ -75,9 +75,9 @@ var (
 	reservedBucketSuffixes = []string{"-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"}
 	// folderPattern keeps object keys to S3's safe characters; '/' separates levels.
 	folderPattern = regexp.MustCompile(`^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$`)
-	// secretKeyPattern is printable ASCII without spaces or quotes, so the key
-	// goes into a YAML drop-in verbatim.
-	secretKeyPattern = regexp.MustCompile(`^[!#-&(-~]+$`)
+	// secretKeyPattern is printable ASCII without spaces, quotes or
+	// backslashes, so the key goes verbatim into a YAML drop-in and curl's config.
+	secretKeyPattern = regexp.MustCompile(`^[!#-&(-\[\]-~]+$`)
 	accessKeyPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
 )
 
@@ -199,6 +199,6 @@ func checkS3Credentials(p *problems, s *S3) {
 	case s.SecretKey == "":
 		p.add("etcdSnapshots.s3.secretKey", placeholder("(unset)"), "is required: set it with pulumi config set --secret --path etcdSnapshots.s3.secretKey")
 	case !secretKeyPattern.MatchString(s.SecretKey):
-		p.add("etcdSnapshots.s3.secretKey", placeholder("(secret)"), "is not a secret key: printable characters without spaces or quotes")
+		p.add("etcdSnapshots.s3.secretKey", placeholder("(secret)"), "is not a secret key: printable characters without spaces, quotes or backslashes")
 	}
 }

@@ -107,8 +107,10 @@ func TestEtcdSnapshotsRejects(t *testing.T) {
 			in.K3s.ExtraServerArgs = []string{"--etcd-s3-secret-key=x"}
 			return in
 		}(), `hcloud-k3s:k3s.extraServerArgs[0]: "--etcd-s3-secret-key=x" sets --etcd-s3-secret-key, which hcloud-k3s manages`},
+		{"secret key with a backslash", withS3(func(s *S3Input) { s.SecretKey = `abc\def` }),
+			`hcloud-k3s:etcdSnapshots.s3.secretKey: (secret) is not a secret key`},
 		{"secret key with a quote", withS3(func(s *S3Input) { s.SecretKey = "abc'def" }),
-			`hcloud-k3s:etcdSnapshots.s3.secretKey: (secret) is not a secret key: printable characters without spaces or quotes`},
+			`hcloud-k3s:etcdSnapshots.s3.secretKey: (secret) is not a secret key: printable characters without spaces, quotes or backslashes`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
