@@ -110,7 +110,7 @@ func TestDevStackResources(t *testing.T) {
 		"random:index/randomPassword:RandomPassword": {"k3s-token"},
 		"hcloud:index/placementGroup:PlacementGroup": {"control-plane", "workers-pg-1"},
 		server:  {"cp-1", "workers-1", "workers-2"},
-		command: {"cp-1-install", "kubeconfig", "ready", "upgrade-gate", "workers-1-drain", "workers-1-install", "workers-2-drain", "workers-2-install"},
+		command: {"cp-1-etcd-s3", "cp-1-install", "kubeconfig", "ready", "upgrade-gate", "workers-1-drain", "workers-1-install", "workers-2-drain", "workers-2-install"},
 		lbType:  nil,
 	}
 	for typ, names := range want {
@@ -710,6 +710,7 @@ func TestPulumiYAMLDefaultsMatchTheProgram(t *testing.T) {
 	objects := map[string]any{
 		"controlPlane": &documented.ControlPlane, "network": &documented.Network, "apiLoadBalancer": &documented.APILoadBalancer,
 		"k3s": &documented.K3s, "addons": &documented.Addons, "upgrade": &documented.Upgrade,
+		"etcdSnapshots": &documented.EtcdSnapshots,
 	}
 	for key, target := range objects {
 		if err := json.Unmarshal([]byte(cfg["hcloud-k3s:"+key]), target); err != nil {

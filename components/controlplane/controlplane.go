@@ -3,6 +3,9 @@
 package controlplane
 
 import (
+	"maps"
+
+	"github.com/hcloud-k3s/hcloud-k3s/components/backup"
 	"github.com/hcloud-k3s/hcloud-k3s/components/internal/ids"
 	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
 	"github.com/hcloud-k3s/hcloud-k3s/components/node"
@@ -17,6 +20,8 @@ type Args struct {
 	Shared  node.Shared
 	// ExtraSANs are the API load balancer's addresses, when there is one.
 	ExtraSANs pulumi.StringArrayInput
+	// EtcdS3SecretKey (secret) is the S3 secret key of etcd snapshots; nil without S3.
+	EtcdS3SecretKey pulumi.StringInput
 }
 
 // ControlPlane is the set of control-plane nodes.
@@ -45,6 +50,9 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	if err != nil {
 		return nil, err
 	}
+	serverLabels := maps.Clone(labels)
+	maps.Copy(serverLabels, backup.Labels(c.EtcdSnapshots))
+	setup := backup.NodeSetup(c.EtcdSnapshots, args.EtcdS3SecretKey)
 	var joinAfter, previousDrain []pulumi.Resource
 	var publicIPs pulumi.StringArray
 	var drainVia remote.ConnectionInput
@@ -55,7 +63,7 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 			Role:             k3s.RoleServer,
 			ServerType:       c.ControlPlane.ServerType,
 			Image:            c.ControlPlane.Image,
-			Labels:           labels,
+			Labels:           serverLabels,
 			PlacementGroupID: group,
 			Config: func(addr k3s.NodeAddresses, extraSANs []string) k3s.Config {
 				return k3s.ServerConfig(c, member, addr, extraSANs)
@@ -63,6 +71,7 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 			ExtraSANs:    args.ExtraSANs,
 			JoinPeers:    joinPeers(c, member),
 			InstallAfter: joinAfter,
+			Setup:        setup,
 			DrainVia:     drainVia,
 			DrainTimeout: c.DrainTimeout,
 			DrainAfter:   previousDrain,

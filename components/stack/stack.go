@@ -42,29 +42,36 @@ func readConfig(ctx *pulumi.Context) (spec.Input, error) {
 		APIServerHostname: cfg.Get("apiServerHostname"),
 		DrainTimeout:      cfg.Get("drainTimeout"),
 	}
+	// ssh and etcdSnapshots hold secrets (the private key, the S3 secret
+	// key): they are read without the plain-read warning, and leave spec
+	// only as Pulumi secrets.
 	objects := []struct {
 		key    string
 		target any
+		secret bool
 	}{
-		{"controlPlane", &in.ControlPlane},
-		{"workerPools", &in.WorkerPools},
-		{"network", &in.Network},
-		{"firewall", &in.Firewall},
-		{"apiLoadBalancer", &in.APILoadBalancer},
-		{"k3s", &in.K3s},
-		{"addons", &in.Addons},
-		{"upgrade", &in.Upgrade},
+		{"controlPlane", &in.ControlPlane, false},
+		{"workerPools", &in.WorkerPools, false},
+		{"network", &in.Network, false},
+		{"firewall", &in.Firewall, false},
+		{"apiLoadBalancer", &in.APILoadBalancer, false},
+		{"k3s", &in.K3s, false},
+		{"addons", &in.Addons, false},
+		{"upgrade", &in.Upgrade, false},
+		{"ssh", &in.SSH, true},
+		{"etcdSnapshots", &in.EtcdSnapshots, true},
 	}
 	var errs []error
 	for _, o := range objects {
-		if err := cfg.TryObject(o.key, o.target); err != nil && !errors.Is(err, config.ErrMissingVar) {
+		var err error
+		if o.secret {
+			_, err = cfg.TrySecretObject(o.key, o.target)
+		} else {
+			err = cfg.TryObject(o.key, o.target)
+		}
+		if err != nil && !errors.Is(err, config.ErrMissingVar) {
 			errs = append(errs, fmt.Errorf("hcloud-k3s:%s: %w", o.key, err))
 		}
-	}
-	// ssh holds the private key: read it without the plain-read warning; it
-	// leaves spec only as a Pulumi secret.
-	if _, err := cfg.TrySecretObject("ssh", &in.SSH); err != nil && !errors.Is(err, config.ErrMissingVar) {
-		errs = append(errs, fmt.Errorf("hcloud-k3s:ssh: %w", err))
 	}
 	return in, errors.Join(errs...)
 }
