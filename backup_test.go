@@ -85,7 +85,7 @@ func TestSnapshotsGoToS3(t *testing.T) {
 				}
 			}
 			location := g.Outputs["etcdSnapshotLocation"]
-			want := map[string]any{"endpoint": tt.location + ".your-objectstorage.com", "region": tt.location, "bucket": "backups", "folder": tt.stack}
+			want := map[string]string{"endpoint": tt.location + ".your-objectstorage.com", "region": tt.location, "bucket": "backups", "folder": tt.stack}
 			if !reflect.DeepEqual(location.Value, want) || location.Secret {
 				t.Errorf("etcdSnapshotLocation = %v (secret %v), want %v", location.Value, location.Secret, want)
 			}

@@ -456,6 +456,11 @@ func nodeResources(name string) []string {
 	return []string{command + "/" + name + "-drain", command + "/" + name + "-install", "hcloud-k3s:index:Node/" + name, server + "/" + name}
 }
 
+// controlPlaneNodeResources adds the node's etcd snapshot setup to nodeResources.
+func controlPlaneNodeResources(name string) []string {
+	return append(nodeResources(name), command+"/"+name+"-etcd-s3")
+}
+
 func assertChange(t *testing.T, got change, added, removed []string, changed map[string][]string) {
 	t.Helper()
 	slices.Sort(added)
@@ -517,7 +522,7 @@ func TestRemovingAPoolDrainsEachOfItsNodes(t *testing.T) {
 func TestControlPlaneGrowsAndShrinksOneMemberAtATime(t *testing.T) {
 	three := stack(t, "prod", nil)
 	five := stack(t, "prod", map[string]any{"controlPlane": map[string]any{"count": 5, "serverType": "cx33", "locations": []string{"fsn1", "nbg1", "hel1"}}})
-	added := append(nodeResources("cp-4"), nodeResources("cp-5")...)
+	added := append(controlPlaneNodeResources("cp-4"), controlPlaneNodeResources("cp-5")...)
 	// The kubeconfig gains or loses a context per member; the provider is updated, not replaced.
 	changed := map[string][]string{command + "/ready": {"create"}, "pulumi:providers:kubernetes/addons": {"kubeconfig"}}
 	assertChange(t, diff(three, five), added, nil, changed)
