@@ -46,10 +46,11 @@ var roleByType = map[string]string{
 const remoteCommand = "command:remote:Command"
 
 // commandRoles are the commands known by name.
-var commandRoles = map[string]string{"kubeconfig": "kubeconfig", "ready": "readiness check", "upgrade-gate": "upgrade gate"}
+var commandRoles = map[string]string{"kubeconfig": "kubeconfig", "ready": "readiness check", "upgrade-gate": "upgrade gate",
+	"etcd-snapshot": "etcd snapshot"}
 
 // roleOf is the part r plays. The install that initialises the cluster is the
-// control-plane install that waits for no other command.
+// control-plane install that waits for no other install.
 func roleOf(r mockcloud.Resource) string {
 	if role, ok := roleByType[r.Type]; ok {
 		return role
@@ -61,18 +62,23 @@ func roleOf(r mockcloud.Resource) string {
 		return commandRoles[r.Name]
 	case strings.HasSuffix(r.Name, "-drain"):
 		return "drain"
+	case strings.HasSuffix(r.Name, "-etcd-s3"):
+		return "etcd setup"
 	case !strings.HasSuffix(r.Name, "-install"):
 		return "command"
 	case !strings.Contains(string(resource.URN(r.URN).QualifiedType()), "hcloud-k3s:index:ControlPlane$"):
 		return "agent install"
-	case slices.ContainsFunc(r.Dependencies, isCommand):
+	case slices.ContainsFunc(r.Dependencies, isInstall):
 		return "join install"
 	default:
 		return "init install"
 	}
 }
 
-func isCommand(urn string) bool { return string(resource.URN(urn).Type()) == remoteCommand }
+func isInstall(urn string) bool {
+	u := resource.URN(urn)
+	return string(u.Type()) == remoteCommand && strings.HasSuffix(u.Name(), "-install")
+}
 
 // creationLatency is how long creating each part takes: Hetzner actions as
 // the provider sees them (see TestAPIBudget for polling), installs over SSH
@@ -96,6 +102,8 @@ var creationLatency = map[string]time.Duration{
 	"kubeconfig":          2 * time.Second,
 	"drain":               time.Second,
 	"upgrade gate":        2 * time.Second,
+	"etcd setup":          2 * time.Second, // writes two files over SSH
+	"etcd snapshot":       30 * time.Second,
 	"kubernetes secret":   time.Second,
 	"helm release":        5 * time.Second, // skipAwait: applied, its pods not waited for
 	"manifests":           10 * time.Second,
@@ -114,13 +122,15 @@ var mayWaitFor = map[string][]string{
 	"subnet":              {"network"},
 	"ssh key":             {"key pair"}, // registers its public half
 	"server":              {"subnet", "firewall", "ssh key", "placement group"},
-	"init install":        {"own server", "key pair", "token", "load balancer"}, // SSH; token on stdin; LB IPs as TLS SANs
-	"join install":        {"own server", "key pair", "token", "load balancer", "init install"},
+	"init install":        {"own server", "key pair", "token", "load balancer", "own etcd setup"}, // SSH; token on stdin; LB IPs as TLS SANs; S3 secret drop-in
+	"join install":        {"own server", "key pair", "token", "load balancer", "init install", "own etcd setup"},
+	"etcd setup":          {"own server", "key pair"},
+	"etcd snapshot":       {"init install", "server", "key pair"},
 	"agent install":       {"own server", "key pair", "token", "init install"},
 	"readiness check":     {"init install", "join install", "agent install", "server", "key pair", "load balancer"}, // every node, every endpoint
 	"kubeconfig":          {"init install", "server", "key pair"},
-	"drain":               {"own install", "own server", "server", "key pair"}, // runs on the first control-plane server; replaced with its own
-	"upgrade gate":        {"init install", "server", "key pair"},
+	"drain":               {"own install", "own server", "server", "key pair"},     // runs on the first control-plane server; replaced with its own
+	"upgrade gate":        {"init install", "server", "key pair", "etcd snapshot"}, // upgrades wait for a snapshot in S3
 	"kubernetes provider": {"kubeconfig", "server"},
 	"kubernetes secret":   {"network"}, // holds its ID
 	"upgrade plan":        {"manifests", "upgrade gate", "upgrade plan"},
@@ -162,6 +172,8 @@ func roleSeenFrom(from, to mockcloud.Resource) string {
 		return "own server"
 	case strings.HasSuffix(role, " install"):
 		return "own install"
+	case role == "etcd setup":
+		return "own etcd setup"
 	}
 	return role
 }
