@@ -1,7 +1,8 @@
 // Package backup takes and restores etcd snapshots of the control plane:
 // the node scripts (on-demand snapshot before risky changes, restore from
 // S3, re-join after a restore), the node setup that holds the S3 secret key,
-// and their Pulumi wiring.
+// their Pulumi wiring, and restore-cluster.sh, which an operator runs to
+// restore a whole control plane over SSH.
 package backup
 
 import (
