@@ -9,29 +9,29 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// LabelKey is the Hetzner label on control-plane servers that tells where
-// their etcd snapshots go: LabelOffSite ("s3") or LabelLocal. The policy
-// pack reads it; the secret never goes there.
+// labelKey is the Hetzner label on control-plane servers that tells where
+// their etcd snapshots go: labelOffSite ("s3") or labelLocal. The policy
+// pack reads it (policies/rules/offsite_snapshots.go); the secret never goes there.
 const (
-	LabelKey     = "etcd-snapshots"
-	LabelOffSite = "s3"
-	LabelLocal   = "local"
+	labelKey     = "etcd-snapshots"
+	labelOffSite = "s3"
+	labelLocal   = "local"
 )
 
 // Labels are the snapshot labels of a control-plane server.
 func Labels(s spec.EtcdSnapshots) map[string]string {
 	if s.OffSite() {
-		return map[string]string{LabelKey: LabelOffSite}
+		return map[string]string{labelKey: labelOffSite}
 	}
-	return map[string]string{LabelKey: LabelLocal}
+	return map[string]string{labelKey: labelLocal}
 }
 
 // snapshotTimeout bounds the on-demand snapshot: the S3 checks, the save
 // (k3s's own S3 timeout is 5 minutes) and the upload check.
 const snapshotTimeout = 15 * time.Minute
 
-// SnapshotReason names the changes the on-demand snapshot guards.
-const SnapshotReason = "a k3s upgrade or a control-plane resize"
+// snapshotReason names the changes the on-demand snapshot guards.
+const snapshotReason = "a k3s upgrade or a control-plane resize"
 
 // NewSnapshotBeforeChange registers the on-demand snapshot, taken on the
 // first control-plane node after its install. Its triggers are the k3s
@@ -44,7 +44,7 @@ const SnapshotReason = "a k3s upgrade or a control-plane resize"
 func NewSnapshotBeforeChange(ctx *pulumi.Context, c spec.Cluster, conn remote.ConnectionInput, after pulumi.Resource, opts ...pulumi.ResourceOption) (*remote.Command, error) {
 	return remote.NewCommand(ctx, "etcd-snapshot", &remote.CommandArgs{
 		Connection: conn,
-		Create:     pulumi.String(SnapshotScript(*c.EtcdSnapshots.S3, "pre-change", SnapshotReason)),
+		Create:     pulumi.String(SnapshotScript(*c.EtcdSnapshots.S3, "pre-change", snapshotReason)),
 		Triggers:   pulumi.Array{pulumi.String(c.K3sVersion.String()), pulumi.Int(len(c.ControlPlane.Nodes))},
 		Logging:    remote.LoggingStdoutAndStderr,
 	}, append(opts, pulumi.DependsOn([]pulumi.Resource{after}),
