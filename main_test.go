@@ -113,7 +113,7 @@ func TestDevStackResources(t *testing.T) {
 		"random:index/randomPassword:RandomPassword": {"k3s-token"},
 		"hcloud:index/placementGroup:PlacementGroup": {"control-plane", "workers-pg-1"},
 		server: {"cp-1", "workers-1", "workers-2"},
-		command: {"control-plane-labels", "cp-1-install", "cp-1-rollout", "kubeconfig", "ready", "teardown", "upgrade-gate",
+		command: {"control-plane-labels", "cp-1-etcd-s3", "cp-1-install", "cp-1-rollout", "kubeconfig", "ready", "teardown", "upgrade-gate",
 			"workers-1-drain", "workers-1-install", "workers-1-rollout", "workers-2-drain", "workers-2-install", "workers-2-rollout", "workers-labels"},
 		lbType: nil,
 	}
@@ -520,6 +520,11 @@ func nodeResources(name string) []string {
 		"hcloud-k3s:index:Node/" + name, server + "/" + name}
 }
 
+// controlPlaneNodeResources adds the node's etcd snapshot setup to nodeResources.
+func controlPlaneNodeResources(name string) []string {
+	return append(nodeResources(name), command+"/"+name+"-etcd-s3")
+}
+
 func assertChange(t *testing.T, got change, added, removed []string, changed map[string][]string) {
 	t.Helper()
 	slices.Sort(added)
@@ -585,7 +590,7 @@ func TestRemovingAPoolDrainsEachOfItsNodes(t *testing.T) {
 func TestControlPlaneGrowsAndShrinksOneMemberAtATime(t *testing.T) {
 	three := stack(t, "prod", nil)
 	five := stack(t, "prod", map[string]any{"controlPlane": map[string]any{"count": 5, "serverType": "cx33", "locations": []string{"fsn1", "nbg1", "hel1"}}})
-	added := append(nodeResources("cp-4"), nodeResources("cp-5")...)
+	added := append(controlPlaneNodeResources("cp-4"), controlPlaneNodeResources("cp-5")...)
 	// The kubeconfig gains or loses a context per member; the provider is updated, not replaced.
 	changed := nodeListChanged("control-plane")
 	changed["pulumi:providers:kubernetes/addons"] = []string{"kubeconfig"}
@@ -803,6 +808,7 @@ func TestPulumiYAMLDefaultsMatchTheProgram(t *testing.T) {
 	objects := map[string]any{
 		"controlPlane": &documented.ControlPlane, "network": &documented.Network, "apiLoadBalancer": &documented.APILoadBalancer,
 		"k3s": &documented.K3s, "addons": &documented.Addons, "upgrade": &documented.Upgrade,
+		"etcdSnapshots": &documented.EtcdSnapshots,
 	}
 	for key, target := range objects {
 		if err := json.Unmarshal([]byte(cfg["hcloud-k3s:"+key]), target); err != nil {

@@ -45,10 +45,11 @@ var roleByType = map[string]string{
 const remoteCommand = "command:remote:Command"
 
 // commandRoles are the commands known by name.
-var commandRoles = map[string]string{"kubeconfig": "kubeconfig", "ready": "readiness check", "upgrade-gate": "upgrade gate", "teardown": "teardown"}
+var commandRoles = map[string]string{"kubeconfig": "kubeconfig", "ready": "readiness check", "upgrade-gate": "upgrade gate",
+	"teardown": "teardown", "etcd-snapshot": "etcd snapshot"}
 
 // roleOf is the part r plays. The install that initialises the cluster is the
-// control-plane install that waits for no other command.
+// control-plane install that waits for no other install.
 func roleOf(r mockcloud.Resource) string {
 	if role, ok := roleByType[r.Type]; ok {
 		return role
@@ -64,11 +65,13 @@ func roleOf(r mockcloud.Resource) string {
 		return "rollout"
 	case strings.HasSuffix(r.Name, "-labels"):
 		return "node labels"
+	case strings.HasSuffix(r.Name, "-etcd-s3"):
+		return "etcd setup"
 	case !strings.HasSuffix(r.Name, "-install"):
 		return "command"
 	case !strings.Contains(string(resource.URN(r.URN).QualifiedType()), "hcloud-k3s:index:ControlPlane$"):
 		return "agent install"
-	case slices.ContainsFunc(r.Dependencies, isCommand):
+	case slices.ContainsFunc(r.Dependencies, isInstall):
 		return "join install"
 	default:
 		return "init install"
@@ -76,6 +79,11 @@ func roleOf(r mockcloud.Resource) string {
 }
 
 func isCommand(urn string) bool { return string(resource.URN(urn).Type()) == remoteCommand }
+
+func isInstall(urn string) bool {
+	u := resource.URN(urn)
+	return string(u.Type()) == remoteCommand && strings.HasSuffix(u.Name(), "-install")
+}
 
 // creationLatency is how long creating each part takes: Hetzner actions as
 // the provider sees them (see TestAPIBudget for polling), installs over SSH
@@ -101,6 +109,8 @@ var creationLatency = map[string]time.Duration{
 	"teardown":            time.Second,
 	"node labels":         2 * time.Second,
 	"upgrade gate":        2 * time.Second,
+	"etcd setup":          2 * time.Second, // writes two files over SSH
+	"etcd snapshot":       30 * time.Second,
 	"kubernetes secret":   time.Second,
 	"helm chart":          5 * time.Second, // skipAwait: applied, its pods not waited for
 	"manifests":           10 * time.Second,
@@ -117,14 +127,16 @@ func latencyOf(r mockcloud.Resource) time.Duration { return creationLatency[role
 // same node. Every resource also waits for its own provider.
 var mayWaitFor = map[string][]string{
 	"subnet":              {"network"},
-	"server":              {"subnet", "firewall", "key pair", "placement group"}, // cloud-init installs the public key
-	"init install":        {"own server", "key pair", "token", "load balancer"},  // SSH; token on stdin; LB IPs as TLS SANs
-	"join install":        {"own server", "key pair", "token", "load balancer", "init install"},
+	"server":              {"subnet", "firewall", "key pair", "placement group"},                  // cloud-init installs the public key
+	"init install":        {"own server", "key pair", "token", "load balancer", "own etcd setup"}, // SSH; token on stdin; LB IPs as TLS SANs; S3 secret drop-in
+	"join install":        {"own server", "key pair", "token", "load balancer", "init install", "own etcd setup"},
+	"etcd setup":          {"own server", "key pair"},
+	"etcd snapshot":       {"init install", "server", "key pair"},
 	"agent install":       {"own server", "key pair", "token", "init install"},
 	"readiness check":     {"init install", "join install", "agent install", "server", "key pair", "load balancer"}, // every node, every endpoint
 	"kubeconfig":          {"init install", "server", "key pair"},
-	"drain":               {"own install", "own server", "server", "key pair"}, // runs on the first control-plane server; replaced with its own
-	"upgrade gate":        {"init install", "server", "key pair"},
+	"drain":               {"own install", "own server", "server", "key pair"},        // runs on the first control-plane server; replaced with its own
+	"upgrade gate":        {"init install", "server", "key pair", "etcd snapshot"},    // upgrades wait for a snapshot in S3
 	"rollout":             {"own install", "own server", "key pair", "load balancer"}, // its config digest holds the LB's IPs
 	"teardown":            {"server", "key pair"},
 	"node labels":         {"readiness check", "server", "key pair"}, // runs on the first control-plane server once every node is up
@@ -171,6 +183,8 @@ func roleSeenFrom(from, to mockcloud.Resource) string {
 		return "own server"
 	case strings.HasSuffix(role, " install"):
 		return "own install"
+	case role == "etcd setup":
+		return "own etcd setup"
 	}
 	return role
 }

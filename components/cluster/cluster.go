@@ -9,6 +9,7 @@ import (
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/addons"
 	"github.com/hcloud-k3s/hcloud-k3s/components/apilb"
+	"github.com/hcloud-k3s/hcloud-k3s/components/backup"
 	"github.com/hcloud-k3s/hcloud-k3s/components/controlplane"
 	"github.com/hcloud-k3s/hcloud-k3s/components/firewall"
 	"github.com/hcloud-k3s/hcloud-k3s/components/internal/ids"
@@ -123,6 +124,7 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluste
 	}
 	cl.ControlPlane, err = controlplane.New(ctx, "control-plane", controlplane.Args{
 		Cluster: c, Shared: shared, ExtraSANs: extraSANs, Resized: resized, Running: seen.runs(c.FirstControlPlane()),
+		EtcdS3SecretKey: etcdS3SecretKey(c),
 	}, child)
 	if err != nil {
 		return nil, err
@@ -178,9 +180,17 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluste
 	return cl, ctx.RegisterResourceOutputs(cl, cl.Outputs())
 }
 
+// etcdS3SecretKey is the S3 secret key as a Pulumi secret, or nil without S3.
+func etcdS3SecretKey(c spec.Cluster) pulumi.StringInput {
+	if !c.EtcdSnapshots.OffSite() {
+		return nil
+	}
+	return pulumi.ToSecret(pulumi.String(c.EtcdSnapshots.S3.SecretKey)).(pulumi.StringOutput)
+}
+
 // Outputs are the stack outputs, the interface app stacks rely on (see
 // README): loadBalancerIp only with a load balancer, sshPrivateKey only when
-// the key was generated.
+// the key was generated, etcdSnapshotLocation only with S3 snapshots.
 func (cl *Cluster) Outputs() pulumi.Map {
 	c := cl.Spec
 	outputs := pulumi.Map{
@@ -198,6 +208,12 @@ func (cl *Cluster) Outputs() pulumi.Map {
 	}
 	if c.SSH.GeneratesKey() {
 		outputs["sshPrivateKey"] = cl.SSHPrivateKey
+	}
+	if s3 := c.EtcdSnapshots.S3; s3 != nil {
+		outputs["etcdSnapshotLocation"] = pulumi.StringMap{
+			"endpoint": pulumi.String(s3.Endpoint), "region": pulumi.String(s3.Region),
+			"bucket": pulumi.String(s3.Bucket), "folder": pulumi.String(s3.Folder),
+		}
 	}
 	return outputs
 }
@@ -366,13 +382,21 @@ func (cl *Cluster) setKubeconfig(ctx *pulumi.Context, endpoints pulumi.AnyOutput
 // kubeconfig, at the endpoint the readiness step verified.
 func (cl *Cluster) installAddons(ctx *pulumi.Context, endpoints pulumi.AnyOutput, token pulumi.StringInput, networkID pulumi.IntInput) error {
 	c := cl.Spec
+	gateAfter := []pulumi.Resource{cl.ControlPlane.Init()}
+	if c.EtcdSnapshots.OffSite() {
+		snapshot, err := backup.NewSnapshotBeforeChange(ctx, c, cl.ControlPlane.Nodes[0].Connection, cl.ControlPlane.Init(), pulumi.Parent(cl))
+		if err != nil {
+			return err
+		}
+		gateAfter = append(gateAfter, snapshot)
+	}
 	var gate pulumi.Resource
 	if c.Addons.SystemUpgradeController.Enabled {
 		cmd, err := remote.NewCommand(ctx, "upgrade-gate", &remote.CommandArgs{
 			Connection: cl.ControlPlane.Nodes[0].Connection,
 			Create:     pulumi.String(lifecycle.UpgradeGateScript(c.K3sVersion.String())),
 			Logging:    remote.LoggingStdoutAndStderr,
-		}, pulumi.Parent(cl), pulumi.DependsOn([]pulumi.Resource{cl.ControlPlane.Init()}))
+		}, pulumi.Parent(cl), pulumi.DependsOn(gateAfter))
 		if err != nil {
 			return err
 		}

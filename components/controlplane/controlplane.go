@@ -3,6 +3,9 @@
 package controlplane
 
 import (
+	"maps"
+
+	"github.com/hcloud-k3s/hcloud-k3s/components/backup"
 	"github.com/hcloud-k3s/hcloud-k3s/components/internal/ids"
 	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
 	"github.com/hcloud-k3s/hcloud-k3s/components/lifecycle"
@@ -24,6 +27,8 @@ type Args struct {
 	// nodes then install the version the control plane runs, if older than
 	// the pinned one.
 	Running bool
+	// EtcdS3SecretKey (secret) is the S3 secret key of etcd snapshots; nil without S3.
+	EtcdS3SecretKey pulumi.StringInput
 }
 
 // ControlPlane is the set of control-plane nodes.
@@ -58,6 +63,9 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	if err != nil {
 		return nil, err
 	}
+	serverLabels := maps.Clone(labels)
+	maps.Copy(serverLabels, backup.Labels(c.EtcdSnapshots))
+	setup := backup.NodeSetup(c.EtcdSnapshots, args.EtcdS3SecretKey)
 	var joinAfter, previousDrain, rollouts, resizes []pulumi.Resource
 	var publicIPs pulumi.StringArray
 	var drainVia remote.ConnectionInput
@@ -68,7 +76,7 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 			Role:             k3s.RoleServer,
 			ServerType:       c.ControlPlane.ServerType,
 			Image:            c.ControlPlane.Image,
-			Labels:           labels,
+			Labels:           serverLabels,
 			PlacementGroupID: group,
 			Config: func(addr k3s.NodeAddresses, extraSANs []string) k3s.Config {
 				return k3s.ServerConfig(c, member, addr, extraSANs)
@@ -78,6 +86,7 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 			JoinPeers:    k3s.JoinPeers(c, member),
 			InstallAfter: joinAfter,
 			RolloutAfter: node.InTurn(rollouts, 1),
+			Setup:        setup,
 			DrainVia:     drainVia,
 			DrainTimeout: c.DrainTimeout,
 			DrainAfter:   previousDrain,

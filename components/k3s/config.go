@@ -41,8 +41,25 @@ type Config struct {
 	KubeletArg             []string `json:"kubelet-arg,omitempty"`
 	NodeLabel              []string `json:"node-label,omitempty"`
 	NodeTaint              []string `json:"node-taint,omitempty"`
+	EtcdSnapshots
 
 	Extra []spec.Arg `json:"-"` // the user's extra flags, merged on render
+}
+
+// EtcdSnapshots are the snapshot keys of a server's config (flags in k3s
+// pkg/cli/cmds/server.go); `k3s etcd-snapshot` reads the same file and its
+// drop-ins (pkg/configfilearg/defaultparser.go: "etcd-snapshot:1"). The S3
+// secret key is not here: it lives in a root-only drop-in (S3SecretDropIn).
+type EtcdSnapshots struct {
+	ScheduleCron string `json:"etcd-snapshot-schedule-cron,omitempty"`
+	Retention    int    `json:"etcd-snapshot-retention,omitempty"`
+	S3           bool   `json:"etcd-s3,omitempty"`
+	S3Endpoint   string `json:"etcd-s3-endpoint,omitempty"`
+	S3Region     string `json:"etcd-s3-region,omitempty"`
+	S3Bucket     string `json:"etcd-s3-bucket,omitempty"`
+	S3Folder     string `json:"etcd-s3-folder,omitempty"`
+	S3AccessKey  string `json:"etcd-s3-access-key,omitempty"`
+	S3Retention  int    `json:"etcd-s3-retention,omitempty"`
 }
 
 // NodeAddresses are the addresses a node's config needs, known once its server exists.
@@ -66,10 +83,37 @@ func ServerConfig(c spec.Cluster, node spec.Node, addr NodeAddresses, extraSANs 
 	cfg.Disable = c.K3s.Disable
 	cfg.DisableCloudController = c.ExternalCloudProvider()
 	cfg.EtcdExposeMetrics = true
+	cfg.EtcdSnapshots = etcdSnapshots(c.EtcdSnapshots)
 	cfg.Extra = c.K3s.ExtraServerArgs
 	cfg.ClusterInit = node.Name == c.FirstControlPlane().Name
 	cfg.NodeTaint = ControlPlaneTaints(c)
 	return cfg
+}
+
+// etcdSnapshots renders the schedule and retention, and where S3 is set,
+// the same retention in the bucket.
+func etcdSnapshots(s spec.EtcdSnapshots) EtcdSnapshots {
+	cfg := EtcdSnapshots{ScheduleCron: s.Schedule, Retention: s.Retention}
+	if s.S3 != nil {
+		cfg.S3 = true
+		cfg.S3Endpoint = s.S3.Endpoint
+		cfg.S3Region = s.S3.Region
+		cfg.S3Bucket = s.S3.Bucket
+		cfg.S3Folder = s.S3.Folder
+		cfg.S3AccessKey = s.S3.AccessKey
+		cfg.S3Retention = s.Retention
+	}
+	return cfg
+}
+
+// S3SecretDropInPath is the root-only drop-in that holds the S3 secret key;
+// k3s reads config.yaml.d/*.yaml after config.yaml (pkg/configfilearg/parser.go, dotDFiles).
+const S3SecretDropInPath = "/etc/rancher/k3s/config.yaml.d/50-etcd-s3-secret.yaml"
+
+// S3SecretDropIn is that drop-in's content. spec refuses secret keys with
+// quotes or spaces, so single quotes keep it a plain YAML string.
+func S3SecretDropIn(secretKey string) string {
+	return "etcd-s3-secret-key: '" + secretKey + "'\n"
 }
 
 // AgentConfig is the config of a worker node; the install adds the address

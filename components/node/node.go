@@ -64,6 +64,9 @@ type Args struct {
 	// batches. A rollout does nothing when it is created, so the chain costs
 	// nothing when the cluster is.
 	RolloutAfter []pulumi.Resource
+	// Setup, when set, registers a command on the node that its install
+	// waits for (the etcd snapshot settings of a control-plane node).
+	Setup func(ctx *pulumi.Context, name string, conn remote.ConnectionInput, opts ...pulumi.ResourceOption) (pulumi.Resource, error)
 
 	// DrainVia reaches the control-plane node that drains this node before
 	// its server is deleted; nil for the first control-plane node, which is
@@ -106,6 +109,13 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	}
 	if err := n.createServer(ctx, name, args); err != nil {
 		return nil, err
+	}
+	if args.Setup != nil {
+		setup, err := args.Setup(ctx, name, n.Connection, pulumi.Parent(n))
+		if err != nil {
+			return nil, err
+		}
+		args.InstallAfter = append(slices.Clone(args.InstallAfter), setup)
 	}
 	if err := n.createInstall(ctx, name, args); err != nil {
 		return nil, err

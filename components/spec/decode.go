@@ -41,12 +41,16 @@ func Decode(raw map[string]string) (Input, error) {
 	return in, p.err()
 }
 
+// secretKeys hold secrets (the SSH private key, the S3 secret key) and are
+// never echoed in an error.
+var secretKeys = []string{"ssh", "etcdSnapshots"}
+
 // decodeJSON decodes one structured key into its field, reporting a value of
 // the wrong shape and every unknown field by its path.
 func decodeJSON(p *problems, key, value string, field reflect.Value) {
 	shown := value
-	if key == "ssh" {
-		shown = "(secret)" // never echo ssh: it holds the private key
+	if slices.Contains(secretKeys, key) {
+		shown = "(secret)"
 	}
 	var generic any
 	if err := json.Unmarshal([]byte(value), &generic); err != nil {

@@ -48,7 +48,10 @@ var (
 	// managedK3sKeys are set by hcloud-k3s itself; an extra arg may not override them.
 	managedK3sKeys = []string{"token", "token-file", "agent-token", "server", "cluster-init", "node-name", "node-ip",
 		"node-external-ip", "advertise-address", "flannel-iface", "flannel-backend", "cluster-cidr", "service-cidr",
-		"disable", "disable-cloud-controller", "tls-san", "data-dir", "config"}
+		"disable", "disable-cloud-controller", "tls-san", "data-dir", "config",
+		// set from etcdSnapshots
+		"etcd-snapshot-schedule-cron", "etcd-snapshot-retention", "etcd-s3", "etcd-s3-endpoint", "etcd-s3-region",
+		"etcd-s3-bucket", "etcd-s3-folder", "etcd-s3-access-key", "etcd-s3-secret-key", "etcd-s3-retention"}
 )
 
 // publicGateway is the on-link default gateway of every Hetzner Cloud
@@ -94,6 +97,7 @@ func Resolve(stack string, in Input) (Cluster, error) {
 	c.WorkerPools = resolveWorkerPools(&p, in.WorkerPools, home, c.Network.Zone)
 	c.Firewall = resolveFirewall(&p, in.Firewall)
 	c.APILoadBalancer = resolveLoadBalancer(&p, in.APILoadBalancer, home, c.Network.Zone)
+	c.EtcdSnapshots = resolveEtcdSnapshots(&p, in.EtcdSnapshots, c.Name, home)
 	checkCapacity(&p, c)
 	checkCIDRsApart(&p, c)
 	checkOneServiceLoadBalancer(&p, c)
