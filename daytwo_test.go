@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
 	clusterstack "github.com/hcloud-k3s/hcloud-k3s/components/stack"
 	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
 )
@@ -185,7 +186,7 @@ func TestNodesJoiningARunningClusterInstallTheVersionOfItsControlPlane(t *testin
 		t.Fatal(err)
 	}
 	version := g.get(command, "k3s-version")
-	if !strings.Contains(version.Inputs["create"].StringValue(), "pinned='v1.33.5+k3s1'") || !g.waitsDirectly(version, g.get(command, "cp-1-install")) {
+	if !strings.Contains(version.Inputs["create"].StringValue(), "pinned='"+spec.DefaultK3sVersion+"'") || !g.waitsDirectly(version, g.get(command, "cp-1-install")) {
 		t.Error("the version joining nodes install is not read on the first control-plane node")
 	}
 	for _, name := range []string{"cp-2", "cp-3", "general-1", "arm-2"} {
