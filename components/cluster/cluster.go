@@ -289,13 +289,17 @@ func (cl *Cluster) keepNodeLabels(ctx *pulumi.Context, ready pulumi.Resource) er
 			Connection: cl.ControlPlane.Nodes[0].Connection,
 			Create:     pulumi.String(g.labels.Script()),
 			Logging:    remote.LoggingStdoutAndStderr,
-		}, pulumi.Parent(g.parent), pulumi.DependsOn([]pulumi.Resource{ready}))
+		}, pulumi.Parent(g.parent), pulumi.DependsOn([]pulumi.Resource{ready}),
+			pulumi.Timeouts(&pulumi.CustomTimeouts{Create: labelsTimeout.String(), Update: labelsTimeout.String()}))
 		if err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// labelsTimeout bounds one group's labels step: a few API calls per node.
+const labelsTimeout = 10 * time.Minute
 
 func hostnames(nodes []spec.Node) []string {
 	var names []string

@@ -128,7 +128,8 @@ func joinVersion(ctx *pulumi.Context, c spec.Cluster, first *node.Node, parent p
 		Connection: first.Connection,
 		Create:     pulumi.String(lifecycle.ServerVersionScript(c.K3sVersion.String(), c.Hostnames())),
 		Logging:    remote.LoggingStderr,
-	}, pulumi.Parent(parent), pulumi.DependsOn([]pulumi.Resource{first.Install}))
+	}, pulumi.Parent(parent), pulumi.DependsOn([]pulumi.Resource{first.Install}),
+		pulumi.Timeouts(&pulumi.CustomTimeouts{Create: "2m", Update: "2m"})) // one API call
 	if err != nil {
 		return nil, err
 	}

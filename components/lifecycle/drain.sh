@@ -56,5 +56,5 @@ case $status in
   124) fail "$unit on $node did not stop within 120s; its server is kept" ;;
   *) fail "cannot stop $unit on $node (exit status $status); its server is kept" ;;
 esac
-kubectl delete node "$node" --ignore-not-found --wait=true || fail "cannot delete node $node; its server is kept"
+kubectl delete node "$node" --ignore-not-found --wait=true --timeout=120s || fail "cannot delete node $node; its server is kept"
 log "node $node removed"

@@ -69,7 +69,7 @@ func calls(res shelltest.Result) []string {
 func drainCalls(h *shelltest.Host, node string) (found, drain, remove string) {
 	return kubectl(h, "get node", node, "--ignore-not-found -o name"),
 		kubectl(h, "drain", node, "--ignore-daemonsets --delete-emptydir-data --force --timeout=90s"),
-		kubectl(h, "delete node", node, "--ignore-not-found --wait=true")
+		kubectl(h, "delete node", node, "--ignore-not-found --wait=true --timeout=120s")
 }
 
 func assertNodes(t *testing.T, h *shelltest.Host, want ...string) {

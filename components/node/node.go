@@ -95,7 +95,7 @@ type Node struct {
 	// Connection reaches the node over SSH as root.
 	Connection remote.ConnectionInput
 
-	install pulumi.AnyOutput // k3s.Install, once the node's addresses are known
+	installSpec pulumi.AnyOutput // k3s.Install, once the node's addresses are known
 }
 
 // installTimeout bounds one install: cloud-init, download and k3s start.
@@ -193,7 +193,7 @@ func (n *Node) createInstall(ctx *pulumi.Context, name string, args Args) error 
 	if version == nil {
 		version = pulumi.String(args.K3sVersion.String())
 	}
-	n.install = pulumi.All(n.PrivateIP, n.PublicIP, extraSANs, version).ApplyT(func(v []any) (k3s.Install, error) {
+	n.installSpec = pulumi.All(n.PrivateIP, n.PublicIP, extraSANs, version).ApplyT(func(v []any) (k3s.Install, error) {
 		addr := k3s.NodeAddresses{PrivateIP: v[0].(string), PublicIP: v[1].(string)}
 		config, err := args.Config(addr, v[2].([]string)).Render()
 		return k3s.Install{
@@ -222,7 +222,7 @@ func (n *Node) createInstall(ctx *pulumi.Context, name string, args Args) error 
 
 // script renders one of the node's scripts once its install is known.
 func (n *Node) script(render func(k3s.Install) string) pulumi.StringOutput {
-	return n.install.ApplyT(func(v any) string { return render(v.(k3s.Install)) }).(pulumi.StringOutput)
+	return n.installSpec.ApplyT(func(v any) string { return render(v.(k3s.Install)) }).(pulumi.StringOutput)
 }
 
 // createRollout registers the node's rollout: nothing runs when it is
