@@ -230,7 +230,7 @@ func (c *cloud) answer(args pulumi.MockResourceArgs) (string, resource.PropertyM
 	case "hcloud:index/loadBalancer:LoadBalancer": // its IP goes into the kubeconfig
 		set("ipv4", publicIPv4(n))
 	case "command:remote:Command": // the kubeconfig, secret, feeds the Kubernetes provider
-		set("stdout", commandStdout(args.Inputs))
+		set("stdout", CommandStdout(args.Inputs["create"]))
 		set("stderr", "")
 	case "hcloud:index/network:Network": // its ID goes into the CCM's Secret
 		return id, state
@@ -311,9 +311,9 @@ func newKeyPair(n int) (string, string) {
 //go:embed testdata/k3s.yaml
 var k3sKubeconfig string
 
-// commandStdout answers like the remote command would on a healthy node.
-func commandStdout(inputs resource.PropertyMap) string {
-	create := inputs["create"]
+// CommandStdout answers like a remote command whose script is create would
+// on a healthy node: the kubeconfig fetch prints a k3s.yaml.
+func CommandStdout(create resource.PropertyValue) string {
 	if create.IsString() && create.StringValue() == k3s.FetchKubeconfigScript {
 		return k3sKubeconfig
 	}

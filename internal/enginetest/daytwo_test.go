@@ -1,0 +1,105 @@
+package enginetest
+
+// Scenarios that need daytwo's fixes (issue 10).
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pulumi/pulumi/pkg/v3/resource/deploy"
+)
+
+// Scenario 7: a new load balancer location, a new network range: each is
+// carried out without losing a node, or refused before any step.
+func TestReplacementsKeepNodes(t *testing.T) {
+	for _, change := range []struct {
+		name, key string
+		value     any
+	}{
+		{"load balancer moved", "apiLoadBalancer", prodLoadBalancer(map[string]any{"location": "nbg1"})},
+		{"network range changed", "network", map[string]any{"cidr": "10.1.0.0/16"}},
+	} {
+		t.Run(change.name, func(t *testing.T) {
+			s := newStack(newWorld(), "prod", nil)
+			s.Up(t).Check(t)
+			s.Set(change.key, change.value)
+			expectKeptOrRefused(t, s.Up(t), change.key)
+		})
+	}
+}
+
+// Scenario 7: a new serverType for the control plane resizes each server
+// in place (power off, change type, power on), one server at a time so
+// that etcd keeps its quorum, and replaces nothing.
+func TestControlPlaneServerTypeResizesOneAtATime(t *testing.T) {
+	w := newWorld()
+	w.scale = time.Millisecond
+	s := newStack(w, "prod", nil)
+	s.Up(t).Check(t)
+	s.Set("controlPlane", map[string]any{"count": 3, "serverType": "cx43", "locations": []any{"fsn1", "nbg1", "hel1"}})
+	r := s.Up(t)
+	expectKeptOrRefused(t, r, "controlPlane.serverType")
+	var resizes []operation
+	for _, op := range r.Operations {
+		if op.Kind == "resize" {
+			resizes = append(resizes, op)
+		}
+	}
+	r.Expect(t, len(resizes) == 3, "%d servers resized, want 3", len(resizes))
+	slices.SortFunc(resizes, func(a, b operation) int { return cmp.Compare(a.Start, b.Start) })
+	for i := 1; i < len(resizes); i++ {
+		r.Expect(t, resizes[i-1].End <= resizes[i].Start, "%s was powered off (at %v) while %s was (until %v)",
+			resizes[i].URN.Name(), resizes[i].Start, resizes[i-1].URN.Name(), resizes[i-1].End)
+	}
+}
+
+// Scenario 8: the first control-plane server is deleted outside Pulumi;
+// refresh and up build a new one. The old node is drained (removed from
+// Kubernetes and etcd) first, from a surviving member, and the new server
+// joins the survivors instead of initialising a new cluster.
+func TestFirstControlPlaneServerRebuilt(t *testing.T) {
+	w := newWorld()
+	s := newStack(w, "prod", nil)
+	s.Up(t).Check(t)
+	if !w.cloud.deleteServer("prod-cp-1") {
+		t.Fatal("prod-cp-1 not found")
+	}
+	s.Refresh(t).Check(t)
+	r := s.Up(t).Check(t)
+
+	install := slices.IndexFunc(r.Operations, func(op operation) bool { return op.URN.Name() == "cp-1-install" })
+	r.Expect(t, install >= 0, "nothing was installed on the new cp-1")
+	if install < 0 {
+		return
+	}
+	r.Expect(t, r.Operations[install].Node == "prod-cp-1", "cp-1's install ran on %s", r.Operations[install].Node)
+	r.Expect(t, strings.Contains(r.Operations[install].Script, "\njoin_peers='10."), "the new cp-1 has no members to join")
+	drained := slices.IndexFunc(r.Operations[:install], func(op operation) bool {
+		return strings.HasPrefix(op.URN.Name(), "cp-1-") && op.Kind == "delete" && op.Node != "prod-cp-1"
+	})
+	r.Expect(t, drained >= 0, "the old cp-1 was not drained from a surviving member before the new one installed")
+	for _, step := range r.Of(string(serverType), del, replace, deploy.OpCreateReplacement) {
+		r.Expect(t, step.Name() == "cp-1", "another server was replaced: %s", step.URN)
+	}
+}
+
+// Scenario 10, with the operator's own SSH key in both stacks: Hetzner
+// refuses a second key with the same fingerprint, so the stacks must share
+// it rather than each upload it.
+func TestTwoStacksShareOneSSHKey(t *testing.T) {
+	private, _ := newKeyPair()
+	ssh := map[string]any{"privateKey": private}
+	w := newWorld()
+	w.keepSecret(private)
+	dev, prod := newStack(w, "dev", map[string]any{"ssh": ssh}), newStack(w, "prod", map[string]any{"ssh": ssh})
+	dev.Up(t).Check(t)
+	prod.Up(t).Check(t)
+	dev.Destroy(t).Check(t)
+	prod.Destroy(t).Check(t)
+	if n := w.cloud.count(); n != 0 {
+		t.Errorf("the project still holds %d resources", n)
+	}
+}

@@ -1,0 +1,295 @@
+// Package enginetest runs the hcloud-k3s program through the real Pulumi
+// engine (github.com/pulumi/pulumi/pkg/v3, the library the CLI runs) with
+// in-process providers for hcloud, command, random, tls and kubernetes: up,
+// preview, refresh and destroy, with state carried from one to the next.
+// The tests read as stories: a config, a change, and the steps the engine
+// took. The package is test code only; the program never imports it.
+package enginetest
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hcloud-k3s/hcloud-k3s/components/stack"
+	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
+	"github.com/pulumi/pulumi/pkg/v3/engine"
+	lt "github.com/pulumi/pulumi/pkg/v3/engine/lifecycletest/framework"
+	pkgresource "github.com/pulumi/pulumi/pkg/v3/resource"
+	"github.com/pulumi/pulumi/pkg/v3/resource/deploy"
+	"github.com/pulumi/pulumi/pkg/v3/resource/deploy/deploytest"
+	"github.com/pulumi/pulumi/pkg/v3/resource/plugin"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// world is everything outside the engine that outlives one operation: the
+// Hetzner project, the servers commands run on, the clock, and what every
+// provider did.
+type world struct {
+	cloud *hetzner
+	// scale is how long one simulated second takes; 0 makes every
+	// operation instant.
+	scale time.Duration
+
+	mu      sync.Mutex
+	origin  time.Time
+	ops     []operation // in the order they ended
+	secrets []string    // values that must never appear outside a secret
+	lastID  int
+	learner map[string]*sync.Mutex // per stack: etcd admits one learner at a time
+}
+
+func newWorld() *world {
+	return &world{cloud: newHetzner(), learner: map[string]*sync.Mutex{}, secrets: []string{mockcloud.TestToken}}
+}
+
+// operation is one create, update, delete (or a server's resize) a
+// provider carried out, with the node and script of a remote command.
+type operation struct {
+	Kind         string
+	Type         tokens.Type
+	URN          resource.URN
+	Node, Script string
+	// Start and End are simulated time since the engine operation began.
+	Start, End time.Duration
+	stack      string
+}
+
+// do carries out op: it takes op's simulated latency (one learner at a
+// time for control-plane joins), runs act, and records op if act succeeds.
+func (w *world) do(op operation, act func() error) error {
+	op.Start = w.now()
+	latency := latencyOf(op)
+	if join := joinLatency(op); join > 0 {
+		time.Sleep(w.real(latency - join))
+		lock := w.learnerLock(op.stack)
+		lock.Lock()
+		time.Sleep(w.real(join))
+		lock.Unlock()
+	} else {
+		time.Sleep(w.real(latency))
+	}
+	if err := act(); err != nil {
+		return err
+	}
+	op.End = w.now()
+	w.mu.Lock()
+	w.ops = append(w.ops, op)
+	w.mu.Unlock()
+	return nil
+}
+
+func (w *world) real(simulated time.Duration) time.Duration {
+	return time.Duration(simulated.Seconds() * float64(w.scale))
+}
+
+// now is the simulated time since the current engine operation began.
+func (w *world) now() time.Duration {
+	if w.scale == 0 {
+		return 0
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return time.Duration(float64(time.Since(w.origin)) / float64(w.scale) * float64(time.Second))
+}
+
+func (w *world) learnerLock(stack string) *sync.Mutex {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.learner[stack] == nil {
+		w.learner[stack] = &sync.Mutex{}
+	}
+	return w.learner[stack]
+}
+
+func (w *world) keepSecret(s string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.secrets = append(w.secrets, s)
+}
+
+func (w *world) newCommandID(urn resource.URN) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.lastID++
+	return fmt.Sprintf("%s-%d", urn.Name(), w.lastID)
+}
+
+// begin starts a new engine operation: it clears the record and the clock.
+func (w *world) begin() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.ops, w.origin = nil, time.Now()
+}
+
+func (w *world) operations() []operation {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.ops)
+}
+
+// Stack is one stack of the hcloud-k3s project, deployed into a world.
+type Stack struct {
+	world     *world
+	name      string
+	overrides map[string]any
+	snapshot  *deploy.Snapshot
+	// Parallel is the engine's --parallel; 0 is the CLI's default on two
+	// CPUs (8).
+	Parallel int
+	// Analyzers are policy packs the engine runs on every resource.
+	Analyzers []*deploytest.PluginLoader
+}
+
+// newStack is a stack with the project's Pulumi.<name>.yaml config and
+// the quick start's settings (mockcloud.StackConfig), plus overrides.
+func newStack(w *world, name string, overrides map[string]any) *Stack {
+	return &Stack{world: w, name: name, overrides: maps.Clone(overrides)}
+}
+
+// Set changes a config key, as `pulumi config set` does.
+func (s *Stack) Set(key string, value any) {
+	if s.overrides == nil {
+		s.overrides = map[string]any{}
+	}
+	s.overrides[key] = value
+}
+
+// Up runs `pulumi up`; the engine's preview comes first, as the CLI's does.
+func (s *Stack) Up(t *testing.T) *Run { return s.run(t, engine.Update, false) }
+
+// Preview runs `pulumi preview`.
+func (s *Stack) Preview(t *testing.T) *Run { return s.run(t, engine.Update, true) }
+
+// Refresh runs `pulumi refresh --yes`.
+func (s *Stack) Refresh(t *testing.T) *Run { return s.run(t, engine.Refresh, false) }
+
+// Destroy runs `pulumi destroy --yes`.
+func (s *Stack) Destroy(t *testing.T) *Run { return s.run(t, engine.Destroy, false) }
+
+// Resources are the stack's resources in its state.
+func (s *Stack) Resources() []*pkgresource.State {
+	if s.snapshot == nil {
+		return nil
+	}
+	return s.snapshot.Resources
+}
+
+func (s *Stack) run(t *testing.T, op lt.TestOp, dryRun bool) *Run {
+	t.Helper()
+	cfg, err := s.config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.world.begin()
+	run := &Run{Stack: s.name}
+	target := deploy.Target{
+		Name:      tokens.MustParseStackName(s.name),
+		Config:    cfg,
+		Decrypter: config.Base64Crypter,
+		Snapshot:  lt.CloneSnapshot(t, s.snapshot),
+	}
+	project := workspace.Project{Name: mockcloud.Project, Runtime: workspace.NewProjectRuntimeInfo("go", nil)}
+	options := lt.TestUpdateOptions{
+		T:                t,
+		HostF:            s.host(),
+		SkipDisplayTests: true,
+		UpdateOptions:    engine.UpdateOptions{Parallel: int32(cmp.Or(s.Parallel, 8))},
+	}
+	start := time.Now()
+	snap, err := op.RunStep(project, target, options, dryRun, nil, run.record, "")
+	run.Wall = time.Since(start)
+	run.Err = err
+	run.Operations = s.world.operations()
+	if !dryRun {
+		s.snapshot = snap
+		run.leaks = leaks(snap, s.world.secrets)
+		run.leaks = append(run.leaks, scriptLeaks(run.Operations, s.world.secrets)...)
+	}
+	return run
+}
+
+// host is the plugin host of one operation: the program as the language
+// runtime, and the providers and analyzers.
+func (s *Stack) host() deploytest.PluginHostFactory {
+	program := deploytest.NewLanguageRuntimeF(func(info plugin.RunInfo, _ *deploytest.ResourceMonitor) error {
+		return runProgram(info)
+	})
+	loaders := append(s.world.providers(s.name), s.Analyzers...)
+	return deploytest.NewPluginHostF(nil, nil, program, nil, nil, loaders...)
+}
+
+// runProgram runs main.go's program — stack.Build and its exports —
+// against the engine's resource monitor, as the Go language host does.
+func runProgram(info plugin.RunInfo) error {
+	cfg := map[string]string{}
+	for key, value := range info.Config {
+		cfg[key.String()] = value
+	}
+	var secretKeys []string
+	for _, key := range info.ConfigSecretKeys {
+		secretKeys = append(secretKeys, key.String())
+	}
+	ctx, err := pulumi.NewContext(context.Background(), pulumi.RunInfo{ //nolint:usetesting // the SDK context outlives the test's
+		Project:          info.Project,
+		Stack:            info.Stack,
+		Config:           cfg,
+		ConfigSecretKeys: secretKeys,
+		Parallel:         info.Parallel,
+		DryRun:           info.DryRun,
+		MonitorAddr:      info.MonitorAddress,
+	})
+	if err != nil {
+		return err
+	}
+	return pulumi.RunWithContext(ctx, func(ctx *pulumi.Context) error {
+		outputs, err := stack.Build(ctx)
+		for name, value := range outputs {
+			ctx.Export(name, value)
+		}
+		return err
+	})
+}
+
+// secretConfig are the keys the README has users set with --secret.
+var secretConfig = []string{mockcloud.TokenKey, mockcloud.Project + ":ssh"}
+
+// config is the stack's config as the CLI hands it to the engine: objects
+// as JSON, secrets encrypted.
+func (s *Stack) config() (config.Map, error) {
+	values, err := mockcloud.StackConfig("../..", s.name, s.overrides)
+	if err != nil {
+		return nil, err
+	}
+	cfg := config.Map{}
+	for key, value := range values {
+		k, err := config.ParseKey(key)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case slices.Contains(secretConfig, key):
+			encrypted, err := config.Base64Crypter.EncryptValue(context.Background(), value)
+			if err != nil {
+				return nil, err
+			}
+			cfg[k] = config.NewSecureValue(encrypted)
+		case json.Valid([]byte(value)) && strings.ContainsAny(value[:1], "[{"):
+			cfg[k] = config.NewObjectValue(value)
+		default:
+			cfg[k] = config.NewValue(value)
+		}
+	}
+	return cfg, nil
+}
