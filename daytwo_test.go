@@ -180,7 +180,7 @@ func TestTheAPILoadBalancerIsReplacedOldFirst(t *testing.T) {
 	}
 }
 
-func TestNodesJoiningARunningClusterInstallTheVersionOfItsControlPlane(t *testing.T) {
+func TestJoiningNodesInstallTheVersionOfTheControlPlane(t *testing.T) {
 	g, err := stackOn(t, "prod", nil, mockcloud.Existing{Servers: prodServers("cx33", "cpx32")})
 	if err != nil {
 		t.Fatal(err)
@@ -197,7 +197,10 @@ func TestNodesJoiningARunningClusterInstallTheVersionOfItsControlPlane(t *testin
 	if slices.Contains(g.get(command, "cp-1-install").Dependencies, version.URN) {
 		t.Error("the first control-plane node's install waits for a step that runs on it")
 	}
-	if slices.Contains(stack(t, "prod", nil).names(command), "k3s-version") {
-		t.Error("a new cluster reads a version: its creation would wait for it")
+	// The same config registers the same graph whatever already runs: a
+	// step that appeared once the cluster existed would be created by the
+	// second up, and show every install as changing.
+	if !slices.Equal(stack(t, "prod", nil).names(command), g.names(command)) {
+		t.Error("a new cluster and a running one register different commands")
 	}
 }

@@ -113,7 +113,7 @@ func TestDevStackResources(t *testing.T) {
 		"random:index/randomPassword:RandomPassword": {"k3s-token"},
 		"hcloud:index/placementGroup:PlacementGroup": {"control-plane", "workers-pg-1"},
 		server: {"cp-1", "workers-1", "workers-2"},
-		command: {"control-plane-labels", "cp-1-etcd-s3", "cp-1-install", "cp-1-rollout", "kubeconfig", "ready", "teardown", "upgrade-gate",
+		command: {"control-plane-labels", "cp-1-etcd-s3", "cp-1-install", "cp-1-rollout", "k3s-version", "kubeconfig", "ready", "teardown", "upgrade-gate",
 			"workers-1-drain", "workers-1-install", "workers-1-rollout", "workers-2-drain", "workers-2-install", "workers-2-rollout", "workers-labels"},
 		lbType: nil,
 	}
@@ -544,9 +544,11 @@ func assertChange(t *testing.T, got change, added, removed []string, changed map
 }
 
 // nodeListChanged is what changes with a group's node list, and nothing
-// else: readiness re-checks it, and the group's labels step re-applies.
+// else: readiness re-checks it, the group's labels step re-applies, and the
+// version new nodes install is read again.
 func nodeListChanged(group string) map[string][]string {
-	return map[string][]string{command + "/ready": {"create"}, command + "/" + group + "-labels": {"create"}}
+	return map[string][]string{command + "/ready": {"create"}, command + "/" + group + "-labels": {"create"},
+		command + "/k3s-version": {"create"}}
 }
 
 func TestRaisingACountAddsNodesAndTouchesNothingElse(t *testing.T) {
@@ -584,7 +586,7 @@ func TestRemovingAPoolDrainsEachOfItsNodes(t *testing.T) {
 	removed := append(nodeResources("batch-1"), nodeResources("batch-2")...)
 	removed = append(removed, "hcloud-k3s:index:WorkerPool/batch", "hcloud:index/placementGroup:PlacementGroup/batch-pg-1",
 		command+"/batch-labels")
-	assertChange(t, diff(before, after), nil, removed, map[string][]string{command + "/ready": {"create"}})
+	assertChange(t, diff(before, after), nil, removed, map[string][]string{command + "/ready": {"create"}, command + "/k3s-version": {"create"}})
 }
 
 func TestControlPlaneGrowsAndShrinksOneMemberAtATime(t *testing.T) {
@@ -612,21 +614,21 @@ func TestControlPlaneGrowsAndShrinksOneMemberAtATime(t *testing.T) {
 	}
 }
 
-// A running node's installer re-runs and changes nothing
+// Joining nodes install what k3s-version reads on the first control-plane
+// node, so their installs do not change; the first node's installer re-runs
+// and changes nothing on a running node
 // (TestInstallNeverChangesTheVersionOfARunningNode): the Plans upgrade it.
 // No rollout restarts anything.
 func TestChangingK3sVersionChangesThePlansAndNoRunningNode(t *testing.T) {
 	before := stack(t, "prod", nil)
 	after := stack(t, "prod", map[string]any{"k3sVersion": "v1.34.1+k3s1"})
-	changed := map[string][]string{
+	assertChange(t, diff(before, after), nil, nil, map[string][]string{
 		command + "/upgrade-gate":                         {"create"},
+		command + "/k3s-version":                          {"create"},
+		command + "/cp-1-install":                         {"create"},
 		"kubernetes:upgrade.cattle.io/v1:Plan/k3s-server": {"spec"},
 		"kubernetes:upgrade.cattle.io/v1:Plan/k3s-agent":  {"spec"},
-	}
-	for _, name := range after.names(server) {
-		changed[command+"/"+name+"-install"] = []string{"create"}
-	}
-	assertChange(t, diff(before, after), nil, nil, changed)
+	})
 	gate := after.get(command, "upgrade-gate")
 	if !strings.Contains(gate.Inputs["create"].StringValue(), "desired='v1.34.1+k3s1'") {
 		t.Error("the upgrade gate does not check the new version")
@@ -640,10 +642,12 @@ func TestChangingK3sVersionChangesThePlansAndNoRunningNode(t *testing.T) {
 			t.Errorf("%s plan changes before the upgrade gate passes", plan)
 		}
 	}
-	// A new node, or a replaced server, installs the new version: nothing of
-	// the install is ignored, so it never runs with values kept in state.
-	install := after.get(command, "general-1-install")
-	if !strings.Contains(install.Inputs["create"].StringValue(), "version='v1.34.1+k3s1'") || len(install.IgnoreChanges) != 0 {
+	// A new node, or a replaced server, installs what the version read gives,
+	// the new version once no server runs an older one: nothing of the
+	// install is ignored, so it never runs with values kept in state.
+	install, version := after.get(command, "general-1-install"), after.get(command, "k3s-version")
+	if !slices.Contains(install.PropertyDependencies["create"], version.URN) || len(install.IgnoreChanges) != 0 ||
+		!strings.Contains(version.Inputs["create"].StringValue(), "pinned='v1.34.1+k3s1'") {
 		t.Errorf("a new node does not install the new version: ignoreChanges %v", install.IgnoreChanges)
 	}
 }

@@ -46,7 +46,7 @@ const remoteCommand = "command:remote:Command"
 
 // commandRoles are the commands known by name.
 var commandRoles = map[string]string{"kubeconfig": "kubeconfig", "ready": "readiness check", "upgrade-gate": "upgrade gate",
-	"teardown": "teardown", "etcd-snapshot": "etcd snapshot"}
+	"teardown": "teardown", "etcd-snapshot": "etcd snapshot", "k3s-version": "k3s version"}
 
 // roleOf is the part r plays. The install that initialises the cluster is the
 // control-plane install that waits for no other install.
@@ -104,6 +104,7 @@ var creationLatency = map[string]time.Duration{
 	"agent install":       45 * time.Second,
 	"readiness check":     10 * time.Second,
 	"kubeconfig":          2 * time.Second,
+	"k3s version":         2 * time.Second, // one API call over SSH
 	"drain":               time.Second,
 	"rollout":             0, // runs only on update
 	"teardown":            time.Second,
@@ -129,15 +130,16 @@ var mayWaitFor = map[string][]string{
 	"subnet":              {"network"},
 	"server":              {"subnet", "firewall", "key pair", "placement group"},                  // cloud-init installs the public key
 	"init install":        {"own server", "key pair", "token", "load balancer", "own etcd setup"}, // SSH; token on stdin; LB IPs as TLS SANs; S3 secret drop-in
-	"join install":        {"own server", "key pair", "token", "load balancer", "init install", "own etcd setup"},
+	"join install":        {"own server", "key pair", "token", "load balancer", "init install", "own etcd setup", "k3s version"},
+	"k3s version":         {"init install", "server", "key pair"}, // read on the first control-plane server: what joining nodes install
 	"etcd setup":          {"own server", "key pair"},
 	"etcd snapshot":       {"init install", "server", "key pair"},
-	"agent install":       {"own server", "key pair", "token", "init install"},
+	"agent install":       {"own server", "key pair", "token", "init install", "k3s version"},
 	"readiness check":     {"init install", "join install", "agent install", "server", "key pair", "load balancer"}, // every node, every endpoint
 	"kubeconfig":          {"init install", "server", "key pair"},
-	"drain":               {"own install", "own server", "server", "key pair"},        // runs on the first control-plane server; replaced with its own
-	"upgrade gate":        {"init install", "server", "key pair", "etcd snapshot"},    // upgrades wait for a snapshot in S3
-	"rollout":             {"own install", "own server", "key pair", "load balancer"}, // its config digest holds the LB's IPs
+	"drain":               {"own install", "own server", "server", "key pair"},                       // runs on the first control-plane server; replaced with its own
+	"upgrade gate":        {"init install", "server", "key pair", "etcd snapshot"},                   // upgrades wait for a snapshot in S3
+	"rollout":             {"own install", "own server", "key pair", "load balancer", "k3s version"}, // its config digest holds the LB's IPs and the version
 	"teardown":            {"server", "key pair"},
 	"node labels":         {"readiness check", "server", "key pair"}, // runs on the first control-plane server once every node is up
 	"kubernetes provider": {"kubeconfig", "server", "load balancer"}, // its context is an endpoint the readiness step checked

@@ -123,7 +123,7 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluste
 		logWarning(ctx, notice)
 	}
 	cl.ControlPlane, err = controlplane.New(ctx, "control-plane", controlplane.Args{
-		Cluster: c, Shared: shared, ExtraSANs: extraSANs, Resized: resized, Running: seen.runs(c.FirstControlPlane()),
+		Cluster: c, Shared: shared, ExtraSANs: extraSANs, Resized: resized,
 		EtcdS3SecretKey: etcdS3SecretKey(c),
 	}, child)
 	if err != nil {

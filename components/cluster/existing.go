@@ -42,12 +42,6 @@ func observe(ctx *pulumi.Context, c spec.Cluster) (existing, error) {
 	return e, nil
 }
 
-// runs tells whether the node's server exists.
-func (e existing) runs(n spec.Node) bool {
-	_, ok := e.serverTypes[n.Hostname]
-	return ok
-}
-
 // refusal is the error for a change that would destroy the cluster's nodes:
 // a network's ip_range is ForceNew (terraform-provider-hcloud
 // internal/network/resource.go), so a new network.cidr would replace the

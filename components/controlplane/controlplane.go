@@ -23,10 +23,6 @@ type Args struct {
 	ExtraSANs pulumi.StringArrayInput
 	// Resized are the nodes whose server is being resized: one at a time.
 	Resized map[string]bool
-	// Running tells that the cluster runs already (its first server exists):
-	// nodes then install the version the control plane runs, if older than
-	// the pinned one.
-	Running bool
 	// EtcdS3SecretKey (secret) is the S3 secret key of etcd snapshots; nil without S3.
 	EtcdS3SecretKey pulumi.StringInput
 }
@@ -99,7 +95,7 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 			return nil, err
 		}
 		cp.Nodes = append(cp.Nodes, n)
-		if len(cp.Nodes) == 1 && args.Running {
+		if len(cp.Nodes) == 1 {
 			if cp.JoinVersion, err = joinVersion(ctx, c, n, cp); err != nil {
 				return nil, err
 			}
@@ -119,10 +115,13 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	return cp, ctx.RegisterResourceOutputs(cp, pulumi.Map{"publicIps": cp.PublicIPs})
 }
 
-// joinVersion registers, on the first control-plane node of a running
-// cluster, the step that reads the version joining nodes install
-// (lifecycle.ServerVersionScript). A new cluster has none: every node
-// installs the pinned version, and creation does not wait for it.
+// joinVersion registers, on the first control-plane node, the step that
+// reads the version joining nodes install (lifecycle.ServerVersionScript).
+// It is there from the first up on, whatever already runs, so the same
+// config always registers the same graph: a step that appeared once the
+// cluster existed would make the second up create it and show every install
+// as changing. On a new cluster it reads the first node's version, the
+// pinned one, in one API call.
 func joinVersion(ctx *pulumi.Context, c spec.Cluster, first *node.Node, parent pulumi.Resource) (pulumi.StringInput, error) {
 	cmd, err := remote.NewCommand(ctx, "k3s-version", &remote.CommandArgs{
 		Connection: first.Connection,
