@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"reflect"
 	"slices"
@@ -15,6 +16,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag/colors"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // stack runs the real program on a stack file plus overrides.
@@ -97,6 +99,7 @@ const (
 	server  = "hcloud:index/server:Server"
 	command = "command:remote:Command"
 	lbType  = "hcloud:index/loadBalancer:LoadBalancer"
+	chart   = "kubernetes:helm.sh/v4:Chart"
 )
 
 func TestDevStackResources(t *testing.T) {
@@ -105,13 +108,14 @@ func TestDevStackResources(t *testing.T) {
 		"hcloud:index/network:Network":               {"network"},
 		"hcloud:index/networkSubnet:NetworkSubnet":   {"network"},
 		"hcloud:index/firewall:Firewall":             {"firewall"},
-		"hcloud:index/sshKey:SshKey":                 {"ssh-key"},
+		"hcloud:index/sshKey:SshKey":                 nil, // the key reaches servers through cloud-init
 		"tls:index/privateKey:PrivateKey":            {"ssh-key"},
 		"random:index/randomPassword:RandomPassword": {"k3s-token"},
 		"hcloud:index/placementGroup:PlacementGroup": {"control-plane", "workers-pg-1"},
-		server:  {"cp-1", "workers-1", "workers-2"},
-		command: {"cp-1-install", "kubeconfig", "ready", "upgrade-gate", "workers-1-drain", "workers-1-install", "workers-2-drain", "workers-2-install"},
-		lbType:  nil,
+		server: {"cp-1", "workers-1", "workers-2"},
+		command: {"control-plane-labels", "cp-1-etcd-s3", "cp-1-install", "cp-1-rollout", "k3s-version", "kubeconfig", "ready", "teardown", "upgrade-gate",
+			"workers-1-drain", "workers-1-install", "workers-1-rollout", "workers-2-drain", "workers-2-install", "workers-2-rollout", "workers-labels"},
+		lbType: nil,
 	}
 	for typ, names := range want {
 		if got := g.names(typ); !slices.Equal(got, names) {
@@ -289,6 +293,39 @@ func TestPublicLoadBalancerIsTheDefaultEndpoint(t *testing.T) {
 	}
 }
 
+// The add-ons' provider must reach the API where the readiness step found it:
+// apiServerHostname is the kubeconfig's default without a public load
+// balancer, but its DNS record may not point anywhere yet on the first up.
+func TestAddonsProviderUsesAnEndpointTheReadinessStepChecked(t *testing.T) {
+	hostname := "k8s.example.com"
+	tests := []struct {
+		name, stack, context string
+		overrides            map[string]any
+	}{
+		{"no hostname, no load balancer", "dev", "dev-cp-1", nil},
+		{"hostname, no load balancer", "dev", "dev-cp-1", map[string]any{"apiServerHostname": hostname}},
+		{"hostname, private load balancer", "prod", "prod-cp-1", map[string]any{"apiServerHostname": hostname}},
+		{"hostname, public load balancer", "prod", "prod-lb", map[string]any{"apiServerHostname": hostname,
+			"apiLoadBalancer": map[string]any{"enabled": true, "publicInterface": true}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := stack(t, tt.stack, tt.overrides)
+			if got := g.get("pulumi:providers:kubernetes", "addons").Inputs["context"].StringValue(); got != tt.context {
+				t.Fatalf("provider context = %q, want %q", got, tt.context)
+			}
+			host := g.get(server, "cp-1").State["ipv4Address"].StringValue()
+			if tt.context == tt.stack+"-lb" {
+				host = g.get(lbType, "api-lb").State["ipv4"].StringValue()
+			}
+			script := g.get(command, "ready").Inputs["create"].StringValue()
+			if !strings.Contains(script, "https://"+host+":6443") || strings.Contains(script, hostname) {
+				t.Errorf("the readiness step does not check the provider's endpoint %s (or checks the DNS name):\n%s", host, script)
+			}
+		})
+	}
+}
+
 func TestOutputs(t *testing.T) {
 	g := stack(t, "prod", nil)
 	secret := map[string]bool{"kubeconfig": true, "sshPrivateKey": true}
@@ -324,24 +361,46 @@ func TestOutputs(t *testing.T) {
 	}
 }
 
+// No secret reaches a plain input or output of any resource, scripts
+// included: the k3s token, the hcloud token, and the SSH private key, both
+// generated and the user's own.
 func TestSecretsStaySecret(t *testing.T) {
-	g := stack(t, "prod", nil)
-	token := g.get("random:index/randomPassword:RandomPassword", "k3s-token").State["result"].StringValue()
-	key := g.get("tls:index/privateKey:PrivateKey", "ssh-key").State["privateKeyOpenssh"].StringValue()
-	for _, r := range g.Resources {
-		for _, plain := range plainStrings(resource.NewObjectProperty(r.Inputs)) {
-			if strings.Contains(plain, token) || strings.Contains(plain, strings.Split(key, "\n")[1]) {
-				t.Errorf("%s %s carries the token or SSH key in a plain input", r.Type, r.Name)
+	generated := stack(t, "prod", nil)
+	userKey := generated.get("tls:index/privateKey:PrivateKey", "ssh-key").State["privateKeyOpenssh"].StringValue()
+	for name, g := range map[string]graph{
+		"generated key": generated,
+		"user's key":    stack(t, "prod", map[string]any{"ssh": map[string]any{"privateKey": userKey}}),
+	} {
+		token := g.get("random:index/randomPassword:RandomPassword", "k3s-token").State["result"].StringValue()
+		secrets := map[string]string{
+			"k3s token":       token,
+			"SSH private key": strings.Split(userKey, "\n")[1],
+			"hcloud token":    mockcloud.TestToken,
+		}
+		for _, r := range g.Resources {
+			plain := plainStrings(resource.NewObjectProperty(r.Inputs))
+			for what, secret := range secrets {
+				if slices.ContainsFunc(plain, func(s string) bool { return strings.Contains(s, secret) }) {
+					t.Errorf("%s: %s %s carries the %s in plain text", name, r.Type, r.Name, what)
+				}
+			}
+			if r.Type == command && !r.Inputs["connection"].IsSecret() {
+				t.Errorf("%s: %s connection is not secret", name, r.Name)
+			}
+			// The token on an install's stdin, the SSH key on a drain's.
+			if r.Type == command && (strings.HasSuffix(r.Name, "-install") || strings.HasSuffix(r.Name, "-drain")) && !r.Inputs["stdin"].IsSecret() {
+				t.Errorf("%s: %s stdin is not secret", name, r.Name)
 			}
 		}
-		if r.Type == command && !r.Inputs["connection"].IsSecret() {
-			t.Errorf("%s connection is not secret", r.Name)
-		}
-		if r.Type == command && strings.HasSuffix(r.Name, "-install") && (!r.Inputs["stdin"].IsSecret() || !slices.Equal(r.IgnoreChanges, []string{"stdin"})) {
-			t.Errorf("%s stdin: secret=%v ignoreChanges=%v", r.Name, r.Inputs["stdin"].IsSecret(), r.IgnoreChanges)
+		for output, value := range g.Outputs {
+			for what, secret := range secrets {
+				if !value.Secret && strings.Contains(fmt.Sprint(value.Value), secret) {
+					t.Errorf("%s: output %s carries the %s in plain text", name, output, what)
+				}
+			}
 		}
 	}
-	if fetch := g.get(command, "kubeconfig"); !slices.Contains(fetch.AdditionalSecretOutputs, "stdout") || fetch.Inputs["logging"].StringValue() != "none" {
+	if fetch := generated.get(command, "kubeconfig"); !slices.Contains(fetch.AdditionalSecretOutputs, "stdout") || fetch.Inputs["logging"].StringValue() != "none" {
 		t.Errorf("kubeconfig fetch may leak: secret outputs %v, logging %v", fetch.AdditionalSecretOutputs, fetch.Inputs["logging"])
 	}
 }
@@ -378,15 +437,19 @@ func TestUserKeyIsNotExported(t *testing.T) {
 	if _, ok := g.Outputs["sshPrivateKey"]; ok {
 		t.Error("the user's own private key is exported")
 	}
-	if pub := g.get("hcloud:index/sshKey:SshKey", "ssh-key").Inputs["publicKey"].StringValue(); !strings.HasPrefix(pub, "ssh-ed25519 ") {
-		t.Errorf("public key derived from the user's key = %q", pub)
+	if userData := g.get(server, "cp-1").Inputs["userData"].StringValue(); !strings.Contains(userData, "  - \"ssh-ed25519 ") {
+		t.Errorf("the public key derived from the user's key does not reach the servers: %q", userData)
 	}
 }
 
 func TestAuthorizedKeysReachEveryServer(t *testing.T) {
-	human := stack(t, "dev", nil).get("tls:index/privateKey:PrivateKey", "ssh-key").State["publicKeyOpenssh"].StringValue() + " ops@example.com"
+	cluster := strings.TrimSpace(stack(t, "dev", nil).get("tls:index/privateKey:PrivateKey", "ssh-key").State["publicKeyOpenssh"].StringValue())
+	human := cluster + " ops@example.com"
 	g := stack(t, "dev", map[string]any{"ssh": map[string]any{"authorizedKeys": []string{human}}})
-	want := "#cloud-config\nssh_authorized_keys:\n  - \"" + human + "\"\n"
+	// The cluster's own key comes first: it reaches servers through cloud-init
+	// too, never as a Hetzner SSH key, whose fingerprint must be unique in a
+	// project (so dev and prod could not share ssh.privateKey).
+	want := "#cloud-config\nssh_pwauth: false\nssh_authorized_keys:\n  - \"" + cluster + "\"\n  - \"" + human + "\"\n"
 	for _, name := range g.names(server) {
 		if got := g.get(server, name).Inputs["userData"].StringValue(); got != want {
 			t.Errorf("%s userData = %q, want %q", name, got, want)
@@ -453,7 +516,13 @@ func pool(name string, count int) map[string]any {
 }
 
 func nodeResources(name string) []string {
-	return []string{command + "/" + name + "-drain", command + "/" + name + "-install", "hcloud-k3s:index:Node/" + name, server + "/" + name}
+	return []string{command + "/" + name + "-drain", command + "/" + name + "-install", command + "/" + name + "-rollout",
+		"hcloud-k3s:index:Node/" + name, server + "/" + name}
+}
+
+// controlPlaneNodeResources adds the node's etcd snapshot setup to nodeResources.
+func controlPlaneNodeResources(name string) []string {
+	return append(nodeResources(name), command+"/"+name+"-etcd-s3")
 }
 
 func assertChange(t *testing.T, got change, added, removed []string, changed map[string][]string) {
@@ -474,19 +543,24 @@ func assertChange(t *testing.T, got change, added, removed []string, changed map
 	}
 }
 
-// Readiness re-checks the node list whenever it changes; nothing else moves.
-var readinessRechecks = map[string][]string{command + "/ready": {"create"}}
+// nodeListChanged is what changes with a group's node list, and nothing
+// else: readiness re-checks it, the group's labels step re-applies, and the
+// version new nodes install is read again.
+func nodeListChanged(group string) map[string][]string {
+	return map[string][]string{command + "/ready": {"create"}, command + "/" + group + "-labels": {"create"},
+		command + "/k3s-version": {"create"}}
+}
 
 func TestRaisingACountAddsNodesAndTouchesNothingElse(t *testing.T) {
 	before := stack(t, "dev", nil)
 	after := stack(t, "dev", map[string]any{"workerPools": []any{pool("workers", 3)}})
-	assertChange(t, diff(before, after), nodeResources("workers-3"), nil, readinessRechecks)
+	assertChange(t, diff(before, after), nodeResources("workers-3"), nil, nodeListChanged("workers"))
 }
 
 func TestLoweringACountDrainsTheRemovedNodes(t *testing.T) {
 	before := stack(t, "dev", map[string]any{"workerPools": []any{pool("workers", 3)}})
 	after := stack(t, "dev", nil)
-	assertChange(t, diff(before, after), nil, nodeResources("workers-3"), readinessRechecks)
+	assertChange(t, diff(before, after), nil, nodeResources("workers-3"), nodeListChanged("workers"))
 	drain := before.get(command, "workers-3-drain")
 	script := drain.Inputs["delete"].StringValue()
 	for _, want := range []string{"node='dev-workers-3'", "control_plane='false'", "timeout='300s'", "kubectl drain", "delete node"} {
@@ -510,16 +584,18 @@ func TestRemovingAPoolDrainsEachOfItsNodes(t *testing.T) {
 	before := stack(t, "dev", map[string]any{"workerPools": []any{pool("workers", 2), pool("batch", 2)}})
 	after := stack(t, "dev", map[string]any{"workerPools": []any{pool("workers", 2)}})
 	removed := append(nodeResources("batch-1"), nodeResources("batch-2")...)
-	removed = append(removed, "hcloud-k3s:index:WorkerPool/batch", "hcloud:index/placementGroup:PlacementGroup/batch-pg-1")
-	assertChange(t, diff(before, after), nil, removed, readinessRechecks)
+	removed = append(removed, "hcloud-k3s:index:WorkerPool/batch", "hcloud:index/placementGroup:PlacementGroup/batch-pg-1",
+		command+"/batch-labels")
+	assertChange(t, diff(before, after), nil, removed, map[string][]string{command + "/ready": {"create"}, command + "/k3s-version": {"create"}})
 }
 
 func TestControlPlaneGrowsAndShrinksOneMemberAtATime(t *testing.T) {
 	three := stack(t, "prod", nil)
 	five := stack(t, "prod", map[string]any{"controlPlane": map[string]any{"count": 5, "serverType": "cx33", "locations": []string{"fsn1", "nbg1", "hel1"}}})
-	added := append(nodeResources("cp-4"), nodeResources("cp-5")...)
+	added := append(controlPlaneNodeResources("cp-4"), controlPlaneNodeResources("cp-5")...)
 	// The kubeconfig gains or loses a context per member; the provider is updated, not replaced.
-	changed := map[string][]string{command + "/ready": {"create"}, "pulumi:providers:kubernetes/addons": {"kubeconfig"}}
+	changed := nodeListChanged("control-plane")
+	changed["pulumi:providers:kubernetes/addons"] = []string{"kubeconfig"}
 	assertChange(t, diff(three, five), added, nil, changed)
 	assertChange(t, diff(five, three), nil, added, changed)
 	install := func(name string) mockcloud.Resource { return five.get(command, name+"-install") }
@@ -538,11 +614,18 @@ func TestControlPlaneGrowsAndShrinksOneMemberAtATime(t *testing.T) {
 	}
 }
 
-func TestChangingK3sVersionOnlyChangesTheUpgradePlans(t *testing.T) {
+// Joining nodes install what k3s-version reads on the first control-plane
+// node, so their installs do not change; the first node's installer re-runs
+// and changes nothing on a running node
+// (TestInstallNeverChangesTheVersionOfARunningNode): the Plans upgrade it.
+// No rollout restarts anything.
+func TestChangingK3sVersionChangesThePlansAndNoRunningNode(t *testing.T) {
 	before := stack(t, "prod", nil)
 	after := stack(t, "prod", map[string]any{"k3sVersion": "v1.34.1+k3s1"})
 	assertChange(t, diff(before, after), nil, nil, map[string][]string{
 		command + "/upgrade-gate":                         {"create"},
+		command + "/k3s-version":                          {"create"},
+		command + "/cp-1-install":                         {"create"},
 		"kubernetes:upgrade.cattle.io/v1:Plan/k3s-server": {"spec"},
 		"kubernetes:upgrade.cattle.io/v1:Plan/k3s-agent":  {"spec"},
 	})
@@ -559,11 +642,13 @@ func TestChangingK3sVersionOnlyChangesTheUpgradePlans(t *testing.T) {
 			t.Errorf("%s plan changes before the upgrade gate passes", plan)
 		}
 	}
-	// New nodes install the new version: it travels on the install's stdin.
-	grown := stack(t, "prod", map[string]any{"k3sVersion": "v1.34.1+k3s1", "workerPools": []any{pool("general", 1)}})
-	stdin := grown.get(command, "general-1-install").Inputs["stdin"].SecretValue().Element.StringValue()
-	if !strings.HasPrefix(stdin, "v1.34.1+k3s1\n") {
-		t.Errorf("a new node installs %q", strings.SplitN(stdin, "\n", 2)[0])
+	// A new node, or a replaced server, installs what the version read gives,
+	// the new version once no server runs an older one: nothing of the
+	// install is ignored, so it never runs with values kept in state.
+	install, version := after.get(command, "general-1-install"), after.get(command, "k3s-version")
+	if !slices.Contains(install.PropertyDependencies["create"], version.URN) || len(install.IgnoreChanges) != 0 ||
+		!strings.Contains(version.Inputs["create"].StringValue(), "pinned='v1.34.1+k3s1'") {
+		t.Errorf("a new node does not install the new version: ignoreChanges %v", install.IgnoreChanges)
 	}
 }
 
@@ -605,19 +690,17 @@ func TestAddons(t *testing.T) {
 	if secret["network"].StringValue() != g.get("hcloud:index/network:Network", "network").ID {
 		t.Errorf("the hcloud Secret's network = %v", secret["network"])
 	}
-	ccm := g.get("kubernetes:helm.sh/v3:Release", "hcloud-cloud-controller-manager").Inputs
+	ccm := g.get(chart, "hcloud-cloud-controller-manager").Inputs
 	if ccm["version"].StringValue() != spec.DefaultCCMVersion || ccm["values"].ObjectValue()["networking"].ObjectValue()["clusterCIDR"].StringValue() != "10.42.0.0/16" {
-		t.Errorf("CCM release = %v", ccm.Mappable())
+		t.Errorf("CCM chart = %v", ccm.Mappable())
 	}
-	if v := g.get("kubernetes:helm.sh/v3:Release", "hcloud-csi").Inputs["version"].StringValue(); v != spec.DefaultCSIVersion {
+	if v := g.get(chart, "hcloud-csi").Inputs["version"].StringValue(); v != spec.DefaultCSIVersion {
 		t.Errorf("CSI version = %s", v)
 	}
-	files := g.get("kubernetes:yaml/v2:ConfigGroup", "system-upgrade-controller").Inputs["files"].Mappable()
-	if !reflect.DeepEqual(files, []any{
-		"https://github.com/rancher/system-upgrade-controller/releases/download/v0.20.1/crd.yaml",
-		"https://github.com/rancher/system-upgrade-controller/releases/download/v0.20.1/system-upgrade-controller.yaml",
-	}) {
-		t.Errorf("SUC manifests = %v", files)
+	// The manifests are embedded: a preview fetches nothing from GitHub.
+	suc := g.get("kubernetes:yaml/v2:ConfigGroup", "system-upgrade-controller").Inputs
+	if _, ok := suc["files"]; ok || !strings.Contains(suc["yaml"].StringValue(), "image: rancher/system-upgrade-controller:v0.20.1\n") {
+		t.Errorf("SUC manifests = %v", suc.Mappable())
 	}
 	if !strings.Contains(g.get(command, "cp-1-install").Inputs["create"].StringValue(), "disable-cloud-controller: true") {
 		t.Error("k3s keeps its embedded cloud controller although the Hetzner CCM runs")
@@ -629,7 +712,7 @@ func TestDisablingTheCCMKeepsK3sCloudController(t *testing.T) {
 		"cloudControllerManager": map[string]any{"enabled": false},
 		"csiDriver":              map[string]any{"enabled": false},
 	}})
-	for _, typ := range []string{"kubernetes:helm.sh/v3:Release", "kubernetes:core/v1:Secret"} {
+	for _, typ := range []string{chart, "kubernetes:core/v1:Secret"} {
 		if names := g.names(typ); len(names) != 0 {
 			t.Errorf("%s registered: %v", typ, names)
 		}
@@ -700,6 +783,25 @@ func TestMalformedConfigObject(t *testing.T) {
 	}
 }
 
+// A misspelt key, which the SDK would never look up, is found in the config
+// the CLI passes (PULUMI_CONFIG) and refused before any resource.
+func TestMisspeltKeyRegistersNothing(t *testing.T) {
+	cfg, err := mockcloud.StackConfig(".", "dev", map[string]any{"workerPool": []any{pool("w", 1)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, _ := json.Marshal(cfg)
+	t.Setenv(pulumi.EnvConfig, string(env))
+	res, err := mockcloud.Run(clusterstack.Build, mockcloud.Options{Stack: "dev", Config: cfg})
+	want := "hcloud-k3s:workerPool: is not an hcloud-k3s setting; did you mean workerPools?"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error = %v, want it to contain %q", err, want)
+	}
+	if len(res.Resources) != 0 {
+		t.Errorf("%d resources registered despite a misspelt key", len(res.Resources))
+	}
+}
+
 // The defaults Pulumi.yaml documents are the ones the program applies.
 func TestPulumiYAMLDefaultsMatchTheProgram(t *testing.T) {
 	cfg, err := mockcloud.StackConfig(".", "dev", map[string]any{"workerPools": []any{map[string]any{"name": "w"}}})
@@ -710,6 +812,7 @@ func TestPulumiYAMLDefaultsMatchTheProgram(t *testing.T) {
 	objects := map[string]any{
 		"controlPlane": &documented.ControlPlane, "network": &documented.Network, "apiLoadBalancer": &documented.APILoadBalancer,
 		"k3s": &documented.K3s, "addons": &documented.Addons, "upgrade": &documented.Upgrade,
+		"etcdSnapshots": &documented.EtcdSnapshots,
 	}
 	for key, target := range objects {
 		if err := json.Unmarshal([]byte(cfg["hcloud-k3s:"+key]), target); err != nil {

@@ -27,7 +27,6 @@ var roleByType = map[string]string{
 	"hcloud:index/network:Network":                         "network",
 	"hcloud:index/networkSubnet:NetworkSubnet":             "subnet",
 	"hcloud:index/firewall:Firewall":                       "firewall",
-	"hcloud:index/sshKey:SshKey":                           "ssh key",
 	"tls:index/privateKey:PrivateKey":                      "key pair",
 	"random:index/randomPassword:RandomPassword":           "token",
 	"hcloud:index/placementGroup:PlacementGroup":           "placement group",
@@ -38,7 +37,7 @@ var roleByType = map[string]string{
 	"hcloud:index/loadBalancerTarget:LoadBalancerTarget":   "lb target",
 	"pulumi:providers:kubernetes":                          "kubernetes provider",
 	"kubernetes:core/v1:Secret":                            "kubernetes secret",
-	"kubernetes:helm.sh/v3:Release":                        "helm release",
+	"kubernetes:helm.sh/v4:Chart":                          "helm chart",
 	"kubernetes:yaml/v2:ConfigGroup":                       "manifests",
 	"kubernetes:upgrade.cattle.io/v1:Plan":                 "upgrade plan",
 }
@@ -46,10 +45,11 @@ var roleByType = map[string]string{
 const remoteCommand = "command:remote:Command"
 
 // commandRoles are the commands known by name.
-var commandRoles = map[string]string{"kubeconfig": "kubeconfig", "ready": "readiness check", "upgrade-gate": "upgrade gate"}
+var commandRoles = map[string]string{"kubeconfig": "kubeconfig", "ready": "readiness check", "upgrade-gate": "upgrade gate",
+	"teardown": "teardown", "etcd-snapshot": "etcd snapshot", "k3s-version": "k3s version"}
 
 // roleOf is the part r plays. The install that initialises the cluster is the
-// control-plane install that waits for no other command.
+// control-plane install that waits for no other install.
 func roleOf(r mockcloud.Resource) string {
 	if role, ok := roleByType[r.Type]; ok {
 		return role
@@ -61,11 +61,17 @@ func roleOf(r mockcloud.Resource) string {
 		return commandRoles[r.Name]
 	case strings.HasSuffix(r.Name, "-drain"):
 		return "drain"
+	case strings.HasSuffix(r.Name, "-rollout"):
+		return "rollout"
+	case strings.HasSuffix(r.Name, "-labels"):
+		return "node labels"
+	case strings.HasSuffix(r.Name, "-etcd-s3"):
+		return "etcd setup"
 	case !strings.HasSuffix(r.Name, "-install"):
 		return "command"
 	case !strings.Contains(string(resource.URN(r.URN).QualifiedType()), "hcloud-k3s:index:ControlPlane$"):
 		return "agent install"
-	case slices.ContainsFunc(r.Dependencies, isCommand):
+	case slices.ContainsFunc(r.Dependencies, isInstall):
 		return "join install"
 	default:
 		return "init install"
@@ -74,15 +80,19 @@ func roleOf(r mockcloud.Resource) string {
 
 func isCommand(urn string) bool { return string(resource.URN(urn).Type()) == remoteCommand }
 
+func isInstall(urn string) bool {
+	u := resource.URN(urn)
+	return string(u.Type()) == remoteCommand && strings.HasSuffix(u.Name(), "-install")
+}
+
 // creationLatency is how long creating each part takes: Hetzner actions as
 // the provider sees them (see TestAPIBudget for polling), installs over SSH
-// including the wait for cloud-init, Helm releases until their pods are
+// including the wait for cloud-init, Helm charts until their pods are
 // ready, and commands that only check or echo.
 var creationLatency = map[string]time.Duration{
 	"network":             2 * time.Second,
 	"subnet":              2 * time.Second,
 	"firewall":            time.Second,
-	"ssh key":             time.Second,
 	"placement group":     time.Second,
 	"server":              30 * time.Second,
 	"load balancer":       10 * time.Second,
@@ -94,10 +104,16 @@ var creationLatency = map[string]time.Duration{
 	"agent install":       45 * time.Second,
 	"readiness check":     10 * time.Second,
 	"kubeconfig":          2 * time.Second,
+	"k3s version":         2 * time.Second, // one API call over SSH
 	"drain":               time.Second,
+	"rollout":             0, // runs only on update
+	"teardown":            time.Second,
+	"node labels":         2 * time.Second,
 	"upgrade gate":        2 * time.Second,
+	"etcd setup":          2 * time.Second, // writes two files over SSH
+	"etcd snapshot":       30 * time.Second,
 	"kubernetes secret":   time.Second,
-	"helm release":        5 * time.Second, // skipAwait: applied, its pods not waited for
+	"helm chart":          5 * time.Second, // skipAwait: applied, its pods not waited for
 	"manifests":           10 * time.Second,
 	"upgrade plan":        time.Second,
 	"kubernetes provider": 0, // configured locally, like the key pair and the token
@@ -112,17 +128,22 @@ func latencyOf(r mockcloud.Resource) time.Duration { return creationLatency[role
 // same node. Every resource also waits for its own provider.
 var mayWaitFor = map[string][]string{
 	"subnet":              {"network"},
-	"ssh key":             {"key pair"}, // registers its public half
-	"server":              {"subnet", "firewall", "ssh key", "placement group"},
-	"init install":        {"own server", "key pair", "token", "load balancer"}, // SSH; token on stdin; LB IPs as TLS SANs
-	"join install":        {"own server", "key pair", "token", "load balancer", "init install"},
-	"agent install":       {"own server", "key pair", "token", "init install"},
+	"server":              {"subnet", "firewall", "key pair", "placement group"},                  // cloud-init installs the public key
+	"init install":        {"own server", "key pair", "token", "load balancer", "own etcd setup"}, // SSH; token on stdin; LB IPs as TLS SANs; S3 secret drop-in
+	"join install":        {"own server", "key pair", "token", "load balancer", "init install", "own etcd setup", "k3s version"},
+	"k3s version":         {"init install", "server", "key pair"}, // read on the first control-plane server: what joining nodes install
+	"etcd setup":          {"own server", "key pair"},
+	"etcd snapshot":       {"init install", "server", "key pair"},
+	"agent install":       {"own server", "key pair", "token", "init install", "k3s version"},
 	"readiness check":     {"init install", "join install", "agent install", "server", "key pair", "load balancer"}, // every node, every endpoint
 	"kubeconfig":          {"init install", "server", "key pair"},
-	"drain":               {"own install", "own server", "server", "key pair"}, // runs on the first control-plane server; replaced with its own
-	"upgrade gate":        {"init install", "server", "key pair"},
-	"kubernetes provider": {"kubeconfig", "server"},
-	"kubernetes secret":   {"network"}, // holds its ID
+	"drain":               {"own install", "own server", "server", "key pair"},                       // runs on the first control-plane server; replaced with its own
+	"upgrade gate":        {"init install", "server", "key pair", "etcd snapshot"},                   // upgrades wait for a snapshot in S3
+	"rollout":             {"own install", "own server", "key pair", "load balancer", "k3s version"}, // its config digest holds the LB's IPs and the version
+	"teardown":            {"server", "key pair"},
+	"node labels":         {"readiness check", "server", "key pair"}, // runs on the first control-plane server once every node is up
+	"kubernetes provider": {"kubeconfig", "server", "load balancer"}, // its context is an endpoint the readiness step checked
+	"kubernetes secret":   {"network"},                               // holds its ID
 	"upgrade plan":        {"manifests", "upgrade gate", "upgrade plan"},
 	"lb network":          {"load balancer", "subnet"},
 	"lb service":          {"load balancer"},
@@ -133,6 +154,8 @@ var mayWaitFor = map[string][]string{
 // what each costs.
 var deliberate = map[[2]string]string{
 	{"drain", "drain"}:                "control-plane nodes leave one at a time",
+	{"rollout", "rollout"}:            "restarts after a config change roll, one control-plane node (or a batch of workers) at a time",
+	{"teardown", "drain"}:             "pulumi destroy marks the cluster as torn down before any drain runs",
 	{"kubeconfig", "join install"}:    "the kubeconfig waits for every control-plane node it names",
 	{"kubeconfig", "readiness check"}: "the kubeconfig, and so every add-on, waits for every node",
 }
@@ -162,6 +185,8 @@ func roleSeenFrom(from, to mockcloud.Resource) string {
 		return "own server"
 	case strings.HasSuffix(role, " install"):
 		return "own install"
+	case role == "etcd setup":
+		return "own etcd setup"
 	}
 	return role
 }

@@ -45,10 +45,16 @@ func TestPackBinary(t *testing.T) {
 	client := startPack(t, buildPack(t))
 	t.Run("describes its policies", func(t *testing.T) { testDescribesPolicies(t, client) })
 	t.Run("guards hcloud-k3s stacks", func(t *testing.T) { testGuardsStacks(t, client) })
+	t.Run("advises off-site snapshots for an HA control plane", func(t *testing.T) { testAdvisesOffSiteSnapshots(t, client) })
 }
 
+// offSiteSnapshots sends a stack's etcd snapshots to S3, which its HA control plane should do.
+var offSiteSnapshots = map[string]any{"etcdSnapshots": map[string]any{"s3": map[string]any{
+	"bucket": "backups", "accessKey": "AKIAEXAMPLE", "secretKey": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"}}}
+
 func testGuardsStacks(t *testing.T, client pulumirpc.AnalyzerClient) {
-	publicAPI := map[string]any{"apiLoadBalancer": map[string]any{"enabled": true, "type": "lb11", "publicInterface": true}}
+	publicAPI := map[string]any{"apiLoadBalancer": map[string]any{"enabled": true, "type": "lb11", "publicInterface": true},
+		"etcdSnapshots": offSiteSnapshots["etcdSnapshots"]}
 	tests := []struct {
 		name       string
 		stack      string
@@ -61,8 +67,8 @@ func testGuardsStacks(t *testing.T, client pulumirpc.AnalyzerClient) {
 	}{
 		{name: "dev stack under dev.json is clean", stack: "dev", preview: true,
 			packConfig: "config/dev.json"},
-		{name: "prod stack with its private API load balancer under prod.json is clean", stack: "prod",
-			preview: true, packConfig: "config/prod.json"},
+		{name: "prod stack with its private API load balancer and off-site snapshots under prod.json is clean", stack: "prod",
+			overrides: offSiteSnapshots, preview: true, packConfig: "config/prod.json"},
 		{name: "public API load balancer in prod is a mandatory violation in preview", stack: "prod",
 			overrides: publicAPI, preview: true, packConfig: "config/prod.json",
 			wantBypass: true, want: pulumirpc.EnforcementLevel_MANDATORY},
@@ -113,6 +119,32 @@ func assertBypass(t *testing.T, got []*pulumirpc.AnalyzeDiagnostic, resources []
 	}
 }
 
+// testAdvisesOffSiteSnapshots: the prod stack as shipped (three control-plane servers, snapshots
+// kept on them) gets one advisory, on its first control-plane server, which reads the servers'
+// etcd-snapshots label; dev, with one control-plane server, gets none.
+func testAdvisesOffSiteSnapshots(t *testing.T, client pulumirpc.AnalyzerClient) {
+	resources := registered(t, "prod", nil, true)
+	got := session{stack: "prod", packConfig: "config/prod.json"}.run(t, client, resources)
+	if len(got) != 1 {
+		t.Fatalf("got %d diagnostics, want 1: %v", len(got), got)
+	}
+	d := got[0]
+	var cp1 mockcloud.Resource
+	for _, r := range resources {
+		if r.Type == "hcloud:index/server:Server" && r.Name == "cp-1" {
+			cp1 = r
+		}
+	}
+	wantStart := `cluster "prod" has 3 control-plane servers (etcd members), and the etcd snapshots of "cp-1", "cp-2", "cp-3" stay on them`
+	if d.GetPolicyName() != "control-plane-without-offsite-snapshots" || d.GetEnforcementLevel() != pulumirpc.EnforcementLevel_ADVISORY ||
+		d.GetUrn() != cp1.URN || !strings.Contains(d.GetMessage(), wantStart) {
+		t.Errorf("got %s %v on %s:\n%s\nwant the advisory on %s containing %s", d.GetPolicyName(), d.GetEnforcementLevel(), d.GetUrn(), d.GetMessage(), cp1.URN, wantStart)
+	}
+	if dev := (session{stack: "dev", packConfig: "config/dev.json"}).run(t, client, registered(t, "dev", nil, true)); len(dev) != 0 {
+		t.Errorf("dev, with one control-plane server, gets %v", dev)
+	}
+}
+
 func testDescribesPolicies(t *testing.T, client pulumirpc.AnalyzerClient) {
 	session{stack: "dev", packConfig: "config/dev.json"}.run(t, client, nil)
 	info, err := client.GetAnalyzerInfo(t.Context(), nil)
@@ -137,6 +169,7 @@ func testDescribesPolicies(t *testing.T, client pulumirpc.AnalyzerClient) {
 		"server-without-firewall":                 pulumirpc.EnforcementLevel_ADVISORY,
 		"kubernetes-service-public-load-balancer": pulumirpc.EnforcementLevel_ADVISORY,
 		"load-balancer-targets-public-ip":         pulumirpc.EnforcementLevel_ADVISORY,
+		"control-plane-without-offsite-snapshots": pulumirpc.EnforcementLevel_ADVISORY,
 	}
 	if !maps.Equal(levels, want) {
 		t.Errorf("default levels:\ngot  %v\nwant %v", levels, want)
@@ -147,6 +180,7 @@ func testDescribesPolicies(t *testing.T, client pulumirpc.AnalyzerClient) {
 		"server-without-firewall":                 "",
 		"kubernetes-service-public-load-balancer": "",
 		"load-balancer-targets-public-ip":         "",
+		"control-plane-without-offsite-snapshots": "",
 	}
 	if !maps.Equal(settings, wantSettings) {
 		t.Errorf("config schemas:\ngot  %q\nwant %q", settings, wantSettings)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/addons"
 	"github.com/hcloud-k3s/hcloud-k3s/components/apilb"
+	"github.com/hcloud-k3s/hcloud-k3s/components/backup"
 	"github.com/hcloud-k3s/hcloud-k3s/components/controlplane"
 	"github.com/hcloud-k3s/hcloud-k3s/components/firewall"
 	"github.com/hcloud-k3s/hcloud-k3s/components/internal/ids"
@@ -63,6 +64,13 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluste
 		return nil, fmt.Errorf("hcloud:token is not set: the cloud-controller-manager and CSI driver add-ons need it " +
 			"(pulumi config set hcloud:token --secret), or disable both under hcloud-k3s:addons")
 	}
+	seen, err := observe(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	if err := seen.refusal(c); err != nil {
+		return nil, err
+	}
 	cl := &Cluster{Spec: c}
 	if err := ctx.RegisterComponentResource(ids.ComponentType("Cluster"), c.Name, cl, opts...); err != nil {
 		return nil, err
@@ -80,7 +88,7 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluste
 	if err != nil {
 		return nil, err
 	}
-	key, err := sshkey.New(ctx, "ssh-key", sshkey.Args{Name: c.Name, PrivateKey: c.SSH.PrivateKey, Labels: labels}, child)
+	key, err := sshkey.New(ctx, "ssh-key", sshkey.Args{PrivateKey: c.SSH.PrivateKey}, child)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +103,7 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluste
 		K3sVersion:     c.K3sVersion,
 		AuthorizedKeys: c.SSH.AuthorizedKeys,
 		SubnetID:       net.SubnetID,
-		SSHKeyID:       key.KeyID,
+		SSHPublicKey:   key.PublicKey,
 		SSHPrivateKey:  key.PrivateKey,
 		Token:          pulumi.ToSecret(token.Result).(pulumi.StringOutput),
 		ServerAfter:    []pulumi.Resource{net.Subnet, fw.Resource},
@@ -110,23 +118,41 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluste
 		}
 		extraSANs = lb.SANs
 	}
-	cl.ControlPlane, err = controlplane.New(ctx, "control-plane", controlplane.Args{Cluster: c, Shared: shared, ExtraSANs: extraSANs}, child)
+	resized := seen.resized(c.ControlPlane.Nodes, c.ControlPlane.ServerType)
+	if notice := resizeNotice("controlPlane.serverType", c.ControlPlane.ServerType, c.ControlPlane.Nodes, resized, 1); notice != "" {
+		logWarning(ctx, notice)
+	}
+	cl.ControlPlane, err = controlplane.New(ctx, "control-plane", controlplane.Args{
+		Cluster: c, Shared: shared, ExtraSANs: extraSANs, Resized: resized,
+		EtcdS3SecretKey: etcdS3SecretKey(c),
+	}, child)
 	if err != nil {
 		return nil, err
 	}
 	workerIPs := pulumi.StringArrayMap{}
-	for _, pool := range c.WorkerPools {
+	var rollouts, resizes []pulumi.Resource
+	for i, pool := range c.WorkerPools {
+		resized := seen.resized(pool.Nodes, pool.ServerType)
+		key := fmt.Sprintf("workerPools[%d].serverType", i)
+		if notice := resizeNotice(key, pool.ServerType, pool.Nodes, resized, c.Upgrade.AgentConcurrency); notice != "" {
+			logWarning(ctx, notice)
+		}
 		wp, err := workerpool.New(ctx, pool.Name, workerpool.Args{
-			Cluster: c, Pool: pool, Shared: shared, JoinAfter: cl.ControlPlane.Init(),
-			DrainVia: cl.ControlPlane.Nodes[0].Connection,
+			Cluster: c, Pool: pool, Shared: shared, JoinAfter: cl.ControlPlane.Init(), JoinVersion: cl.ControlPlane.JoinVersion,
+			DrainVia: cl.ControlPlane.Nodes[0].Connection, EarlierRollouts: rollouts,
+			Resized: resized, EarlierResizes: resizes,
 		}, child)
 		if err != nil {
 			return nil, err
 		}
+		rollouts, resizes = wp.Rollouts, wp.Resizes
 		cl.WorkerPools = append(cl.WorkerPools, wp)
 		workerIPs[pool.Name] = wp.PublicIPs
 	}
 
+	if err := cl.markTeardown(ctx); err != nil {
+		return nil, err
+	}
 	endpoints := kubeconfigEndpoints(c, cl.ControlPlane.PublicIPs, lb)
 	ready, err := cl.waitUntilReady(ctx, endpoints)
 	if err != nil {
@@ -135,7 +161,10 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluste
 	if err := cl.setKubeconfig(ctx, endpoints, ready); err != nil {
 		return nil, err
 	}
-	if err := cl.installAddons(ctx, args.HcloudToken, net.NetworkID); err != nil {
+	if err := cl.keepNodeLabels(ctx, ready); err != nil {
+		return nil, err
+	}
+	if err := cl.installAddons(ctx, endpoints, args.HcloudToken, net.NetworkID); err != nil {
 		return nil, err
 	}
 	cl.ControlPlaneIPs = cl.ControlPlane.PublicIPs
@@ -151,9 +180,17 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluste
 	return cl, ctx.RegisterResourceOutputs(cl, cl.Outputs())
 }
 
+// etcdS3SecretKey is the S3 secret key as a Pulumi secret, or nil without S3.
+func etcdS3SecretKey(c spec.Cluster) pulumi.StringInput {
+	if !c.EtcdSnapshots.OffSite() {
+		return nil
+	}
+	return pulumi.ToSecret(pulumi.String(c.EtcdSnapshots.S3.SecretKey)).(pulumi.StringOutput)
+}
+
 // Outputs are the stack outputs, the interface app stacks rely on (see
 // README): loadBalancerIp only with a load balancer, sshPrivateKey only when
-// the key was generated.
+// the key was generated, etcdSnapshotLocation only with S3 snapshots.
 func (cl *Cluster) Outputs() pulumi.Map {
 	c := cl.Spec
 	outputs := pulumi.Map{
@@ -172,6 +209,12 @@ func (cl *Cluster) Outputs() pulumi.Map {
 	if c.SSH.GeneratesKey() {
 		outputs["sshPrivateKey"] = cl.SSHPrivateKey
 	}
+	if s3 := c.EtcdSnapshots.S3; s3 != nil {
+		outputs["etcdSnapshotLocation"] = pulumi.StringMap{
+			"endpoint": pulumi.String(s3.Endpoint), "region": pulumi.String(s3.Region),
+			"bucket": pulumi.String(s3.Bucket), "folder": pulumi.String(s3.Folder),
+		}
+	}
 	return outputs
 }
 
@@ -186,7 +229,7 @@ func (cl *Cluster) waitUntilReady(ctx *pulumi.Context, endpoints pulumi.AnyOutpu
 	}
 	nodes := c.Hostnames()
 	script := endpoints.ApplyT(func(v any) string {
-		return lifecycle.ReadyScript(checkedEndpoints(c, v.(endpointSet).def), nodes, readinessTimeout)
+		return lifecycle.ReadyScript(checkedEndpoints(c, v.(endpointSet).provider(c)), nodes, readinessTimeout)
 	}).(pulumi.StringOutput)
 	return remote.NewCommand(ctx, "ready", &remote.CommandArgs{
 		Connection: cl.ControlPlane.Nodes[0].Connection,
@@ -196,14 +239,81 @@ func (cl *Cluster) waitUntilReady(ctx *pulumi.Context, endpoints pulumi.AnyOutpu
 		pulumi.Timeouts(&pulumi.CustomTimeouts{Create: (readinessTimeout + time.Minute).String(), Update: (readinessTimeout + time.Minute).String()}))
 }
 
-// checkedEndpoints are the API URLs the readiness step verifies from the
-// first control-plane node: the kubeconfig's default (unless it is a DNS
-// name the user may not have pointed yet) and the in-network endpoint.
-func checkedEndpoints(c spec.Cluster, def k3s.Endpoint) []string {
-	urls := []string{}
-	if def.Host != c.APIServerHostname {
-		urls = append(urls, def.URL())
+// markTeardown registers the step that tells the drains the whole cluster
+// is being destroyed. It depends on every drain, so `pulumi destroy`, which
+// runs the delete commands stored in state without running the program,
+// deletes it first: the drains then skip draining, leaving etcd and waiting,
+// and every server goes at once.
+func (cl *Cluster) markTeardown(ctx *pulumi.Context) error {
+	var drains []pulumi.Resource
+	for _, n := range cl.nodes() {
+		if n.Drain != nil {
+			drains = append(drains, n.Drain)
+		}
 	}
+	create, destroy := lifecycle.TeardownScripts()
+	_, err := remote.NewCommand(ctx, "teardown", &remote.CommandArgs{
+		Connection: cl.ControlPlane.Nodes[0].Connection,
+		Create:     pulumi.String(create),
+		Delete:     pulumi.String(destroy),
+		Logging:    remote.LoggingStdoutAndStderr,
+	}, pulumi.Parent(cl), pulumi.DependsOn(drains))
+	return err
+}
+
+// keepNodeLabels registers, for the control plane and for each pool, the
+// step that keeps the labels and taints of its running Nodes as configured
+// (k3s applies config.yaml's only when a node registers). It runs once every
+// node has registered, and again whenever the labels, taints or nodes change.
+func (cl *Cluster) keepNodeLabels(ctx *pulumi.Context, ready pulumi.Resource) error {
+	c := cl.Spec
+	type group struct {
+		parent pulumi.Resource
+		name   string
+		labels lifecycle.NodeLabels
+	}
+	groups := []group{{cl.ControlPlane, "control-plane", lifecycle.NodeLabels{
+		Nodes: hostnames(c.ControlPlane.Nodes), Taints: k3s.ControlPlaneTaints(c),
+		Known: []string{"CriticalAddonsOnly:NoExecute"}, // k3s.ControlPlaneTaint, set from the start
+	}}}
+	for i, pool := range c.WorkerPools {
+		groups = append(groups, group{cl.WorkerPools[i], pool.Name, lifecycle.NodeLabels{
+			Nodes: hostnames(pool.Nodes), Labels: k3s.PoolLabels(pool), Taints: k3s.PoolTaints(pool),
+		}})
+	}
+	for _, g := range groups {
+		if len(g.labels.Nodes) == 0 {
+			continue
+		}
+		_, err := remote.NewCommand(ctx, g.name+"-labels", &remote.CommandArgs{
+			Connection: cl.ControlPlane.Nodes[0].Connection,
+			Create:     pulumi.String(g.labels.Script()),
+			Logging:    remote.LoggingStdoutAndStderr,
+		}, pulumi.Parent(g.parent), pulumi.DependsOn([]pulumi.Resource{ready}),
+			pulumi.Timeouts(&pulumi.CustomTimeouts{Create: labelsTimeout.String(), Update: labelsTimeout.String()}))
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// labelsTimeout bounds one group's labels step: a few API calls per node.
+const labelsTimeout = 10 * time.Minute
+
+func hostnames(nodes []spec.Node) []string {
+	var names []string
+	for _, n := range nodes {
+		names = append(names, n.Hostname)
+	}
+	return names
+}
+
+// checkedEndpoints are the API URLs the readiness step verifies from the
+// first control-plane node: the one the add-ons' provider uses and the
+// in-network endpoint.
+func checkedEndpoints(c spec.Cluster, provider k3s.Endpoint) []string {
+	urls := []string{provider.URL()}
 	if internal := k3s.InternalURL(c); !slices.Contains(urls, internal) {
 		urls = append(urls, internal)
 	}
@@ -222,6 +332,17 @@ func (cl *Cluster) nodes() []*node.Node {
 type endpointSet struct {
 	all []k3s.Endpoint
 	def k3s.Endpoint
+}
+
+// provider is the endpoint the add-ons' Kubernetes provider uses, one the
+// readiness step verifies: the kubeconfig's default, unless that is
+// apiServerHostname, whose DNS record the user may not have pointed yet on
+// the first up; then the first control-plane node.
+func (s endpointSet) provider(c spec.Cluster) k3s.Endpoint {
+	if s.def.Host == c.APIServerHostname {
+		return s.all[0]
+	}
+	return s.def
 }
 
 // kubeconfigEndpoints resolves the endpoints once the addresses they use are known.
@@ -262,16 +383,24 @@ func (cl *Cluster) setKubeconfig(ctx *pulumi.Context, endpoints pulumi.AnyOutput
 
 // installAddons gates k3s version changes on the first control-plane node
 // and installs the add-ons through a Kubernetes provider built from the
-// kubeconfig.
-func (cl *Cluster) installAddons(ctx *pulumi.Context, token pulumi.StringInput, networkID pulumi.IntInput) error {
+// kubeconfig, at the endpoint the readiness step verified.
+func (cl *Cluster) installAddons(ctx *pulumi.Context, endpoints pulumi.AnyOutput, token pulumi.StringInput, networkID pulumi.IntInput) error {
 	c := cl.Spec
+	gateAfter := []pulumi.Resource{cl.ControlPlane.Init()}
+	if c.EtcdSnapshots.OffSite() {
+		snapshot, err := backup.NewSnapshotBeforeChange(ctx, c, cl.ControlPlane.Nodes[0].Connection, cl.ControlPlane.Init(), pulumi.Parent(cl))
+		if err != nil {
+			return err
+		}
+		gateAfter = append(gateAfter, snapshot)
+	}
 	var gate pulumi.Resource
 	if c.Addons.SystemUpgradeController.Enabled {
 		cmd, err := remote.NewCommand(ctx, "upgrade-gate", &remote.CommandArgs{
 			Connection: cl.ControlPlane.Nodes[0].Connection,
 			Create:     pulumi.String(lifecycle.UpgradeGateScript(c.K3sVersion.String())),
 			Logging:    remote.LoggingStdoutAndStderr,
-		}, pulumi.Parent(cl), pulumi.DependsOn([]pulumi.Resource{cl.ControlPlane.Init()}))
+		}, pulumi.Parent(cl), pulumi.DependsOn(gateAfter))
 		if err != nil {
 			return err
 		}
@@ -279,6 +408,7 @@ func (cl *Cluster) installAddons(ctx *pulumi.Context, token pulumi.StringInput, 
 	}
 	_, err := addons.New(ctx, "addons", addons.Args{
 		Cluster: c, Kubeconfig: cl.Kubeconfig, HcloudToken: token, NetworkID: networkID, UpgradeGate: gate,
+		Context: endpoints.ApplyT(func(v any) string { return v.(endpointSet).provider(c).Context }).(pulumi.StringOutput),
 	}, pulumi.Parent(cl))
 	return err
 }

@@ -1,13 +1,17 @@
 package k3s
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
 )
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/config")
 
 // lbPublicIP is the API load balancer's public IP in the tests.
 const lbPublicIP = "198.51.100.100"
@@ -32,6 +36,12 @@ func TestConfigRender(t *testing.T) {
 		{"extra agent flags extend the pool's labels", func(in *spec.Input) {
 			in.K3s.ExtraAgentArgs = []string{"--node-label=zone=a", "--kube-proxy-arg=proxy-mode=ipvs"}
 		}, agent, "extra-agent-args.yaml"},
+		{"local snapshots on the user's schedule and retention", localSnapshots, server(0), "snapshots-local.yaml"},
+		{"S3 snapshots default to Hetzner Object Storage in the home location, in a folder named after the cluster",
+			s3Snapshots(spec.S3Input{}), server(0), "snapshots-s3-hetzner.yaml"},
+		{"S3 snapshots to another endpoint, region and folder, on a joining member", s3Snapshots(spec.S3Input{
+			Endpoint: "s3.example.com:9000", Region: "eu-west-1", Folder: "clusters/prod"}), server(1), "snapshots-s3-other.yaml"},
+		{"agents take no snapshots", s3Snapshots(spec.S3Input{}), agent, "agent.yaml"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -39,7 +49,16 @@ func TestConfigRender(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, err := os.ReadFile(filepath.Join("testdata", "config", tt.golden))
+			if strings.Contains(got, testS3SecretKey) {
+				t.Fatalf("config.yaml carries the S3 secret key:\n%s", got)
+			}
+			golden := filepath.Join("testdata", "config", tt.golden)
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -47,6 +66,28 @@ func TestConfigRender(t *testing.T) {
 				t.Errorf("Render() =\n%s\nwant (testdata/config/%s)\n%s", got, tt.golden, want)
 			}
 		})
+	}
+}
+
+// testS3SecretKey is the S3 secret key in the tests; no config.yaml may contain it.
+const testS3SecretKey = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+
+func localSnapshots(in *spec.Input) {
+	retention := 10
+	in.EtcdSnapshots = spec.EtcdSnapshotsInput{Schedule: "30 */6 * * *", Retention: &retention}
+}
+
+// s3Snapshots sends snapshots to the bucket "backups" with the settings of s3 and test credentials.
+func s3Snapshots(s3 spec.S3Input) func(in *spec.Input) {
+	return func(in *spec.Input) {
+		s3.Bucket, s3.AccessKey, s3.SecretKey = "backups", "AKIAEXAMPLE", testS3SecretKey
+		in.EtcdSnapshots.S3 = &s3
+	}
+}
+
+func TestS3SecretDropIn(t *testing.T) {
+	if got, want := S3SecretDropIn(testS3SecretKey), "etcd-s3-secret-key: '"+testS3SecretKey+"'\n"; got != want {
+		t.Errorf("drop-in = %q, want %q", got, want)
 	}
 }
 
@@ -96,3 +137,32 @@ func agent(c spec.Cluster) Config {
 }
 
 func publicIP(i int) string { return fmt.Sprintf("198.51.100.%d", i) }
+
+func TestJoinPeers(t *testing.T) {
+	members := []string{"10.0.255.253", "10.0.255.252", "10.0.255.251", "10.0.255.250", "10.0.255.249"}
+	tests := []struct {
+		name  string
+		edit  func(in *spec.Input)
+		node  func(c spec.Cluster) spec.Node
+		peers []string
+	}{
+		{"a worker joins through the load balancer", nil,
+			func(c spec.Cluster) spec.Node { return c.WorkerPools[0].Nodes[0] }, []string{"10.0.255.254"}},
+		{"a control-plane node joins through the load balancer", nil,
+			func(c spec.Cluster) spec.Node { return c.ControlPlane.Nodes[2] }, []string{"10.0.255.254"}},
+		{"the first control-plane node asks the other members", nil,
+			func(c spec.Cluster) spec.Node { return c.ControlPlane.Nodes[0] }, members[1:]},
+		{"without a load balancer a worker asks every member", withoutLB,
+			func(c spec.Cluster) spec.Node { return c.WorkerPools[0].Nodes[0] }, members},
+		{"without a load balancer a member asks the others", withoutLB,
+			func(c spec.Cluster) spec.Node { return c.ControlPlane.Nodes[1] }, append([]string{members[0]}, members[2:]...)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := resolve(t, tt.edit)
+			if got := JoinPeers(c, tt.node(c)); fmt.Sprint(got) != fmt.Sprint(tt.peers) {
+				t.Errorf("JoinPeers = %v, want %v", got, tt.peers)
+			}
+		})
+	}
+}

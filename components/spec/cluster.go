@@ -23,6 +23,8 @@ type Cluster struct {
 	Upgrade           Upgrade
 	// DrainTimeout bounds `kubectl drain` of a node leaving the cluster.
 	DrainTimeout time.Duration
+	// EtcdSnapshots are the control plane's etcd backups.
+	EtcdSnapshots EtcdSnapshots
 }
 
 // Addons are the cluster add-ons installed through pulumi-kubernetes.

@@ -6,19 +6,20 @@ package spec
 // `hcloud-k3s:` config key. Pointers mark values whose zero value is a valid
 // choice distinct from "not set".
 type Input struct {
-	ClusterName       string            `json:"clusterName"`
-	K3sVersion        string            `json:"k3sVersion"`
-	ControlPlane      ControlPlaneInput `json:"controlPlane"`
-	WorkerPools       []WorkerPoolInput `json:"workerPools"`
-	Network           NetworkInput      `json:"network"`
-	Firewall          FirewallInput     `json:"firewall"`
-	APILoadBalancer   LoadBalancerInput `json:"apiLoadBalancer"`
-	APIServerHostname string            `json:"apiServerHostname"`
-	SSH               SSHInput          `json:"ssh"`
-	K3s               K3sInput          `json:"k3s"`
-	Addons            AddonsInput       `json:"addons"`
-	Upgrade           UpgradeInput      `json:"upgrade"`
-	DrainTimeout      string            `json:"drainTimeout"`
+	ClusterName       string             `json:"clusterName"`
+	K3sVersion        string             `json:"k3sVersion"`
+	ControlPlane      ControlPlaneInput  `json:"controlPlane"`
+	WorkerPools       []WorkerPoolInput  `json:"workerPools"`
+	Network           NetworkInput       `json:"network"`
+	Firewall          FirewallInput      `json:"firewall"`
+	APILoadBalancer   LoadBalancerInput  `json:"apiLoadBalancer"`
+	APIServerHostname string             `json:"apiServerHostname"`
+	SSH               SSHInput           `json:"ssh"`
+	K3s               K3sInput           `json:"k3s"`
+	Addons            AddonsInput        `json:"addons"`
+	Upgrade           UpgradeInput       `json:"upgrade"`
+	DrainTimeout      string             `json:"drainTimeout"`
+	EtcdSnapshots     EtcdSnapshotsInput `json:"etcdSnapshots"`
 }
 
 // ControlPlaneInput is the `controlPlane` key.

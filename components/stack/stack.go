@@ -4,14 +4,13 @@
 package stack
 
 import (
-	"errors"
-	"fmt"
+	"encoding/json"
 	"os"
+	"strings"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/cluster"
 	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 )
 
 // Build reads the stack config, validates it, registers the cluster and
@@ -32,41 +31,37 @@ func Build(ctx *pulumi.Context) (pulumi.Map, error) {
 	return cl.Outputs(), nil
 }
 
-// readConfig reads every `hcloud-k3s:` key; an absent key keeps its zero
-// value, which spec.Resolve defaults.
+// readConfig reads every `hcloud-k3s:` key the stack sets and decodes it
+// strictly; an absent key keeps its zero value, which spec.Resolve defaults.
 func readConfig(ctx *pulumi.Context) (spec.Input, error) {
-	cfg := config.New(ctx, "")
-	in := spec.Input{
-		ClusterName:       cfg.Get("clusterName"),
-		K3sVersion:        cfg.Get("k3sVersion"),
-		APIServerHostname: cfg.Get("apiServerHostname"),
-		DrainTimeout:      cfg.Get("drainTimeout"),
-	}
-	objects := []struct {
-		key    string
-		target any
-	}{
-		{"controlPlane", &in.ControlPlane},
-		{"workerPools", &in.WorkerPools},
-		{"network", &in.Network},
-		{"firewall", &in.Firewall},
-		{"apiLoadBalancer", &in.APILoadBalancer},
-		{"k3s", &in.K3s},
-		{"addons", &in.Addons},
-		{"upgrade", &in.Upgrade},
-	}
-	var errs []error
-	for _, o := range objects {
-		if err := cfg.TryObject(o.key, o.target); err != nil && !errors.Is(err, config.ErrMissingVar) {
-			errs = append(errs, fmt.Errorf("hcloud-k3s:%s: %w", o.key, err))
+	raw := map[string]string{}
+	for _, key := range append(spec.ConfigKeys(), cliConfigKeys(os.Getenv(pulumi.EnvConfig))...) {
+		if value, ok := ctx.GetConfig(namespace + key); ok {
+			raw[key] = value
 		}
 	}
-	// ssh holds the private key: read it without the plain-read warning; it
-	// leaves spec only as a Pulumi secret.
-	if _, err := cfg.TrySecretObject("ssh", &in.SSH); err != nil && !errors.Is(err, config.ErrMissingVar) {
-		errs = append(errs, fmt.Errorf("hcloud-k3s:ssh: %w", err))
+	return spec.Decode(raw)
+}
+
+const namespace = "hcloud-k3s:"
+
+// cliConfigKeys lists the `hcloud-k3s:` keys, namespace removed, of the
+// config the Pulumi CLI passes the program as JSON in PULUMI_CONFIG
+// (pulumi-language-go constructEnv). The SDK looks keys up one by one and
+// cannot list them, and a key the program never looks up would otherwise
+// be ignored without a word.
+func cliConfigKeys(env string) []string {
+	var config map[string]json.RawMessage
+	if json.Unmarshal([]byte(env), &config) != nil {
+		return nil
 	}
-	return in, errors.Join(errs...)
+	var keys []string
+	for key := range config {
+		if short, ok := strings.CutPrefix(key, namespace); ok {
+			keys = append(keys, short)
+		}
+	}
+	return keys
 }
 
 // hcloudToken is the token the hcloud provider uses (hcloud:token, or the

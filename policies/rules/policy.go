@@ -16,7 +16,7 @@ const PackName = "hcloud-k3s-guardrails"
 // policy-pack config of stack policies (pulumi/pulumi#24657).
 func Policies(lookup ConfigLookup) ([]policyx.Policy, error) {
 	rules := []rule{loadBalancerBypass, adminPortsOpen, serverWithoutFirewall, kubernetesServicePublic,
-		publicTargets}
+		publicTargets, controlPlaneWithoutOffSiteSnapshots}
 	policies := make([]policyx.Policy, 0, len(rules))
 	for _, r := range rules {
 		p, err := r.policy(lookup)

@@ -17,6 +17,7 @@ func TestPoliciesDeclareTheirOwnLevels(t *testing.T) {
 		"server-without-firewall":                 policyx.EnforcementLevelAdvisory,
 		"kubernetes-service-public-load-balancer": policyx.EnforcementLevelAdvisory,
 		"load-balancer-targets-public-ip":         policyx.EnforcementLevelAdvisory,
+		"control-plane-without-offsite-snapshots": policyx.EnforcementLevelAdvisory,
 	}
 	policies, err := Policies(func(string) (string, bool) { return "", false })
 	if err != nil {

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
+	clusterstack "github.com/hcloud-k3s/hcloud-k3s/components/stack"
+	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+)
+
+const testS3SecretKey = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+
+// s3Snapshots is etcdSnapshots with off-site copies in the bucket "backups"
+// (Hetzner Object Storage in the first control-plane location), plus more.
+func s3Snapshots(more map[string]any) map[string]any {
+	overrides := map[string]any{"etcdSnapshots": map[string]any{
+		"schedule": "0 */6 * * *", "retention": 7,
+		"s3": map[string]any{"bucket": "backups", "accessKey": "AKIAEXAMPLE", "secretKey": testS3SecretKey},
+	}}
+	for k, v := range more {
+		overrides[k] = v
+	}
+	return overrides
+}
+
+// controlPlaneNodes are the control-plane node names of a stack.
+func controlPlaneNodes(g graph) []string {
+	var names []string
+	for _, name := range g.names(server) {
+		if g.get(server, name).Inputs["labels"].ObjectValue()["role"].StringValue() == "control-plane" {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+func TestSnapshotsStayLocalWithoutS3(t *testing.T) {
+	for _, name := range []string{"dev", "prod"} {
+		t.Run(name, func(t *testing.T) {
+			g := stack(t, name, nil)
+			if slices.Contains(g.names(command), "etcd-snapshot") {
+				t.Error("an on-demand snapshot is taken without S3: it would stay on the node it protects")
+			}
+			for _, cp := range controlPlaneNodes(g) {
+				if label := g.get(server, cp).Inputs["labels"].ObjectValue()["etcd-snapshots"].StringValue(); label != "local" {
+					t.Errorf("%s etcd-snapshots label = %q, want local", cp, label)
+				}
+				setup := g.get(command, cp+"-etcd-s3").Inputs
+				if !strings.Contains(setup["create"].StringValue(), "s3='false'") || !setup["stdin"].IsSecret() {
+					t.Errorf("%s without S3 does not remove S3 settings: %v", cp, setup["create"])
+				}
+				install := g.get(command, cp+"-install").Inputs["create"].StringValue()
+				if !strings.Contains(install, "etcd-snapshot-schedule-cron: 0 */12 * * *") || strings.Contains(install, "etcd-s3") {
+					t.Errorf("%s config lacks k3s's default schedule or has S3 keys", cp)
+				}
+			}
+			if _, ok := g.Outputs["etcdSnapshotLocation"]; ok {
+				t.Error("etcdSnapshotLocation is exported without S3")
+			}
+		})
+	}
+}
+
+func TestSnapshotsGoToS3(t *testing.T) {
+	for _, tt := range []struct{ stack, location string }{{"dev", "nbg1"}, {"prod", "fsn1"}} {
+		t.Run(tt.stack, func(t *testing.T) {
+			g := stack(t, tt.stack, s3Snapshots(nil))
+			for _, cp := range controlPlaneNodes(g) {
+				assertS3Node(t, g, cp, tt.location)
+			}
+			for _, r := range g.Resources {
+				for _, plain := range plainStrings(resource.NewObjectProperty(r.Inputs)) {
+					if strings.Contains(plain, testS3SecretKey) {
+						t.Errorf("%s %s carries the S3 secret key in a plain input", r.Type, r.Name)
+					}
+				}
+			}
+			for _, pool := range g.names(server) {
+				if script := g.get(command, pool+"-install").Inputs["create"].StringValue(); !slices.Contains(controlPlaneNodes(g), pool) && strings.Contains(script, "etcd-s") {
+					t.Errorf("agent %s gets snapshot settings", pool)
+				}
+			}
+			location := g.Outputs["etcdSnapshotLocation"]
+			want := map[string]string{"endpoint": tt.location + ".your-objectstorage.com", "region": tt.location, "bucket": "backups", "folder": tt.stack}
+			if !reflect.DeepEqual(location.Value, want) || location.Secret {
+				t.Errorf("etcdSnapshotLocation = %v (secret %v), want %v", location.Value, location.Secret, want)
+			}
+		})
+	}
+}
+
+// assertS3Node checks that a control-plane node gets the S3 settings in its
+// config, the secret key only on its setup's secret stdin, before its install.
+func assertS3Node(t *testing.T, g graph, cp, location string) {
+	t.Helper()
+	setup := g.get(command, cp+"-etcd-s3")
+	stdin := setup.Inputs["stdin"]
+	if !stdin.IsSecret() || stdin.SecretValue().Element.StringValue() != k3s.S3SecretDropIn(testS3SecretKey) {
+		t.Errorf("%s setup stdin: secret %v", cp, stdin.IsSecret())
+	}
+	if len(setup.IgnoreChanges) != 0 {
+		t.Errorf("%s setup ignores %v: a new secret key would never reach the node", cp, setup.IgnoreChanges)
+	}
+	install := g.get(command, cp+"-install")
+	if !g.dependsOn(install, setup) {
+		t.Errorf("%s install does not wait for the S3 secret drop-in", cp)
+	}
+	config := install.Inputs["create"].StringValue()
+	for _, want := range []string{"etcd-s3: true", "etcd-s3-bucket: backups", "etcd-s3-endpoint: " + location + ".your-objectstorage.com",
+		"etcd-s3-region: " + location, "etcd-s3-access-key: AKIAEXAMPLE", "etcd-snapshot-retention: 7", "etcd-s3-retention: 7",
+		"etcd-snapshot-schedule-cron: 0 */6 * * *"} {
+		if !strings.Contains(config, want) {
+			t.Errorf("%s config lacks %q", cp, want)
+		}
+	}
+	if label := g.get(server, cp).Inputs["labels"].ObjectValue()["etcd-snapshots"].StringValue(); label != "s3" {
+		t.Errorf("%s etcd-snapshots label = %q, want s3", cp, label)
+	}
+}
+
+func TestOnDemandSnapshotGuardsUpgradesAndResizes(t *testing.T) {
+	g := stack(t, "prod", s3Snapshots(nil))
+	snapshot := g.get(command, "etcd-snapshot")
+	if !g.dependsOn(snapshot, g.get(command, "cp-1-install")) {
+		t.Error("the snapshot does not wait for the first control-plane node")
+	}
+	if host := snapshot.Inputs["connection"].SecretValue().Element.ObjectValue()["host"].StringValue(); host != g.get(server, "cp-1").State["ipv4Address"].StringValue() {
+		t.Errorf("the snapshot is taken on %s, want the first control-plane node", host)
+	}
+	if triggers := snapshot.Inputs["triggers"].Mappable(); !reflect.DeepEqual(triggers, []any{spec.DefaultK3sVersion, 3.0}) {
+		t.Errorf("snapshot triggers = %v, want the k3s version and the control-plane size", triggers)
+	}
+	if !g.dependsOn(g.get(command, "upgrade-gate"), snapshot) {
+		t.Error("the upgrade gate, and so the Plans, do not wait for the snapshot")
+	}
+
+	upgraded := stack(t, "prod", s3Snapshots(map[string]any{"k3sVersion": "v1.37.0+k3s1"}))
+	// As TestChangingK3sVersionChangesThePlansAndNoRunningNode, plus the snapshot.
+	assertChange(t, diff(g, upgraded), nil, nil, map[string][]string{
+		command + "/etcd-snapshot":                        {"triggers"},
+		command + "/upgrade-gate":                         {"create"},
+		command + "/k3s-version":                          {"create"},
+		command + "/cp-1-install":                         {"create"},
+		"kubernetes:upgrade.cattle.io/v1:Plan/k3s-server": {"spec"},
+		"kubernetes:upgrade.cattle.io/v1:Plan/k3s-agent":  {"spec"},
+	})
+
+	// Shrinking: the snapshot is replaced (and runs) while the program
+	// registers; the leaving members' drains run on delete, which the engine
+	// schedules only after that.
+	shrunk := stack(t, "prod", s3Snapshots(map[string]any{"controlPlane": map[string]any{"count": 1, "serverType": "cx33", "locations": []string{"fsn1"}}}))
+	c := diff(g, shrunk)
+	if !slices.Equal(c.changed[command+"/etcd-snapshot"], []string{"triggers"}) {
+		t.Errorf("shrinking the control plane does not take a snapshot first: %v", c.changed)
+	}
+	for _, gone := range []string{"cp-2-drain", "cp-3-drain", "cp-2-etcd-s3", "cp-3-etcd-s3"} {
+		if !slices.Contains(c.removed, command+"/"+gone) {
+			t.Errorf("%s is not removed with its node: %v", gone, c.removed)
+		}
+	}
+}
+
+func TestChangingTheScheduleRewritesOnlyTheServersConfig(t *testing.T) {
+	before := stack(t, "prod", s3Snapshots(nil))
+	after := stack(t, "prod", s3Snapshots(map[string]any{"etcdSnapshots": map[string]any{
+		"schedule": "15 3 * * *", "retention": 7,
+		"s3": map[string]any{"bucket": "backups", "accessKey": "AKIAEXAMPLE", "secretKey": testS3SecretKey},
+	}}))
+	// The rollouts apply it one server at a time (TestRestartsRollOneControlPlaneNodeAndOneWorkerAtATime).
+	assertChange(t, diff(before, after), nil, nil, map[string][]string{
+		command + "/cp-1-install": {"create"}, command + "/cp-2-install": {"create"}, command + "/cp-3-install": {"create"},
+		command + "/cp-1-rollout": {"update"}, command + "/cp-2-rollout": {"update"}, command + "/cp-3-rollout": {"update"},
+	})
+}
+
+func TestBadS3ConfigRegistersNothingAndHidesTheSecret(t *testing.T) {
+	cfg, err := mockcloud.StackConfig(".", "prod", map[string]any{"etcdSnapshots": map[string]any{
+		"s3": map[string]any{"endpoint": "https://fsn1.your-objectstorage.com", "bucket": "Backups", "secretKey": testS3SecretKey},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := mockcloud.Run(clusterstack.Build, mockcloud.Options{Stack: "prod", Config: cfg, SecretKeys: []string{"hcloud-k3s:etcdSnapshots"}})
+	for _, want := range []string{`hcloud-k3s:etcdSnapshots.s3.endpoint: "https://fsn1.your-objectstorage.com" must be a host name without a scheme`,
+		`hcloud-k3s:etcdSnapshots.s3.bucket: "Backups" is not a bucket name S3 accepts`,
+		`hcloud-k3s:etcdSnapshots.s3.accessKey: "" is required`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v lacks %q", err, want)
+		}
+	}
+	if err != nil && strings.Contains(err.Error(), testS3SecretKey) {
+		t.Error("the error shows the S3 secret key")
+	}
+	if len(res.Resources) != 0 {
+		t.Errorf("%d resources registered despite bad config", len(res.Resources))
+	}
+}

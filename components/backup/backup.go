@@ -1,0 +1,72 @@
+package backup
+
+import (
+	"time"
+
+	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
+	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
+	"github.com/pulumi/pulumi-command/sdk/go/command/remote"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// labelKey is the Hetzner label on control-plane servers that tells where
+// their etcd snapshots go: labelOffSite ("s3") or labelLocal. The policy
+// pack reads it (policies/rules/offsite_snapshots.go); the secret never goes there.
+const (
+	labelKey     = "etcd-snapshots"
+	labelOffSite = "s3"
+	labelLocal   = "local"
+)
+
+// Labels are the snapshot labels of a control-plane server.
+func Labels(s spec.EtcdSnapshots) map[string]string {
+	if s.OffSite() {
+		return map[string]string{labelKey: labelOffSite}
+	}
+	return map[string]string{labelKey: labelLocal}
+}
+
+// snapshotTimeout bounds the on-demand snapshot: the S3 checks, the save
+// (k3s's own S3 timeout is 5 minutes) and the upload check.
+const snapshotTimeout = 15 * time.Minute
+
+// snapshotReason names the changes the on-demand snapshot guards.
+const snapshotReason = "a k3s upgrade or a control-plane resize"
+
+// NewSnapshotBeforeChange registers the on-demand snapshot, taken on the
+// first control-plane node after its install. Its triggers are the k3s
+// version and the control-plane size, so preview shows it replaced, and it
+// runs, whenever either changes: before the upgrade gate (which depends on
+// it) and before leaving members are drained, since the engine deletes
+// removed resources only after every create and update has finished
+// (pulumi pkg/resource/deploy/deployment_executor.go, performPostSteps).
+// It needs S3: a snapshot left on the node does not survive losing it.
+func NewSnapshotBeforeChange(ctx *pulumi.Context, c spec.Cluster, conn remote.ConnectionInput, after pulumi.Resource, opts ...pulumi.ResourceOption) (*remote.Command, error) {
+	return remote.NewCommand(ctx, "etcd-snapshot", &remote.CommandArgs{
+		Connection: conn,
+		Create:     pulumi.String(SnapshotScript(*c.EtcdSnapshots.S3, "pre-change", snapshotReason)),
+		Triggers:   pulumi.Array{pulumi.String(c.K3sVersion.String()), pulumi.Int(len(c.ControlPlane.Nodes))},
+		Logging:    remote.LoggingStdoutAndStderr,
+	}, append(opts, pulumi.DependsOn([]pulumi.Resource{after}),
+		pulumi.Timeouts(&pulumi.CustomTimeouts{Create: snapshotTimeout.String()}))...)
+}
+
+// NodeSetup returns what registers a control-plane node's S3 settings (see
+// SetupScript) before its install: the secret key travels on the command's
+// stdin, a Pulumi secret, like the cluster token on the install's. Unlike
+// the install's stdin, it is not ignored, so setting, rotating or removing
+// the key re-runs the setup.
+func NodeSetup(s spec.EtcdSnapshots, secretKey pulumi.StringInput) func(ctx *pulumi.Context, name string, conn remote.ConnectionInput, opts ...pulumi.ResourceOption) (pulumi.Resource, error) {
+	stdin := pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
+	if s.OffSite() {
+		stdin = pulumi.ToSecret(secretKey.ToStringOutput().ApplyT(k3s.S3SecretDropIn)).(pulumi.StringOutput)
+	}
+	return func(ctx *pulumi.Context, name string, conn remote.ConnectionInput, opts ...pulumi.ResourceOption) (pulumi.Resource, error) {
+		return remote.NewCommand(ctx, name+"-etcd-s3", &remote.CommandArgs{
+			Connection: conn,
+			Create:     pulumi.String(SetupScript(s.S3)),
+			Stdin:      stdin,
+			Logging:    remote.LoggingStdoutAndStderr,
+		}, opts...)
+	}
+}
