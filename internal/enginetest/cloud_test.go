@@ -442,3 +442,28 @@ func idNumber(id string) property.Value {
 	}
 	return property.New(float64(n))
 }
+
+// list answers the list data sources (hcloud.GetServers, GetNetworks): the
+// resources of a type whose labels match a selector "k=v[,k=v…]".
+func (h *hetzner) list(typ tokens.Type, selector string) []property.Value {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []property.Value
+	for _, o := range h.objects {
+		if o.typ == typ && matches(o.state.Get("labels"), selector) {
+			out = append(out, property.New(o.state.Set("id", idNumber(o.id))))
+		}
+	}
+	slices.SortFunc(out, func(a, b property.Value) int { return strings.Compare(str(a.AsMap(), "name"), str(b.AsMap(), "name")) })
+	return out
+}
+
+func matches(labels property.Value, selector string) bool {
+	for _, term := range strings.Split(selector, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(term), "=")
+		if !labels.IsMap() || str(labels.AsMap(), k) != v {
+			return false
+		}
+	}
+	return true
+}

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -29,6 +30,7 @@ import (
 	"github.com/pulumi/pulumi/pkg/v3/resource/plugin"
 	"github.com/pulumi/pulumi/pkg/v3/util/cancel"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/diag/colors"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
@@ -278,16 +280,23 @@ func runTimed(project workspace.Project, target deploy.Target, options lt.TestUp
 // host is the plugin host of one operation: the program as the language
 // runtime, and the providers and analyzers.
 func (s *Stack) host() deploytest.PluginHostFactory {
+	var engineAddr string // the host's engine service, where the program logs
 	program := deploytest.NewLanguageRuntimeF(func(info plugin.RunInfo, _ *deploytest.ResourceMonitor) error {
-		return runProgram(info)
+		return runProgram(info, engineAddr)
 	})
 	loaders := append(s.world.providers(s.name), s.Analyzers...)
-	return deploytest.NewPluginHostF(nil, nil, program, nil, nil, loaders...)
+	sink := diag.DefaultSink(io.Discard, io.Discard, diag.FormatOptions{Color: colors.Never}) // the program's log
+	newHost := deploytest.NewPluginHostF(sink, sink, program, nil, nil, loaders...)
+	return func() plugin.Host {
+		host := newHost()
+		engineAddr = host.ServerAddr()
+		return host
+	}
 }
 
 // runProgram runs main.go's program — stack.Build and its exports —
 // against the engine's resource monitor, as the Go language host does.
-func runProgram(info plugin.RunInfo) error {
+func runProgram(info plugin.RunInfo, engineAddr string) error {
 	cfg := map[string]string{}
 	for key, value := range info.Config {
 		cfg[key.String()] = value
@@ -304,6 +313,7 @@ func runProgram(info plugin.RunInfo) error {
 		Parallel:         info.Parallel,
 		DryRun:           info.DryRun,
 		MonitorAddr:      info.MonitorAddress,
+		EngineAddr:       engineAddr,
 	})
 	if err != nil {
 		return err

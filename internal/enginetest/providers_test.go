@@ -165,7 +165,7 @@ func keepComputed(news, olds property.Map, computed []string) property.Map {
 // hcloudProvider acts on the simulated project, with the latencies of
 // Hetzner's actions.
 func (w *world) hcloudProvider() *deploytest.Provider {
-	return resourceProvider{
+	p := resourceProvider{
 		w: w,
 		replaces: func(typ tokens.Type, key string) bool {
 			return slices.Contains(replaceKeys[typ], key)
@@ -200,6 +200,32 @@ func (w *world) hcloudProvider() *deploytest.Provider {
 		},
 		read: func(req plugin.ReadRequest) (property.Map, bool) { return w.cloud.read(string(req.ID)) },
 	}.build()
+	p.InvokeF = w.hcloudInvoke
+	return p
+}
+
+// hcloudLists are the list data sources the program reads, with the type
+// each lists and the key of its result.
+var hcloudLists = map[tokens.ModuleMember]struct {
+	typ tokens.Type
+	key string
+}{
+	"hcloud:index/getServers:getServers":   {serverType, "servers"},
+	"hcloud:index/getNetworks:getNetworks": {networkType, "networks"},
+}
+
+// hcloudInvoke answers the list data sources from the project.
+func (w *world) hcloudInvoke(_ context.Context, req plugin.InvokeRequest) (plugin.InvokeResponse, error) {
+	list, ok := hcloudLists[req.Tok]
+	if !ok {
+		return plugin.InvokeResponse{}, fmt.Errorf("hcloud: no data source %s", req.Tok)
+	}
+	selector := str(req.Args, "withSelector")
+	return plugin.InvokeResponse{Properties: property.NewMap(map[string]property.Value{
+		"id":           property.New(selector),
+		"withSelector": property.New(selector),
+		list.key:       property.New(property.NewArray(w.cloud.list(list.typ, selector))),
+	})}, nil
 }
 
 // hcloudComputed are the outputs Hetzner assigns.

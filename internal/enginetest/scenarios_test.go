@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pulumi/pulumi/pkg/v3/display"
 	"github.com/pulumi/pulumi/pkg/v3/resource/deploy"
 )
 
@@ -54,40 +55,46 @@ func devWorkers(count int) map[string]any {
 }
 
 // Scenario 3: adding a worker, then a pool, only creates, and re-runs the
-// readiness check, whose node list changed.
+// steps that read or act on every node: the readiness check, the version
+// read and the pool's labels step.
 func TestAddingWorkersOnlyCreates(t *testing.T) {
 	s := newStack(newWorld(), "dev", nil)
 	s.Up(t).Check(t)
 
 	s.Set("workerPools", []any{devWorkers(3)})
 	grow := s.Up(t).Check(t)
-	expectOnlyCreatesAndReady(t, grow, "workers-3")
+	expectOnly(t, grow, create, "workers-3")
 
 	s.Set("workerPools", []any{devWorkers(3), map[string]any{"name": "edge", "count": 2, "serverType": "cx23", "location": "fsn1"}})
 	pool := s.Up(t).Check(t)
-	expectOnlyCreatesAndReady(t, pool, "edge")
+	expectOnly(t, pool, create, "edge")
+	_, ok := grow.Find(update, "ready")
+	grow.Expect(t, ok, "the readiness check did not run again")
+	grow.Expect(t, len(grow.Of(serverTypeName, create)) > 0, "no server was created")
 }
 
-func expectOnlyCreatesAndReady(t *testing.T, r *Run, added string) {
+// nodeWideSteps are the steps that run again when the node list changes:
+// the readiness check, the version read and a pool's labels step.
+var nodeWideSteps = []string{"ready", "k3s-version", "workers-labels", "edge-labels"}
+
+// expectOnly checks that every step is op on a resource named with one of
+// prefixes, or an update of a node-wide step.
+func expectOnly(t *testing.T, r *Run, op display.StepOp, prefixes ...string) {
 	t.Helper()
 	for _, step := range r.Steps {
-		switch {
-		case step.Op == create && strings.HasPrefix(step.Name(), added):
-		case step.Op == update && step.Name() == "ready":
-		default:
-			r.Expect(t, false, "unexpected step %s %s", step.Op, step.URN)
+		ok := step.Op == update && slices.Contains(nodeWideSteps, step.Name())
+		for _, prefix := range prefixes {
+			ok = ok || step.Op == op && strings.HasPrefix(step.Name(), prefix)
 		}
+		r.Expect(t, ok, "unexpected step %s %s", step.Op, step.URN)
 	}
-	_, ok := r.Find(update, "ready")
-	r.Expect(t, ok, "the readiness check did not run again")
-	r.Expect(t, len(r.Of(serverTypeName, create)) > 0, "no server was created")
 }
 
 const serverTypeName = string(serverType)
 
 // Scenario 4: removing workers, then a pool: each node is drained, from the
 // first control-plane node, before its server is deleted; nothing else
-// changes but the readiness check.
+// changes but the node-wide steps.
 func TestRemovingWorkersDrainsFirst(t *testing.T) {
 	s := newStack(newWorld(), "dev", map[string]any{"workerPools": []any{
 		devWorkers(3), map[string]any{"name": "edge", "count": 2, "serverType": "cx23", "location": "fsn1"},
@@ -97,12 +104,12 @@ func TestRemovingWorkersDrainsFirst(t *testing.T) {
 	s.Set("workerPools", []any{devWorkers(1), map[string]any{"name": "edge", "count": 2, "serverType": "cx23", "location": "fsn1"}})
 	shrink := s.Up(t).Check(t)
 	expectDrainedBeforeDeleted(t, shrink, "dev-cp-1", "workers-2", "workers-3")
-	expectOnlyDeletesAndReady(t, shrink, "workers-2", "workers-3")
+	expectOnly(t, shrink, del, "workers-2", "workers-3")
 
 	s.Set("workerPools", []any{devWorkers(1)})
 	drop := s.Up(t).Check(t)
 	expectDrainedBeforeDeleted(t, drop, "dev-cp-1", "edge-1", "edge-2")
-	expectOnlyDeletesAndReady(t, drop, "edge")
+	expectOnly(t, drop, del, "edge")
 }
 
 // expectDrainedBeforeDeleted checks that each node's drain ran on via and
@@ -117,17 +124,6 @@ func expectDrainedBeforeDeleted(t *testing.T, r *Run, via string, nodes ...strin
 		r.Expect(t, ok, "the server of %s was not deleted", n)
 		r.Expect(t, drain.End < server.Begin, "%s: the server's deletion began (%d) before its drain ended (%d)", n, server.Begin, drain.End)
 		r.Expect(t, slices.Contains(r.Ran(), "delete "+n+"-drain@"+via), "%s was not drained from %s", n, via)
-	}
-}
-
-func expectOnlyDeletesAndReady(t *testing.T, r *Run, removed ...string) {
-	t.Helper()
-	for _, step := range r.Steps {
-		ok := step.Op == update && step.Name() == "ready"
-		for _, prefix := range removed {
-			ok = ok || step.Op == del && strings.HasPrefix(step.Name(), prefix)
-		}
-		r.Expect(t, ok, "unexpected step %s %s", step.Op, step.URN)
 	}
 }
 
@@ -178,8 +174,9 @@ func expectFirstNodeUntouched(t *testing.T, r *Run) {
 	}
 }
 
-// Scenario 6: a k3s upgrade changes the upgrade gate and the Plans and
-// nothing else: no server is replaced, no installer re-run.
+// Scenario 6: a k3s upgrade changes the upgrade gate and the Plans, and
+// re-reads the running version (k3s-version), and nothing else: no server
+// is replaced, no installer re-run.
 func TestK3sUpgradeChangesOnlyGateAndPlans(t *testing.T) {
 	for _, name := range []string{"dev", "prod"} {
 		t.Run(name, func(t *testing.T) {
@@ -187,7 +184,8 @@ func TestK3sUpgradeChangesOnlyGateAndPlans(t *testing.T) {
 			s.Up(t).Check(t)
 			s.Set("k3sVersion", "v1.34.1+k3s1")
 			r := s.Up(t).Check(t)
-			if got, want := Names(r.Steps), []string{"update k3s-agent", "update k3s-server", "update upgrade-gate"}; !slices.Equal(got, want) {
+			want := []string{"update k3s-agent", "update k3s-server", "update k3s-version", "update upgrade-gate"}
+			if got := Names(r.Steps); !slices.Equal(got, want) {
 				t.Errorf("steps %v, want %v\n%s", got, want, r.Plan())
 			}
 			gate, _ := r.Find(update, "upgrade-gate")
@@ -195,7 +193,9 @@ func TestK3sUpgradeChangesOnlyGateAndPlans(t *testing.T) {
 				p, _ := r.Find(update, plan)
 				r.Expect(t, gate.End < p.Begin, "the %s Plan changed before the gate passed", plan)
 			}
-			r.Expect(t, slices.Equal(r.Ran(), []string{"update upgrade-gate@" + name + "-cp-1"}), "commands ran: %v", r.Ran())
+			ran := slices.Sorted(slices.Values(r.Ran()))
+			want = []string{"update k3s-version@" + name + "-cp-1", "update upgrade-gate@" + name + "-cp-1"}
+			r.Expect(t, slices.Equal(ran, want), "commands ran: %v, want the version read and the gate", ran)
 		})
 	}
 }
