@@ -252,6 +252,7 @@ func (w *world) commandProvider(stack string) *deploytest.Provider {
 	}
 	outputs := func(inputs property.Map, script string) property.Map {
 		stdout := mockcloud.CommandStdout(resource.NewProperty(script))
+		w.keepKubeconfigSecret(stdout)
 		return inputs.Set("stdout", property.New(stdout)).Set("stderr", property.New(""))
 	}
 	return resourceProvider{
@@ -384,4 +385,14 @@ func (w *world) kubernetesProvider() *deploytest.Provider {
 		return plugin.ConstructResponse{URN: resp.URN}, nil
 	}
 	return p
+}
+
+// keepKubeconfigSecret marks the admin credentials in a fetched kubeconfig
+// as a secret: they must never be stored in the clear.
+func (w *world) keepKubeconfigSecret(stdout string) {
+	for _, line := range strings.Split(stdout, "\n") {
+		if _, key, ok := strings.Cut(line, "client-key-data: "); ok {
+			w.keepSecret(strings.TrimSpace(key))
+		}
+	}
 }

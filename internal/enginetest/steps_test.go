@@ -9,6 +9,7 @@ import (
 
 	"github.com/pulumi/pulumi/pkg/v3/display"
 	"github.com/pulumi/pulumi/pkg/v3/engine"
+	pkgresource "github.com/pulumi/pulumi/pkg/v3/resource"
 	"github.com/pulumi/pulumi/pkg/v3/resource/deploy"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
@@ -242,4 +243,28 @@ func plainStrings(v resource.PropertyValue, path string) map[string]string {
 		}
 	}
 	return out
+}
+
+// TestLeaksFindsSecretsInTheClear checks the check every run makes: a
+// secret's value in a plain input or nested output is a leak, inside a
+// Pulumi secret it is not.
+func TestLeaksFindsSecretsInTheClear(t *testing.T) {
+	const token = "s3cr3t-token-value"
+	state := &pkgresource.State{
+		URN: "urn:pulumi:dev::hcloud-k3s::command:remote:Command::install",
+		Inputs: resource.PropertyMap{
+			"create": resource.NewProperty("echo " + token),
+			"stdin":  resource.MakeSecret(resource.NewProperty(token)),
+		},
+		Outputs: resource.PropertyMap{
+			"nested": resource.NewProperty(resource.PropertyMap{"list": resource.NewProperty([]resource.PropertyValue{resource.NewProperty(token)})}),
+		},
+	}
+	got := leaks(&deploy.Snapshot{Resources: []*pkgresource.State{state}}, []string{token})
+	if len(got) != 2 || !strings.Contains(got[0]+got[1], "input.create") || !strings.Contains(got[0]+got[1], "output.nested.list[0]") {
+		t.Errorf("leaks = %v, want the plain input and the nested output", got)
+	}
+	if got := scriptLeaks([]operation{{Kind: "create", Script: "k3s --token " + token}}, []string{token}); len(got) != 1 {
+		t.Errorf("scriptLeaks = %v, want the script", got)
+	}
 }
