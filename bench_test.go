@@ -30,10 +30,10 @@ func scaledConfig(tb testing.TB, workers int) map[string]string {
 	return cfg
 }
 
-// runProgram runs the program under mocks; timing, when set, makes creates take time.
-func runProgram(tb testing.TB, cfg map[string]string, timing *mockcloud.Timing) *mockcloud.Result {
+// runProgram runs the program under mocks.
+func runProgram(tb testing.TB, cfg map[string]string) *mockcloud.Result {
 	tb.Helper()
-	res, err := mockcloud.Run(clusterstack.Build, mockcloud.Options{Stack: "prod", Config: cfg, Timing: timing})
+	res, err := mockcloud.Run(clusterstack.Build, mockcloud.Options{Stack: "prod", Config: cfg})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func BenchmarkProgram(b *testing.B) {
 			b.ReportAllocs()
 			var resources int
 			for b.Loop() {
-				resources = len(runProgram(b, cfg, nil).Resources)
+				resources = len(runProgram(b, cfg).Resources)
 			}
 			b.ReportMetric(float64(resources), "resources/op")
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(3+workers), "ns/node")
@@ -76,7 +76,7 @@ func TestCostPerWorkerIsConstant(t *testing.T) {
 	sizes := []int{10, 11, 40, 97}
 	counts := map[int]map[string]int{}
 	for _, workers := range sizes {
-		counts[workers] = countRoles(runProgram(t, scaledConfig(t, workers), nil).Resources)
+		counts[workers] = countRoles(runProgram(t, scaledConfig(t, workers)).Resources)
 	}
 	base, next := counts[10], counts[11]
 	for _, workers := range sizes {
@@ -194,7 +194,7 @@ func TestAPIBudget(t *testing.T) {
 	sizes := []int{3, 40, 97}
 	results := map[int]*mockcloud.Result{}
 	for _, workers := range sizes {
-		results[workers] = runProgram(t, scaledConfig(t, workers), nil)
+		results[workers] = runProgram(t, scaledConfig(t, workers))
 	}
 	choices := pollingChoices(t, scaledConfig(t, 97))
 	if n := apiRequests(results[97].Resources, choices[0].backoff); n > createBudget {

@@ -1,11 +1,11 @@
 package main
 
 // How long `pulumi up` takes to create a cluster, from the recorded
-// dependency graph and from a simulated run. Creation time is bounded below
-// by network → subnet → server → install on the first control-plane node
-// (cloud-init, k3s init) → join. These tests allow no other wait but the
-// orderings chosen on purpose, report what each of those costs, and show the
-// program reaching its longest path.
+// dependency graph. Creation time is bounded below by network → subnet →
+// server → install on the first control-plane node (cloud-init, k3s init) →
+// join. These tests allow no other wait but the orderings chosen on purpose,
+// and report what each of those costs. The time a run takes at each
+// --parallel is measured through the engine (internal/enginetest).
 
 import (
 	"fmt"
@@ -13,8 +13,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"testing/synctest"
-	"text/tabwriter"
 	"time"
 
 	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
@@ -271,7 +269,7 @@ func describe(p mockcloud.Path) string {
 }
 
 func TestCriticalPathHasNoExtraEdge(t *testing.T) {
-	resources := runProgram(t, scaledConfig(t, 40), nil).Resources
+	resources := runProgram(t, scaledConfig(t, 40)).Resources
 	for _, e := range edgesOfKind(resources, "extra") {
 		t.Errorf("needless wait: %s", e)
 	}
@@ -294,53 +292,6 @@ func TestCriticalPathHasNoExtraEdge(t *testing.T) {
 		t.Logf("%s: costs %v; without it: %s", reason, program.Length-without.Length, describe(without))
 	}
 	t.Logf("without any deliberate ordering: %s", describe(longestPath(t, withoutDeliberate(resources))))
-}
-
-// simulationSlack is how far over the longest path a simulated run may end.
-const simulationSlack = 0.01
-
-// TestSimulatedCreationTime creates clusters under mocks that take each
-// part's latency, in a synctest bubble whose fake clock makes the times
-// exact, with unbounded parallelism, with --parallel 32, and with the 8 a
-// two-CPU CI runner gets by default. No run ends before the longest path; an
-// unbounded one reaches it.
-func TestSimulatedCreationTime(t *testing.T) {
-	if testing.Short() {
-		t.Skip("simulates cluster creation")
-	}
-	var table strings.Builder
-	w := tabwriter.NewWriter(&table, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "cluster\t--parallel\tsimulated\tlongest path\twithout deliberate orderings\tlongest wait for a slot\t")
-	for _, workers := range []int{3, 40, 97} {
-		cfg := scaledConfig(t, workers)
-		for _, parallel := range []int{0, 32, 8} {
-			synctest.Test(t, func(t *testing.T) {
-				timing := &mockcloud.Timing{Latency: latencyOf, Parallel: parallel}
-				resources := runProgram(t, cfg, timing).Resources
-				program, undeliberate := longestPath(t, resources), longestPath(t, withoutDeliberate(resources))
-				total := timing.Total()
-				fmt.Fprintf(w, "3+%d\t%s\t%v\t%v\t%v\t%v\t\n", workers, parallelName(parallel),
-					total, program.Length, undeliberate.Length, longestSlotWait(timing))
-				if total < program.Length {
-					t.Errorf("3+%d, --parallel %s: creation took %v, under its lower bound, the longest path %v",
-						workers, parallelName(parallel), total, program.Length)
-				}
-				if parallel == 0 && float64(total) > float64(program.Length)*(1+simulationSlack) {
-					t.Errorf("3+%d, unbounded: creation took %v, over the longest path %v", workers, total, program.Length)
-				}
-			})
-		}
-	}
-	w.Flush()
-	t.Logf("latencies: %v\n%s", creationLatency, table.String())
-}
-
-func longestSlotWait(timing *mockcloud.Timing) time.Duration {
-	var longest time.Duration
-	for _, s := range timing.Spans() {
-		longest = max(longest, s.Start-s.Ready)
-	}
-	return longest
 }
 
 func parallelName(n int) string {

@@ -64,7 +64,6 @@ type Options struct {
 	Config     map[string]string // full keys, e.g. "hcloud-k3s:controlPlane" → JSON
 	SecretKeys []string          // config keys that are secrets
 	Preview    bool              // answer like `pulumi preview`: cloud-assigned values unknown
-	Timing     *Timing           // make creates take time; nil takes none
 	// Stacks are the outputs of the stacks a StackReference may read, by
 	// fully qualified name; reading any other stack fails.
 	Stacks map[string]resource.PropertyMap
@@ -89,7 +88,7 @@ type ExistingNetwork struct{ Name, IPRange string }
 // Run runs program under mocks and returns what it registered and exported.
 func Run(program Program, opts Options) (*Result, error) {
 	project := cmp.Or(opts.Project, Project)
-	mocks := &cloud{preview: opts.Preview, project: project, stack: opts.Stack, timing: opts.Timing, stacks: opts.Stacks}
+	mocks := &cloud{preview: opts.Preview, project: project, stack: opts.Stack, stacks: opts.Stacks}
 	if opts.Existing != nil {
 		mocks.existing = *opts.Existing
 	}
@@ -122,7 +121,6 @@ type cloud struct {
 	project   string
 	stack     string
 	stacks    map[string]resource.PropertyMap
-	timing    *Timing
 	existing  Existing
 	mu        sync.Mutex
 	resources []Resource
@@ -180,7 +178,6 @@ func (c *cloud) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	c.mu.Lock()
 	c.resources = append(c.resources, r)
 	c.mu.Unlock()
-	c.timing.create(r)
 	return id, state, err
 }
 

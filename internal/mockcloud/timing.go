@@ -1,93 +1,11 @@
 package mockcloud
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 )
-
-// Timing makes a run take the time `pulumi up` would. Each registration holds
-// one of Parallel slots (the engine's `--parallel` workers; 0 is unbounded)
-// while it sleeps for its latency. The Go SDK registers a resource only once
-// its inputs and dependencies have resolved, so a sleep delays the resource's
-// dependants just as a real create does. Run it inside a testing/synctest
-// bubble: the fake clock makes the run instant and its times exact.
-type Timing struct {
-	Latency  func(Resource) time.Duration // how long creating the resource takes
-	Parallel int
-
-	once   sync.Once
-	origin time.Time
-	slots  chan struct{}
-	mu     sync.Mutex
-	spans  []Span
-}
-
-// Span is one resource's creation, in time since the run began: when it was
-// registered, when it got a slot, and when it was created.
-type Span struct {
-	Resource          Resource
-	Ready, Start, End time.Duration
-}
-
-// create takes the time creating r takes; a nil Timing takes none.
-func (t *Timing) create(r Resource) {
-	if t == nil {
-		return
-	}
-	t.once.Do(t.begin)
-	span := Span{Resource: r, Ready: t.now()}
-	if latency := t.Latency(r); latency > 0 {
-		release := t.acquire()
-		span.Start = t.now()
-		time.Sleep(latency)
-		span.End = t.now()
-		release()
-	} else {
-		span.Start, span.End = span.Ready, span.Ready
-	}
-	t.mu.Lock()
-	t.spans = append(t.spans, span)
-	t.mu.Unlock()
-}
-
-func (t *Timing) begin() {
-	t.origin = time.Now()
-	if t.Parallel > 0 {
-		t.slots = make(chan struct{}, t.Parallel)
-	}
-}
-
-func (t *Timing) now() time.Duration { return time.Since(t.origin) }
-
-func (t *Timing) acquire() (release func()) {
-	if t.slots == nil {
-		return func() {}
-	}
-	t.slots <- struct{}{}
-	return func() { <-t.slots }
-}
-
-// Spans are the creations so far, in the order they started.
-func (t *Timing) Spans() []Span {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	spans := slices.Clone(t.spans)
-	slices.SortStableFunc(spans, func(a, b Span) int { return cmp.Compare(a.Start, b.Start) })
-	return spans
-}
-
-// Total is when the last creation ended.
-func (t *Timing) Total() time.Duration {
-	var total time.Duration
-	for _, s := range t.Spans() {
-		total = max(total, s.End)
-	}
-	return total
-}
 
 // Path is a chain of resources, each waiting for the one before it.
 type Path struct {

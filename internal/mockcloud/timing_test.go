@@ -1,13 +1,8 @@
 package mockcloud
 
 import (
-	"sync"
 	"testing"
-	"testing/synctest"
 	"time"
-
-	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 func TestBackoffWait(t *testing.T) {
@@ -86,52 +81,4 @@ func TestLongestPathRejectsAnUnregisteredDependency(t *testing.T) {
 	if _, err := LongestPath(resources, func(Resource) time.Duration { return time.Second }); err == nil {
 		t.Error("a dependency registered after its dependant went unnoticed")
 	}
-}
-
-func TestTimingBoundsParallelCreates(t *testing.T) {
-	for _, c := range []struct {
-		parallel  int
-		wantTotal time.Duration
-	}{{0, 10 * time.Second}, {2, 20 * time.Second}, {1, 40 * time.Second}} {
-		synctest.Test(t, func(t *testing.T) {
-			timing := &Timing{Latency: func(Resource) time.Duration { return 10 * time.Second }, Parallel: c.parallel}
-			var wg sync.WaitGroup
-			for range 4 {
-				wg.Go(func() { timing.create(Resource{}) })
-			}
-			wg.Wait()
-			if got := timing.Total(); got != c.wantTotal {
-				t.Errorf("4 creates of 10s with --parallel %d took %v, want %v", c.parallel, got, c.wantTotal)
-			}
-			// The last create waited for a slot all but its own 10s.
-			var longestWait time.Duration
-			for _, s := range timing.Spans() {
-				longestWait = max(longestWait, s.Start-s.Ready)
-			}
-			if want := c.wantTotal - 10*time.Second; longestWait != want {
-				t.Errorf("--parallel %d: longest wait for a slot %v, want %v", c.parallel, longestWait, want)
-			}
-		})
-	}
-}
-
-func TestTimingDelaysDependants(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		timing := &Timing{Latency: func(Resource) time.Duration { return 10 * time.Second }}
-		program := func(ctx *pulumi.Context) (pulumi.Map, error) {
-			first, err := random.NewRandomPassword(ctx, "first", &random.RandomPasswordArgs{Length: pulumi.Int(8)})
-			if err != nil {
-				return nil, err
-			}
-			_, err = random.NewRandomPassword(ctx, "second", &random.RandomPasswordArgs{Length: pulumi.Int(8)}, pulumi.DependsOn([]pulumi.Resource{first}))
-			return pulumi.Map{}, err
-		}
-		if _, err := Run(program, Options{Stack: "dev", Timing: timing}); err != nil {
-			t.Fatal(err)
-		}
-		spans := timing.Spans()
-		if len(spans) != 2 || spans[1].Resource.Name != "second" || spans[1].Start != spans[0].End || timing.Total() != 20*time.Second {
-			t.Fatalf("second did not start when first ended, 20s in all: %+v", spans)
-		}
-	})
 }
