@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
+	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
 	clusterstack "github.com/hcloud-k3s/hcloud-k3s/components/stack"
 	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -131,7 +132,7 @@ func TestOnDemandSnapshotGuardsUpgradesAndResizes(t *testing.T) {
 	if host := snapshot.Inputs["connection"].SecretValue().Element.ObjectValue()["host"].StringValue(); host != g.get(server, "cp-1").State["ipv4Address"].StringValue() {
 		t.Errorf("the snapshot is taken on %s, want the first control-plane node", host)
 	}
-	if triggers := snapshot.Inputs["triggers"].Mappable(); !reflect.DeepEqual(triggers, []any{"v1.33.5+k3s1", 3.0}) {
+	if triggers := snapshot.Inputs["triggers"].Mappable(); !reflect.DeepEqual(triggers, []any{spec.DefaultK3sVersion, 3.0}) {
 		t.Errorf("snapshot triggers = %v, want the k3s version and the control-plane size", triggers)
 	}
 	if !g.dependsOn(g.get(command, "upgrade-gate"), snapshot) {

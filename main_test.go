@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"reflect"
 	"slices"
@@ -15,6 +16,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag/colors"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // stack runs the real program on a stack file plus overrides.
@@ -97,6 +99,7 @@ const (
 	server  = "hcloud:index/server:Server"
 	command = "command:remote:Command"
 	lbType  = "hcloud:index/loadBalancer:LoadBalancer"
+	chart   = "kubernetes:helm.sh/v4:Chart"
 )
 
 func TestDevStackResources(t *testing.T) {
@@ -289,6 +292,39 @@ func TestPublicLoadBalancerIsTheDefaultEndpoint(t *testing.T) {
 	}
 }
 
+// The add-ons' provider must reach the API where the readiness step found it:
+// apiServerHostname is the kubeconfig's default without a public load
+// balancer, but its DNS record may not point anywhere yet on the first up.
+func TestAddonsProviderUsesAnEndpointTheReadinessStepChecked(t *testing.T) {
+	hostname := "k8s.example.com"
+	tests := []struct {
+		name, stack, context string
+		overrides            map[string]any
+	}{
+		{"no hostname, no load balancer", "dev", "dev-cp-1", nil},
+		{"hostname, no load balancer", "dev", "dev-cp-1", map[string]any{"apiServerHostname": hostname}},
+		{"hostname, private load balancer", "prod", "prod-cp-1", map[string]any{"apiServerHostname": hostname}},
+		{"hostname, public load balancer", "prod", "prod-lb", map[string]any{"apiServerHostname": hostname,
+			"apiLoadBalancer": map[string]any{"enabled": true, "publicInterface": true}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := stack(t, tt.stack, tt.overrides)
+			if got := g.get("pulumi:providers:kubernetes", "addons").Inputs["context"].StringValue(); got != tt.context {
+				t.Fatalf("provider context = %q, want %q", got, tt.context)
+			}
+			host := g.get(server, "cp-1").State["ipv4Address"].StringValue()
+			if tt.context == tt.stack+"-lb" {
+				host = g.get(lbType, "api-lb").State["ipv4"].StringValue()
+			}
+			script := g.get(command, "ready").Inputs["create"].StringValue()
+			if !strings.Contains(script, "https://"+host+":6443") || strings.Contains(script, hostname) {
+				t.Errorf("the readiness step does not check the provider's endpoint %s (or checks the DNS name):\n%s", host, script)
+			}
+		})
+	}
+}
+
 func TestOutputs(t *testing.T) {
 	g := stack(t, "prod", nil)
 	secret := map[string]bool{"kubeconfig": true, "sshPrivateKey": true}
@@ -324,24 +360,45 @@ func TestOutputs(t *testing.T) {
 	}
 }
 
+// No secret reaches a plain input or output of any resource, scripts
+// included: the k3s token, the hcloud token, and the SSH private key, both
+// generated and the user's own.
 func TestSecretsStaySecret(t *testing.T) {
-	g := stack(t, "prod", nil)
-	token := g.get("random:index/randomPassword:RandomPassword", "k3s-token").State["result"].StringValue()
-	key := g.get("tls:index/privateKey:PrivateKey", "ssh-key").State["privateKeyOpenssh"].StringValue()
-	for _, r := range g.Resources {
-		for _, plain := range plainStrings(resource.NewObjectProperty(r.Inputs)) {
-			if strings.Contains(plain, token) || strings.Contains(plain, strings.Split(key, "\n")[1]) {
-				t.Errorf("%s %s carries the token or SSH key in a plain input", r.Type, r.Name)
+	generated := stack(t, "prod", nil)
+	userKey := generated.get("tls:index/privateKey:PrivateKey", "ssh-key").State["privateKeyOpenssh"].StringValue()
+	for name, g := range map[string]graph{
+		"generated key": generated,
+		"user's key":    stack(t, "prod", map[string]any{"ssh": map[string]any{"privateKey": userKey}}),
+	} {
+		token := g.get("random:index/randomPassword:RandomPassword", "k3s-token").State["result"].StringValue()
+		secrets := map[string]string{
+			"k3s token":       token,
+			"SSH private key": strings.Split(userKey, "\n")[1],
+			"hcloud token":    mockcloud.TestToken,
+		}
+		for _, r := range g.Resources {
+			plain := plainStrings(resource.NewObjectProperty(r.Inputs))
+			for what, secret := range secrets {
+				if slices.ContainsFunc(plain, func(s string) bool { return strings.Contains(s, secret) }) {
+					t.Errorf("%s: %s %s carries the %s in plain text", name, r.Type, r.Name, what)
+				}
+			}
+			if r.Type == command && !r.Inputs["connection"].IsSecret() {
+				t.Errorf("%s: %s connection is not secret", name, r.Name)
+			}
+			if r.Type == command && strings.HasSuffix(r.Name, "-install") && (!r.Inputs["stdin"].IsSecret() || !slices.Equal(r.IgnoreChanges, []string{"stdin"})) {
+				t.Errorf("%s: %s stdin: secret=%v ignoreChanges=%v", name, r.Name, r.Inputs["stdin"].IsSecret(), r.IgnoreChanges)
 			}
 		}
-		if r.Type == command && !r.Inputs["connection"].IsSecret() {
-			t.Errorf("%s connection is not secret", r.Name)
-		}
-		if r.Type == command && strings.HasSuffix(r.Name, "-install") && (!r.Inputs["stdin"].IsSecret() || !slices.Equal(r.IgnoreChanges, []string{"stdin"})) {
-			t.Errorf("%s stdin: secret=%v ignoreChanges=%v", r.Name, r.Inputs["stdin"].IsSecret(), r.IgnoreChanges)
+		for output, value := range g.Outputs {
+			for what, secret := range secrets {
+				if !value.Secret && strings.Contains(fmt.Sprint(value.Value), secret) {
+					t.Errorf("%s: output %s carries the %s in plain text", name, output, what)
+				}
+			}
 		}
 	}
-	if fetch := g.get(command, "kubeconfig"); !slices.Contains(fetch.AdditionalSecretOutputs, "stdout") || fetch.Inputs["logging"].StringValue() != "none" {
+	if fetch := generated.get(command, "kubeconfig"); !slices.Contains(fetch.AdditionalSecretOutputs, "stdout") || fetch.Inputs["logging"].StringValue() != "none" {
 		t.Errorf("kubeconfig fetch may leak: secret outputs %v, logging %v", fetch.AdditionalSecretOutputs, fetch.Inputs["logging"])
 	}
 }
@@ -610,19 +667,17 @@ func TestAddons(t *testing.T) {
 	if secret["network"].StringValue() != g.get("hcloud:index/network:Network", "network").ID {
 		t.Errorf("the hcloud Secret's network = %v", secret["network"])
 	}
-	ccm := g.get("kubernetes:helm.sh/v3:Release", "hcloud-cloud-controller-manager").Inputs
+	ccm := g.get(chart, "hcloud-cloud-controller-manager").Inputs
 	if ccm["version"].StringValue() != spec.DefaultCCMVersion || ccm["values"].ObjectValue()["networking"].ObjectValue()["clusterCIDR"].StringValue() != "10.42.0.0/16" {
-		t.Errorf("CCM release = %v", ccm.Mappable())
+		t.Errorf("CCM chart = %v", ccm.Mappable())
 	}
-	if v := g.get("kubernetes:helm.sh/v3:Release", "hcloud-csi").Inputs["version"].StringValue(); v != spec.DefaultCSIVersion {
+	if v := g.get(chart, "hcloud-csi").Inputs["version"].StringValue(); v != spec.DefaultCSIVersion {
 		t.Errorf("CSI version = %s", v)
 	}
-	files := g.get("kubernetes:yaml/v2:ConfigGroup", "system-upgrade-controller").Inputs["files"].Mappable()
-	if !reflect.DeepEqual(files, []any{
-		"https://github.com/rancher/system-upgrade-controller/releases/download/v0.20.1/crd.yaml",
-		"https://github.com/rancher/system-upgrade-controller/releases/download/v0.20.1/system-upgrade-controller.yaml",
-	}) {
-		t.Errorf("SUC manifests = %v", files)
+	// The manifests are embedded: a preview fetches nothing from GitHub.
+	suc := g.get("kubernetes:yaml/v2:ConfigGroup", "system-upgrade-controller").Inputs
+	if _, ok := suc["files"]; ok || !strings.Contains(suc["yaml"].StringValue(), "image: rancher/system-upgrade-controller:v0.20.1\n") {
+		t.Errorf("SUC manifests = %v", suc.Mappable())
 	}
 	if !strings.Contains(g.get(command, "cp-1-install").Inputs["create"].StringValue(), "disable-cloud-controller: true") {
 		t.Error("k3s keeps its embedded cloud controller although the Hetzner CCM runs")
@@ -634,7 +689,7 @@ func TestDisablingTheCCMKeepsK3sCloudController(t *testing.T) {
 		"cloudControllerManager": map[string]any{"enabled": false},
 		"csiDriver":              map[string]any{"enabled": false},
 	}})
-	for _, typ := range []string{"kubernetes:helm.sh/v3:Release", "kubernetes:core/v1:Secret"} {
+	for _, typ := range []string{chart, "kubernetes:core/v1:Secret"} {
 		if names := g.names(typ); len(names) != 0 {
 			t.Errorf("%s registered: %v", typ, names)
 		}
@@ -702,6 +757,25 @@ func TestMalformedConfigObject(t *testing.T) {
 	}
 	if len(res.Resources) != 0 {
 		t.Errorf("%d resources registered", len(res.Resources))
+	}
+}
+
+// A misspelt key, which the SDK would never look up, is found in the config
+// the CLI passes (PULUMI_CONFIG) and refused before any resource.
+func TestMisspeltKeyRegistersNothing(t *testing.T) {
+	cfg, err := mockcloud.StackConfig(".", "dev", map[string]any{"workerPool": []any{pool("w", 1)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, _ := json.Marshal(cfg)
+	t.Setenv(pulumi.EnvConfig, string(env))
+	res, err := mockcloud.Run(clusterstack.Build, mockcloud.Options{Stack: "dev", Config: cfg})
+	want := "hcloud-k3s:workerPool: is not an hcloud-k3s setting; did you mean workerPools?"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error = %v, want it to contain %q", err, want)
+	}
+	if len(res.Resources) != 0 {
+		t.Errorf("%d resources registered despite a misspelt key", len(res.Resources))
 	}
 }
 

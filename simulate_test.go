@@ -38,7 +38,7 @@ var roleByType = map[string]string{
 	"hcloud:index/loadBalancerTarget:LoadBalancerTarget":   "lb target",
 	"pulumi:providers:kubernetes":                          "kubernetes provider",
 	"kubernetes:core/v1:Secret":                            "kubernetes secret",
-	"kubernetes:helm.sh/v3:Release":                        "helm release",
+	"kubernetes:helm.sh/v4:Chart":                          "helm chart",
 	"kubernetes:yaml/v2:ConfigGroup":                       "manifests",
 	"kubernetes:upgrade.cattle.io/v1:Plan":                 "upgrade plan",
 }
@@ -82,7 +82,7 @@ func isInstall(urn string) bool {
 
 // creationLatency is how long creating each part takes: Hetzner actions as
 // the provider sees them (see TestAPIBudget for polling), installs over SSH
-// including the wait for cloud-init, Helm releases until their pods are
+// including the wait for cloud-init, Helm charts until their pods are
 // ready, and commands that only check or echo.
 var creationLatency = map[string]time.Duration{
 	"network":             2 * time.Second,
@@ -105,7 +105,7 @@ var creationLatency = map[string]time.Duration{
 	"etcd setup":          2 * time.Second, // writes two files over SSH
 	"etcd snapshot":       30 * time.Second,
 	"kubernetes secret":   time.Second,
-	"helm release":        5 * time.Second, // skipAwait: applied, its pods not waited for
+	"helm chart":          5 * time.Second, // skipAwait: applied, its pods not waited for
 	"manifests":           10 * time.Second,
 	"upgrade plan":        time.Second,
 	"kubernetes provider": 0, // configured locally, like the key pair and the token
@@ -131,8 +131,8 @@ var mayWaitFor = map[string][]string{
 	"kubeconfig":          {"init install", "server", "key pair"},
 	"drain":               {"own install", "own server", "server", "key pair"},     // runs on the first control-plane server; replaced with its own
 	"upgrade gate":        {"init install", "server", "key pair", "etcd snapshot"}, // upgrades wait for a snapshot in S3
-	"kubernetes provider": {"kubeconfig", "server"},
-	"kubernetes secret":   {"network"}, // holds its ID
+	"kubernetes provider": {"kubeconfig", "server", "load balancer"},               // its context is an endpoint the readiness step checked
+	"kubernetes secret":   {"network"},                                             // holds its ID
 	"upgrade plan":        {"manifests", "upgrade gate", "upgrade plan"},
 	"lb network":          {"load balancer", "subnet"},
 	"lb service":          {"load balancer"},

@@ -71,6 +71,28 @@ func TestWorkflows(t *testing.T) {
 	}
 }
 
+// Every job that builds Go restores the build and module caches, keyed on
+// go.sum; a cold build of the program and its tests takes minutes.
+func TestWorkflowsCacheGoBuilds(t *testing.T) {
+	for _, name := range []string{"test.yml", "pulumi.yml"} {
+		steps, _ := at(workflow(t, name), "jobs", strings.TrimSuffix(name, ".yml"), "steps").([]any)
+		var cached bool
+		for _, step := range steps {
+			uses, _ := at(step, "uses").(string)
+			key, _ := at(step, "with", "key").(string)
+			paths, _ := at(step, "with", "path").(string)
+			cached = cached || strings.HasPrefix(uses, "actions/cache@") && strings.Contains(key, "hashFiles('go.sum')") &&
+				strings.Contains(paths, "~/.cache/go-build") && strings.Contains(paths, "~/go/pkg/mod")
+		}
+		if !cached {
+			t.Errorf("%s: no actions/cache step for ~/.cache/go-build and ~/go/pkg/mod keyed on go.sum", name)
+		}
+	}
+	if p := at(workflow(t, "pulumi.yml"), "jobs", "pulumi", "env", "PULUMI_PARALLEL"); p != 128 {
+		t.Errorf("pulumi.yml PULUMI_PARALLEL = %v, want 128 as the README recommends", p)
+	}
+}
+
 func pulumiAction(t *testing.T, w map[string]any) map[string]any {
 	t.Helper()
 	steps, _ := at(w, "jobs", "pulumi", "steps").([]any)

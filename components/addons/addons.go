@@ -5,7 +5,6 @@ package addons
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/internal/ids"
@@ -14,16 +13,18 @@ import (
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
-	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
+	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
-	yamlv2 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/yaml/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // Args configures the add-ons.
 type Args struct {
-	Cluster     spec.Cluster
-	Kubeconfig  pulumi.StringInput // secret; available once the cluster is ready
+	Cluster    spec.Cluster
+	Kubeconfig pulumi.StringInput // secret; available once the cluster is ready
+	// Context is the kubeconfig context the provider uses: one the readiness
+	// step verified, not necessarily the kubeconfig's default.
+	Context     pulumi.StringInput
 	HcloudToken pulumi.StringInput // secret; for the CCM and CSI driver
 	NetworkID   pulumi.IntInput
 	// UpgradeGate must pass before the upgrade Plans change.
@@ -52,6 +53,7 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	var err error
 	a.Provider, err = kubernetes.NewProvider(ctx, name, &kubernetes.ProviderArgs{
 		Kubeconfig: args.Kubeconfig,
+		Context:    args.Context,
 		// A new context (a control-plane node added) must not replace the
 		// provider, which would replace every add-on with it.
 		ClusterIdentifier: pulumi.String(c.Name),
@@ -89,16 +91,19 @@ func hcloudSecret(ctx *pulumi.Context, args Args, opts []pulumi.ResourceOption) 
 }
 
 // hetznerChart installs one of Hetzner's Helm charts into kube-system, pinned.
+// helm/v4.Chart renders the chart in the provider and applies its objects as
+// Pulumi resources, so a preview lists every one of them and its changes
+// (helm/v3.Release, used before, showed one opaque release).
 func hetznerChart(ctx *pulumi.Context, chart, release string, addon spec.Addon, values map[string]any, opts []pulumi.ResourceOption) error {
 	if !addon.Enabled {
 		return nil
 	}
-	_, err := helmv3.NewRelease(ctx, chart, &helmv3.ReleaseArgs{
+	_, err := helmv4.NewChart(ctx, chart, &helmv4.ChartArgs{
 		Name:           pulumi.String(release),
 		Chart:          pulumi.String(chart),
 		Version:        pulumi.String(addon.Version),
 		Namespace:      pulumi.String(kubeSystem),
-		RepositoryOpts: &helmv3.RepositoryOptsArgs{Repo: pulumi.String(hetznerCharts)},
+		RepositoryOpts: &helmv4.RepositoryOptsArgs{Repo: pulumi.String(hetznerCharts)},
 		Values:         pulumi.ToMap(values),
 		// Applied, not awaited: the pods come up on their own, and waiting
 		// would put them on the critical path of every first up.
@@ -107,17 +112,18 @@ func hetznerChart(ctx *pulumi.Context, chart, release string, addon spec.Addon, 
 	return err
 }
 
-// systemUpgradeController installs the controller from its release manifests
-// and the two Plans; a k3sVersion change shows in a preview as a change of
-// the Plans' version, and nothing else.
+// systemUpgradeController installs the controller from its embedded release
+// manifests and the two Plans; a k3sVersion change shows in a preview as a
+// change of the Plans' version, and nothing else.
 func systemUpgradeController(ctx *pulumi.Context, c spec.Cluster, gate pulumi.Resource, opts []pulumi.ResourceOption) error {
-	addon := c.Addons.SystemUpgradeController
-	if !addon.Enabled {
+	if !c.Addons.SystemUpgradeController.Enabled {
 		return nil
 	}
-	controller, err := yamlv2.NewConfigGroup(ctx, "system-upgrade-controller", &yamlv2.ConfigGroupArgs{
-		Files: pulumi.ToStringArray(SUCManifests(addon.Version)),
-	}, opts...)
+	manifest, err := sucManifest()
+	if err != nil {
+		return err
+	}
+	controller, err := newConfigGroup(ctx, "system-upgrade-controller", manifest, opts...)
 	if err != nil {
 		return err
 	}
@@ -143,27 +149,34 @@ func plan(ctx *pulumi.Context, name string, planSpec map[string]any, opts []pulu
 // CCMValues configures the cloud-controller-manager for the private network:
 // node addresses from the network, pod CIDRs matching k3s, and no routes
 // (flannel encapsulates pod traffic; routes would also hit the 100-route limit).
+// The load balancers it makes for Services reach the nodes over the private
+// network: the firewall admits nothing but SSH, the API and ICMP on the public
+// interfaces, so NodePorts and health checks on public IPs would be dropped
+// (HCLOUD_LOAD_BALANCERS_USE_PRIVATE_IP defaults to false, CCM v1.35.0
+// docs/reference/load_balancer_envs.md).
 func CCMValues(c spec.Cluster) map[string]any {
 	return map[string]any{
 		"networking": map[string]any{"enabled": true, "clusterCIDR": c.K3s.ClusterCIDR.String()},
 		"env": map[string]any{
-			"HCLOUD_NETWORK_ROUTES_ENABLED":  map[string]any{"value": "false"},
-			"HCLOUD_LOAD_BALANCERS_LOCATION": map[string]any{"value": c.ControlPlane.Nodes[0].Location},
+			"HCLOUD_NETWORK_ROUTES_ENABLED":        map[string]any{"value": "false"},
+			"HCLOUD_LOAD_BALANCERS_LOCATION":       map[string]any{"value": c.ControlPlane.Nodes[0].Location},
+			"HCLOUD_LOAD_BALANCERS_USE_PRIVATE_IP": map[string]any{"value": "true"},
 		},
 	}
 }
 
-// CSIValues makes hcloud-volumes the default storage class.
+// CSIValues makes hcloud-volumes the default storage class, and lets the
+// CSI controller run on control-plane nodes: they carry CriticalAddonsOnly
+// unless schedulable, and with every worker pool tainted the controller
+// (which tolerates nothing by default, csi-driver v2.22.1 chart/values.yaml)
+// would stay Pending. The CCM and the CSI node plugin tolerate it already.
 func CSIValues() map[string]any {
 	return map[string]any{
 		"storageClasses": []any{map[string]any{
 			"name": "hcloud-volumes", "defaultStorageClass": true, "reclaimPolicy": "Delete",
 		}},
+		"controller": map[string]any{
+			"tolerations": []any{map[string]any{"key": lifecycle.CriticalAddonsOnly, "operator": "Exists"}},
+		},
 	}
-}
-
-// SUCManifests are the release manifests of system-upgrade-controller.
-func SUCManifests(version string) []string {
-	base := fmt.Sprintf("https://github.com/rancher/system-upgrade-controller/releases/download/%s/", version)
-	return []string{base + "crd.yaml", base + "system-upgrade-controller.yaml"}
 }

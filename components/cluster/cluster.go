@@ -138,7 +138,7 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluste
 	if err := cl.setKubeconfig(ctx, endpoints, ready); err != nil {
 		return nil, err
 	}
-	if err := cl.installAddons(ctx, args.HcloudToken, net.NetworkID); err != nil {
+	if err := cl.installAddons(ctx, endpoints, args.HcloudToken, net.NetworkID); err != nil {
 		return nil, err
 	}
 	cl.ControlPlaneIPs = cl.ControlPlane.PublicIPs
@@ -203,7 +203,7 @@ func (cl *Cluster) waitUntilReady(ctx *pulumi.Context, endpoints pulumi.AnyOutpu
 	}
 	nodes := c.Hostnames()
 	script := endpoints.ApplyT(func(v any) string {
-		return lifecycle.ReadyScript(checkedEndpoints(c, v.(endpointSet).def), nodes, readinessTimeout)
+		return lifecycle.ReadyScript(checkedEndpoints(c, v.(endpointSet).provider(c)), nodes, readinessTimeout)
 	}).(pulumi.StringOutput)
 	return remote.NewCommand(ctx, "ready", &remote.CommandArgs{
 		Connection: cl.ControlPlane.Nodes[0].Connection,
@@ -214,13 +214,10 @@ func (cl *Cluster) waitUntilReady(ctx *pulumi.Context, endpoints pulumi.AnyOutpu
 }
 
 // checkedEndpoints are the API URLs the readiness step verifies from the
-// first control-plane node: the kubeconfig's default (unless it is a DNS
-// name the user may not have pointed yet) and the in-network endpoint.
-func checkedEndpoints(c spec.Cluster, def k3s.Endpoint) []string {
-	urls := []string{}
-	if def.Host != c.APIServerHostname {
-		urls = append(urls, def.URL())
-	}
+// first control-plane node: the one the add-ons' provider uses and the
+// in-network endpoint.
+func checkedEndpoints(c spec.Cluster, provider k3s.Endpoint) []string {
+	urls := []string{provider.URL()}
 	if internal := k3s.InternalURL(c); !slices.Contains(urls, internal) {
 		urls = append(urls, internal)
 	}
@@ -239,6 +236,17 @@ func (cl *Cluster) nodes() []*node.Node {
 type endpointSet struct {
 	all []k3s.Endpoint
 	def k3s.Endpoint
+}
+
+// provider is the endpoint the add-ons' Kubernetes provider uses, one the
+// readiness step verifies: the kubeconfig's default, unless that is
+// apiServerHostname, whose DNS record the user may not have pointed yet on
+// the first up; then the first control-plane node.
+func (s endpointSet) provider(c spec.Cluster) k3s.Endpoint {
+	if s.def.Host == c.APIServerHostname {
+		return s.all[0]
+	}
+	return s.def
 }
 
 // kubeconfigEndpoints resolves the endpoints once the addresses they use are known.
@@ -279,8 +287,8 @@ func (cl *Cluster) setKubeconfig(ctx *pulumi.Context, endpoints pulumi.AnyOutput
 
 // installAddons gates k3s version changes on the first control-plane node
 // and installs the add-ons through a Kubernetes provider built from the
-// kubeconfig.
-func (cl *Cluster) installAddons(ctx *pulumi.Context, token pulumi.StringInput, networkID pulumi.IntInput) error {
+// kubeconfig, at the endpoint the readiness step verified.
+func (cl *Cluster) installAddons(ctx *pulumi.Context, endpoints pulumi.AnyOutput, token pulumi.StringInput, networkID pulumi.IntInput) error {
 	c := cl.Spec
 	gateAfter := []pulumi.Resource{cl.ControlPlane.Init()}
 	if c.EtcdSnapshots.OffSite() {
@@ -304,6 +312,7 @@ func (cl *Cluster) installAddons(ctx *pulumi.Context, token pulumi.StringInput, 
 	}
 	_, err := addons.New(ctx, "addons", addons.Args{
 		Cluster: c, Kubeconfig: cl.Kubeconfig, HcloudToken: token, NetworkID: networkID, UpgradeGate: gate,
+		Context: endpoints.ApplyT(func(v any) string { return v.(endpointSet).provider(c).Context }).(pulumi.StringOutput),
 	}, pulumi.Parent(cl))
 	return err
 }

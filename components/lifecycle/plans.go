@@ -1,6 +1,8 @@
 package lifecycle
 
 import (
+	"time"
+
 	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
 )
 
@@ -11,6 +13,13 @@ const (
 	AgentPlanName     = "k3s-agent"
 	upgradeImage      = "rancher/k3s-upgrade"
 	controlPlaneLabel = "node-role.kubernetes.io/control-plane"
+	// CriticalAddonsOnly is the key of the taint unschedulable control-plane
+	// nodes carry; add-ons that must run there tolerate it.
+	CriticalAddonsOnly = "CriticalAddonsOnly"
+	// JobDeadlineBesidesDrain is what an upgrade Job gets on top of its drain:
+	// the controller's own default for a whole Job,
+	// SYSTEM_UPGRADE_JOB_ACTIVE_DEADLINE_SECONDS in its manifest.
+	JobDeadlineBesidesDrain = 900 * time.Second
 )
 
 // ServerPlan upgrades the control plane one node at a time, cordoned. It
@@ -22,7 +31,7 @@ func ServerPlan(c spec.Cluster) map[string]any {
 		"nodeSelector":       selector("In", "true"),
 		"serviceAccountName": UpgradeNamespace,
 		"tolerations": []any{
-			map[string]any{"key": "CriticalAddonsOnly", "operator": "Exists"},
+			map[string]any{"key": CriticalAddonsOnly, "operator": "Exists"},
 			map[string]any{"key": controlPlaneLabel, "operator": "Exists", "effect": "NoSchedule"},
 		},
 		"upgrade": map[string]any{"image": upgradeImage},
@@ -32,6 +41,10 @@ func ServerPlan(c spec.Cluster) map[string]any {
 
 // AgentPlan upgrades workers after the control plane (its prepare step waits
 // for the server Plan), upgrade.agentConcurrency at a time, drained or cordoned.
+// A drained worker's Job may run for drainTimeout plus the controller's
+// default: without jobActiveDeadlineSecs, the controller kills it after its
+// default alone, whatever drainTimeout says (system-upgrade-controller v0.20.1
+// pkg/upgrade/job/job.go only warns that the drain timeout exceeds it).
 func AgentPlan(c spec.Cluster) map[string]any {
 	plan := map[string]any{
 		"concurrency":        c.Upgrade.AgentConcurrency,
@@ -51,6 +64,7 @@ func AgentPlan(c spec.Cluster) map[string]any {
 			"timeout":                  c.DrainTimeout.String(),
 			"skipWaitForDeleteTimeout": 60,
 		}
+		plan["jobActiveDeadlineSecs"] = int((c.DrainTimeout + JobDeadlineBesidesDrain) / time.Second)
 	} else {
 		plan["cordon"] = true
 	}

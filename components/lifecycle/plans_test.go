@@ -38,7 +38,7 @@ func TestServerPlan(t *testing.T) {
 		name, version string
 		change        func(in *spec.Input)
 	}{
-		{"defaults", "v1.33.5+k3s1", func(*spec.Input) {}},
+		{"defaults", "v1.36.2+k3s1", func(*spec.Input) {}},
 		{"pinned version, agent settings ignored", "v1.34.1+k3s2", func(in *spec.Input) {
 			in.K3sVersion = "v1.34.1+k3s2"
 			in.Upgrade = spec.UpgradeInput{AgentConcurrency: intp(4), Drain: boolp(true)}
@@ -64,9 +64,11 @@ func TestServerPlan(t *testing.T) {
 }
 
 func TestAgentPlan(t *testing.T) {
-	drained := func(timeout string) map[string]any {
+	// The Job's deadline is the drain's plus the controller's 900 s default.
+	drained := func(timeout string, deadline int) map[string]any {
 		return map[string]any{"drain": map[string]any{"force": true, "ignoreDaemonSets": true,
-			"deleteEmptydirData": true, "timeout": timeout, "skipWaitForDeleteTimeout": 60}}
+			"deleteEmptydirData": true, "timeout": timeout, "skipWaitForDeleteTimeout": 60},
+			"jobActiveDeadlineSecs": deadline}
 	}
 	tests := []struct {
 		name, version string
@@ -74,8 +76,9 @@ func TestAgentPlan(t *testing.T) {
 		change        func(in *spec.Input)
 		rollout       map[string]any // drain or cordon
 	}{
-		{"defaults: one at a time, drained", "v1.33.5+k3s1", 1, func(*spec.Input) {}, drained("5m0s")},
-		{"drain timeout", "v1.33.5+k3s1", 1, func(in *spec.Input) { in.DrainTimeout = "90s" }, drained("1m30s")},
+		{"defaults: one at a time, drained", "v1.36.2+k3s1", 1, func(*spec.Input) {}, drained("5m0s", 1200)},
+		{"drain timeout", "v1.36.2+k3s1", 1, func(in *spec.Input) { in.DrainTimeout = "90s" }, drained("1m30s", 990)},
+		{"drain longer than the controller's default deadline", "v1.36.2+k3s1", 1, func(in *spec.Input) { in.DrainTimeout = "1h" }, drained("1h0m0s", 4500)},
 		{"concurrency, cordoned, pinned version", "v1.34.1+k3s2", 3, func(in *spec.Input) {
 			in.K3sVersion = "v1.34.1+k3s2"
 			in.Upgrade = spec.UpgradeInput{AgentConcurrency: intp(3), Drain: boolp(false)}

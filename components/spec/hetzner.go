@@ -3,7 +3,6 @@ package spec
 import (
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 )
@@ -17,27 +16,53 @@ const (
 // zoneOfLocation maps each Hetzner Cloud location to its network zone; a
 // network and all its servers live in one zone.
 var zoneOfLocation = map[string]string{
-	"fsn1": "eu-central",
-	"nbg1": "eu-central",
-	"hel1": "eu-central",
-	"ash":  "us-east",
-	"hil":  "us-west",
-	"sin":  "ap-southeast",
+	"fsn1": euCentral,
+	"nbg1": euCentral,
+	"hel1": euCentral,
+	"ash":  usEast,
+	"hil":  usWest,
+	"sin":  apSoutheast,
 }
 
 var loadBalancerTypes = []string{"lb11", "lb21", "lb31"}
 
-var serverTypePattern = regexp.MustCompile(`^(cx|cpx|ccx|cax)[0-9]{2}$`)
+// Network zones as Hetzner names them.
+const (
+	euCentral   = "eu-central"
+	usEast      = "us-east"
+	usWest      = "us-west"
+	apSoutheast = "ap-southeast"
+)
 
-// retiredServerTypes can no longer be ordered; the value is the successor.
-var retiredServerTypes = map[string]string{
-	"cx11": "cx23", "cx21": "cx23", "cx31": "cx33", "cx41": "cx43", "cx51": "cx53",
-	"cx22": "cx23", "cx32": "cx33", "cx42": "cx43", "cx52": "cx53",
-	"cpx11": "cpx12", "cpx21": "cpx22", "cpx31": "cpx32", "cpx41": "cpx42", "cpx51": "cpx52",
+// serverTypeZones lists the server types Hetzner sells and the network zones
+// that sell each, as of late 2026: CX (Intel/AMD cost-optimised), CAX (ARM)
+// and CPX Gen2 only in eu-central; CPX Gen1 only outside it, where it is
+// still sold; CCX everywhere. Sources: Hetzner's changelog of 2025-10-16
+// (CX Gen2 and CPX Gen1 deprecated in the EU locations), Hetzner support
+// ("CX servers … are not offered in our US locations", trailofbits/algo#14562)
+// and the published price list. Stock per location is not static: Hetzner
+// still refuses a sold-out type at create time.
+var serverTypeZones = map[string][]string{
+	"cx23": {euCentral}, "cx33": {euCentral}, "cx43": {euCentral}, "cx53": {euCentral},
+	"cax11": {euCentral}, "cax21": {euCentral}, "cax31": {euCentral}, "cax41": {euCentral},
+	"cpx12": {euCentral}, "cpx22": {euCentral}, "cpx32": {euCentral}, "cpx42": {euCentral},
+	"cpx52": {euCentral}, "cpx62": {euCentral},
+	"cpx11": nonEU, "cpx21": nonEU, "cpx31": nonEU, "cpx41": nonEU, "cpx51": nonEU,
+	"ccx13": allZones, "ccx23": allZones, "ccx33": allZones, "ccx43": allZones, "ccx53": allZones, "ccx63": allZones,
 }
 
-// armZone is the only network zone whose locations sell CAX (Ampere ARM) servers.
-const armZone = "eu-central"
+var (
+	allZones = []string{euCentral, usEast, usWest, apSoutheast}
+	nonEU    = []string{usEast, usWest, apSoutheast}
+)
+
+// successors names, for a type no longer sold in eu-central, the type that
+// replaced it there (same memory, at least as many vCPUs where one exists).
+var successors = map[string]string{
+	"cx11": "cx23", "cx21": "cx23", "cx31": "cx33", "cx41": "cx43", "cx51": "cx53",
+	"cx22": "cx23", "cx32": "cx33", "cx42": "cx43", "cx52": "cx53",
+	"cpx11": "cpx12", "cpx21": "cpx22", "cpx31": "cpx32", "cpx41": "cpx42", "cpx51": "cpx62",
+}
 
 // ZoneOf returns the network zone of a location.
 func ZoneOf(location string) (string, bool) {
@@ -54,14 +79,33 @@ func zones() []string { return slices.Compact(slices.Sorted(maps.Values(zoneOfLo
 // serverTypeProblem explains why a server type cannot be ordered in a
 // location, or returns "" when it can.
 func serverTypeProblem(serverType, location string) string {
-	if successor, retired := retiredServerTypes[serverType]; retired {
+	zone, knownLocation := zoneOfLocation[location]
+	sold, known := serverTypeZones[serverType]
+	successor, replaced := successors[serverType]
+	switch {
+	case !known && replaced:
 		return fmt.Sprintf("retired by Hetzner and no longer orderable; use its successor %s", successor)
+	case !known:
+		return fmt.Sprintf("is not a Hetzner Cloud server type; the closest are %s", strings.Join(closest(serverType, slices.Sorted(maps.Keys(serverTypeZones)), 3), ", "))
+	case !knownLocation || slices.Contains(sold, zone):
+		return ""
+	case zone == euCentral && replaced:
+		return fmt.Sprintf("is no longer sold in %s (%s); use its successor %s", location, zone, successor)
+	default:
+		return fmt.Sprintf("is not sold in %s (%s): %s types are sold in %s", location, zone, family(serverType), strings.Join(locationsIn(sold), ", "))
 	}
-	if !serverTypePattern.MatchString(serverType) {
-		return "must be a Hetzner Cloud server type such as cx23, cpx22, ccx13 or cax11"
+}
+
+// family is a server type's series, e.g. cpx for cpx22.
+func family(serverType string) string { return strings.TrimRight(serverType, "0123456789") }
+
+// locationsIn lists the locations of the given network zones, sorted.
+func locationsIn(zones []string) []string {
+	var out []string
+	for _, location := range locations() {
+		if slices.Contains(zones, zoneOfLocation[location]) {
+			out = append(out, location)
+		}
 	}
-	if zone := zoneOfLocation[location]; strings.HasPrefix(serverType, "cax") && zone != "" && zone != armZone {
-		return fmt.Sprintf("ARM (cax) servers are not sold in %s; use fsn1, nbg1 or hel1", location)
-	}
-	return ""
+	return out
 }

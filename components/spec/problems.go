@@ -23,6 +23,12 @@ func (p *problems) add(key string, value any, allowed string, args ...any) {
 	*p = append(*p, fmt.Sprintf("%s%s: %s %s", configNamespace, key, show(value), fmt.Sprintf(allowed, args...)))
 }
 
+// addKey reports a problem with a key without echoing its value, which may
+// be a secret.
+func (p *problems) addKey(key string, why string, args ...any) {
+	*p = append(*p, fmt.Sprintf("%s%s: %s", configNamespace, key, fmt.Sprintf(why, args...)))
+}
+
 func (p problems) err() error {
 	if len(p) == 0 {
 		return nil

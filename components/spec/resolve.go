@@ -15,7 +15,7 @@ import (
 // Defaults for every optional key; Pulumi.yaml documents the same values
 // (a test keeps the two in step).
 const (
-	DefaultK3sVersion     = "v1.33.5+k3s1"
+	DefaultK3sVersion     = "v1.36.2+k3s1" // k3s stable channel; README: Defaults
 	DefaultServerType     = "cx23"
 	DefaultLocation       = "nbg1"
 	DefaultImage          = "ubuntu-24.04"
@@ -38,8 +38,9 @@ var minimumK3s, _ = ParseVersion("v1.28.0+k3s1")
 
 var (
 	// namePattern is what cluster and pool names may look like: they go into
-	// hostnames and Hetzner resource names.
-	namePattern         = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+	// hostnames, Hetzner resource names and Hetzner label values, which must
+	// end with a letter or digit (hcloud-go hcloud/labels.go).
+	namePattern         = regexp.MustCompile(`^[a-z]([a-z0-9-]*[a-z0-9])?$`)
 	chartVersionPattern = regexp.MustCompile(`^v?[0-9]+\.[0-9]+\.[0-9]+$`)
 	flannelBackends     = []string{"vxlan", "wireguard-native"}
 	disableable         = []string{"traefik", "servicelb", "local-storage", "metrics-server", "coredns"}
@@ -52,6 +53,11 @@ var (
 		"etcd-snapshot-schedule-cron", "etcd-snapshot-retention", "etcd-s3", "etcd-s3-endpoint", "etcd-s3-region",
 		"etcd-s3-bucket", "etcd-s3-folder", "etcd-s3-access-key", "etcd-s3-secret-key", "etcd-s3-retention"}
 )
+
+// publicGateway is the on-link default gateway of every Hetzner Cloud
+// server's public interface (Hetzner API docs, networks add_route: "172.31.1.1
+// … is being used as a gateway for the public network interface of Servers").
+var publicGateway = netip.MustParseAddr("172.31.1.1")
 
 const (
 	maxClusterNameLength = 30
@@ -94,6 +100,7 @@ func Resolve(stack string, in Input) (Cluster, error) {
 	c.EtcdSnapshots = resolveEtcdSnapshots(&p, in.EtcdSnapshots, c.Name, home)
 	checkCapacity(&p, c)
 	checkCIDRsApart(&p, c)
+	checkOneServiceLoadBalancer(&p, c)
 	if len(p) > 0 {
 		return Cluster{}, p.err()
 	}
@@ -120,6 +127,10 @@ func validName(name string, maxLength int) bool {
 	return namePattern.MatchString(name) && len(name) <= maxLength
 }
 
+func nameRule(maxLength int) string {
+	return fmt.Sprintf("use lowercase letters, digits and '-', starting with a letter and ending with a letter or digit, at most %d characters", maxLength)
+}
+
 func resolveClusterName(p *problems, stack, name string) string {
 	if validName(or(name, stack), maxClusterNameLength) {
 		return or(name, stack)
@@ -128,7 +139,7 @@ func resolveClusterName(p *problems, stack, name string) string {
 	if name == "" {
 		fromStack = "(the stack name, used because clusterName is unset) "
 	}
-	p.add("clusterName", or(name, stack), "%sis invalid: use lowercase letters, digits and '-', starting with a letter, at most %d characters", fromStack, maxClusterNameLength)
+	p.add("clusterName", or(name, stack), "%sis invalid: %s", fromStack, nameRule(maxClusterNameLength))
 	return or(name, stack)
 }
 
@@ -187,6 +198,9 @@ func resolveNetwork(p *problems, in NetworkInput, home string) Network {
 		p.add("network.cidr", in.CIDR, "must have a prefix length from /8 to /24 (room for %d servers and the load balancer)", MaxServersPerNetwork)
 	case cidr != cidr.Masked():
 		p.add("network.cidr", in.CIDR, "has host bits set: use %s", cidr.Masked())
+	case cidr.Contains(publicGateway):
+		p.add("network.cidr", in.CIDR, "contains %s, the gateway of every Hetzner server's public interface; "+
+			"a server given that private address would lose its route to the internet, and Hetzner refuses it as a route (API: add_route). Use a range without it, such as %s", publicGateway, DefaultNetworkCIDR)
 	default:
 		n.CIDR = cidr
 	}
@@ -209,7 +223,7 @@ func resolveWorkerPools(p *problems, in []WorkerPoolInput, home, zone string) []
 		key := fmt.Sprintf("workerPools[%d]", i)
 		switch {
 		case !validName(pool.Name, maxPoolNameLength):
-			p.add(key+".name", pool.Name, "is invalid: use lowercase letters, digits and '-', starting with a letter, at most %d characters", maxPoolNameLength)
+			p.add(key+".name", pool.Name, "is invalid: %s", nameRule(maxPoolNameLength))
 		case pool.Name == "cp":
 			p.add(key+".name", pool.Name, "is reserved for the control plane: pick another pool name")
 		case seen[pool.Name]:
@@ -325,7 +339,7 @@ func resolveSSH(p *problems, in SSHInput) SSH {
 	if in.PrivateKey != "" {
 		if _, err := ssh.ParsePrivateKey([]byte(in.PrivateKey)); err != nil {
 			// Never echo the value: it is a secret.
-			*p = append(*p, configNamespace+"ssh.privateKey: (secret) is not an unencrypted OpenSSH or PEM private key: "+err.Error())
+			p.addKey("ssh.privateKey", "(secret) is not an unencrypted OpenSSH or PEM private key: %v", err)
 		}
 	}
 	for i, key := range in.AuthorizedKeys {
@@ -409,6 +423,17 @@ func checkCIDRsApart(p *problems, c Cluster) {
 	}
 }
 
+// checkOneServiceLoadBalancer refuses k3s's ServiceLB next to the Hetzner
+// CCM: k3s keeps running ServiceLB's controller unless servicelb is disabled
+// (k3s pkg/cli/server/server.go, pkg/daemons/control/server.go), and two
+// controllers would each answer every LoadBalancer Service.
+func checkOneServiceLoadBalancer(p *problems, c Cluster) {
+	if c.Addons.CloudControllerManager.Enabled && !slices.Contains(c.K3s.Disable, "servicelb") {
+		p.add("k3s.disable", c.K3s.Disable, "must include servicelb while addons.cloudControllerManager is enabled: "+
+			"the Hetzner cloud-controller-manager serves LoadBalancer Services, and k3s's ServiceLB would answer them too")
+	}
+}
+
 // assignControlPlaneAddresses fixes the private IPs that others must know
 // before the servers exist: the join URL, TLS SANs and the load balancer.
 func assignControlPlaneAddresses(c *Cluster) {
@@ -432,11 +457,16 @@ func (c *Cluster) nodeLists() []*[]Node {
 }
 
 func resolveAddons(p *problems, in AddonsInput) Addons {
-	return Addons{
+	a := Addons{
 		CloudControllerManager:  resolveAddon(p, "addons.cloudControllerManager", in.CloudControllerManager, DefaultCCMVersion),
 		CSIDriver:               resolveAddon(p, "addons.csiDriver", in.CSIDriver, DefaultCSIVersion),
 		SystemUpgradeController: resolveAddon(p, "addons.systemUpgradeController", in.SystemUpgradeController, DefaultSUCVersion),
 	}
+	// Its manifests are embedded (components/addons), one release only.
+	if v := a.SystemUpgradeController.Version; chartVersionPattern.MatchString(v) && v != DefaultSUCVersion {
+		p.add("addons.systemUpgradeController.version", v, "is not %s, the system-upgrade-controller release whose manifests hcloud-k3s embeds", DefaultSUCVersion)
+	}
+	return a
 }
 
 func resolveAddon(p *problems, key string, in AddonInput, defaultVersion string) Addon {

@@ -81,7 +81,7 @@ func TestResolveRejects(t *testing.T) {
 		{"k3s too old", func(in *Input) { in.K3sVersion = "v1.26.4+k3s1" },
 			`hcloud-k3s:k3sVersion: "v1.26.4+k3s1" is older than v1.28.0+k3s1, the oldest release hcloud-k3s supports`},
 		{"invalid k3s version", func(in *Input) { in.K3sVersion = "stable" },
-			`hcloud-k3s:k3sVersion: "stable" is not a pinned k3s release: use a tag such as v1.33.5+k3s1`},
+			`hcloud-k3s:k3sVersion: "stable" is not a pinned k3s release: use a tag such as v1.36.2+k3s1`},
 		{"too many servers", func(in *Input) { in.WorkerPools[0].Count = intp(100) },
 			`hcloud-k3s:workerPools: "101 servers" exceed the 100 servers a Hetzner private network holds`},
 		{"malformed taint", func(in *Input) { in.WorkerPools[0].Taints = []string{"gpu=true"} },
@@ -95,8 +95,29 @@ func TestResolveRejects(t *testing.T) {
 			`hcloud-k3s:workerPools[0].serverType: "cx22" retired by Hetzner and no longer orderable; use its successor cx23`},
 		{"arm outside europe", func(in *Input) {
 			in.ControlPlane.Locations = []string{"ash"}
+			in.ControlPlane.ServerType = "ccx13"
 			in.WorkerPools[0].ServerType = "cax11"
-		}, `hcloud-k3s:workerPools[0].serverType: "cax11" ARM (cax) servers are not sold in ash`},
+		}, `hcloud-k3s:workerPools[0].serverType: "cax11" is not sold in ash (us-east): cax types are sold in fsn1, hel1, nbg1`},
+		{"the default cx outside europe", func(in *Input) { in.ControlPlane.Locations = []string{"hil"} },
+			`hcloud-k3s:controlPlane.serverType: "cx23" is not sold in hil (us-west): cx types are sold in fsn1, hel1, nbg1`},
+		{"cpx gen1 in europe", func(in *Input) { in.WorkerPools[0].ServerType = "cpx51" },
+			`hcloud-k3s:workerPools[0].serverType: "cpx51" is no longer sold in nbg1 (eu-central); use its successor cpx62`},
+		{"cpx gen2 outside europe", func(in *Input) {
+			in.ControlPlane.Locations = []string{"sin"}
+			in.ControlPlane.ServerType = "cpx22"
+		}, `hcloud-k3s:controlPlane.serverType: "cpx22" is not sold in sin (ap-southeast): cpx types are sold in fsn1, hel1, nbg1`},
+		{"server type that does not exist", func(in *Input) { in.WorkerPools[0].ServerType = "cx99" },
+			`hcloud-k3s:workerPools[0].serverType: "cx99" is not a Hetzner Cloud server type; the closest are cx23, cx33, cx43`},
+		{"cluster name ending in a dash", func(in *Input) { in.ClusterName = "dev-" },
+			`hcloud-k3s:clusterName: "dev-" is invalid: use lowercase letters, digits and '-', starting with a letter and ending with a letter or digit`},
+		{"pool name ending in a dash", func(in *Input) { in.WorkerPools[0].Name = "gpu-" },
+			`hcloud-k3s:workerPools[0].name: "gpu-" is invalid: use lowercase letters, digits and '-', starting with a letter and ending with a letter or digit`},
+		{"network holding the public gateway", func(in *Input) { in.Network.CIDR = "172.16.0.0/12" },
+			`hcloud-k3s:network.cidr: "172.16.0.0/12" contains 172.31.1.1, the gateway of every Hetzner server's public interface`},
+		{"network holding the public gateway, small", func(in *Input) { in.Network.CIDR = "172.31.0.0/16" },
+			`hcloud-k3s:network.cidr: "172.31.0.0/16" contains 172.31.1.1`},
+		{"servicelb next to the CCM", func(in *Input) { in.K3s.Disable = &[]string{"traefik"} },
+			`hcloud-k3s:k3s.disable: ["traefik"] must include servicelb while addons.cloudControllerManager is enabled`},
 		{"worker in another zone", func(in *Input) { in.WorkerPools[0].Location = "sin" },
 			`hcloud-k3s:workerPools[0].location: "sin" is in zone ap-southeast, but the cluster's network is in eu-central`},
 		{"no ssh allowlist", func(in *Input) { in.Firewall.SSHAllowedCIDRs = nil },
@@ -127,6 +148,10 @@ func TestResolveRejects(t *testing.T) {
 			`hcloud-k3s:k3s.clusterCidr: "fd00::/56" must be an IPv4 range`},
 		{"unpinned add-on", func(in *Input) { in.Addons.CSIDriver.Version = "latest" },
 			`hcloud-k3s:addons.csiDriver.version: "latest" is not a pinned release such as 2.22.1`},
+		{"system-upgrade-controller release without its v", func(in *Input) { in.Addons.SystemUpgradeController.Version = "0.20.1" },
+			`hcloud-k3s:addons.systemUpgradeController.version: "0.20.1" is not v0.20.1, the system-upgrade-controller release whose manifests hcloud-k3s embeds`},
+		{"system-upgrade-controller release not embedded", func(in *Input) { in.Addons.SystemUpgradeController.Version = "v0.19.2" },
+			`hcloud-k3s:addons.systemUpgradeController.version: "v0.19.2" is not v0.20.1`},
 		{"no agent upgrades at once", func(in *Input) { in.Upgrade.AgentConcurrency = intp(0) },
 			`hcloud-k3s:upgrade.agentConcurrency: 0 must be 1 or more`},
 		{"drain timeout that is no duration", func(in *Input) { in.DrainTimeout = "5 minutes" },
@@ -141,6 +166,37 @@ func TestResolveRejects(t *testing.T) {
 			_, err := Resolve("dev", in)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("error = %v\nwant it to contain: %s", err, tt.want)
+			}
+		})
+	}
+}
+
+// What Hetzner does sell resolves: the defaults, CCX and CPX Gen1 outside
+// Europe, a network beside the public gateway, ServiceLB without the CCM.
+func TestResolveAccepts(t *testing.T) {
+	no := false
+	tests := map[string]func(*Input){
+		"cpx gen1 in the US": func(in *Input) {
+			in.ControlPlane.Locations = []string{"ash"}
+			in.ControlPlane.ServerType = "cpx21"
+			in.WorkerPools[0].ServerType = "ccx13"
+		},
+		"ccx in Singapore": func(in *Input) {
+			in.ControlPlane.Locations = []string{"sin"}
+			in.ControlPlane.ServerType = "ccx23"
+			in.WorkerPools[0].ServerType = "cpx11"
+		},
+		"network beside the gateway": func(in *Input) { in.Network.CIDR = "172.30.0.0/16" },
+		"servicelb without the CCM":  func(in *Input) { in.K3s.Disable = &[]string{"traefik"}; in.Addons.CloudControllerManager.Enabled = &no },
+		"names ending in digits":     func(in *Input) { in.ClusterName = "prod-2"; in.WorkerPools[0].Name = "gpu-1" },
+		"single-letter cluster name": func(in *Input) { in.ClusterName = "a" },
+	}
+	for name, modify := range tests {
+		t.Run(name, func(t *testing.T) {
+			in := valid()
+			modify(&in)
+			if _, err := Resolve("dev", in); err != nil {
+				t.Fatal(err)
 			}
 		})
 	}

@@ -4,14 +4,13 @@
 package stack
 
 import (
-	"errors"
-	"fmt"
+	"encoding/json"
 	"os"
+	"strings"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/cluster"
 	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 )
 
 // Build reads the stack config, validates it, registers the cluster and
@@ -32,48 +31,37 @@ func Build(ctx *pulumi.Context) (pulumi.Map, error) {
 	return cl.Outputs(), nil
 }
 
-// readConfig reads every `hcloud-k3s:` key; an absent key keeps its zero
-// value, which spec.Resolve defaults.
+// readConfig reads every `hcloud-k3s:` key the stack sets and decodes it
+// strictly; an absent key keeps its zero value, which spec.Resolve defaults.
 func readConfig(ctx *pulumi.Context) (spec.Input, error) {
-	cfg := config.New(ctx, "")
-	in := spec.Input{
-		ClusterName:       cfg.Get("clusterName"),
-		K3sVersion:        cfg.Get("k3sVersion"),
-		APIServerHostname: cfg.Get("apiServerHostname"),
-		DrainTimeout:      cfg.Get("drainTimeout"),
-	}
-	// ssh and etcdSnapshots hold secrets (the private key, the S3 secret
-	// key): they are read without the plain-read warning, and leave spec
-	// only as Pulumi secrets.
-	objects := []struct {
-		key    string
-		target any
-		secret bool
-	}{
-		{"controlPlane", &in.ControlPlane, false},
-		{"workerPools", &in.WorkerPools, false},
-		{"network", &in.Network, false},
-		{"firewall", &in.Firewall, false},
-		{"apiLoadBalancer", &in.APILoadBalancer, false},
-		{"k3s", &in.K3s, false},
-		{"addons", &in.Addons, false},
-		{"upgrade", &in.Upgrade, false},
-		{"ssh", &in.SSH, true},
-		{"etcdSnapshots", &in.EtcdSnapshots, true},
-	}
-	var errs []error
-	for _, o := range objects {
-		var err error
-		if o.secret {
-			_, err = cfg.TrySecretObject(o.key, o.target)
-		} else {
-			err = cfg.TryObject(o.key, o.target)
-		}
-		if err != nil && !errors.Is(err, config.ErrMissingVar) {
-			errs = append(errs, fmt.Errorf("hcloud-k3s:%s: %w", o.key, err))
+	raw := map[string]string{}
+	for _, key := range append(spec.ConfigKeys(), cliConfigKeys(os.Getenv(pulumi.EnvConfig))...) {
+		if value, ok := ctx.GetConfig(namespace + key); ok {
+			raw[key] = value
 		}
 	}
-	return in, errors.Join(errs...)
+	return spec.Decode(raw)
+}
+
+const namespace = "hcloud-k3s:"
+
+// cliConfigKeys lists the `hcloud-k3s:` keys, namespace removed, of the
+// config the Pulumi CLI passes the program as JSON in PULUMI_CONFIG
+// (pulumi-language-go constructEnv). The SDK looks keys up one by one and
+// cannot list them, and a key the program never looks up would otherwise
+// be ignored without a word.
+func cliConfigKeys(env string) []string {
+	var config map[string]json.RawMessage
+	if json.Unmarshal([]byte(env), &config) != nil {
+		return nil
+	}
+	var keys []string
+	for key := range config {
+		if short, ok := strings.CutPrefix(key, namespace); ok {
+			keys = append(keys, short)
+		}
+	}
+	return keys
 }
 
 // hcloudToken is the token the hcloud provider uses (hcloud:token, or the

@@ -27,24 +27,39 @@ var adminPortsOpen = resourceRule{
 }
 
 func checkAdminPortsOpen(fw *resource, s settings) []violation {
-	ports := s.ints("ports", defaultAdminPorts)
-	rules, _ := get(fw.Properties, "rules", asList)
+	rules, known := parseRules(fw.Properties)
+	if !known {
+		return nil // the union of sources is unknown until every rule is
+	}
+	// Ports opened by the same rules are reported together.
+	var order []string
+	ports := map[string][]string{}
+	for _, port := range s.ints("ports", defaultAdminPorts) {
+		access := inboundTCP(rules, port)
+		if !access.world {
+			continue
+		}
+		opening := describeRules(rules, access.rules)
+		if _, seen := ports[opening]; !seen {
+			order = append(order, opening)
+		}
+		ports[opening] = append(ports[opening], strconv.Itoa(port))
+	}
 	var found []violation
-	for i, item := range rules {
-		rule, ok := parseRule(item)
-		world := rule.worldSources()
-		var open []string
-		for _, port := range ports {
-			if rule.admitsTCP(port) {
-				open = append(open, strconv.Itoa(port))
-			}
-		}
-		if ok && len(world) > 0 && len(open) > 0 {
-			found = append(found, violation{message: fmt.Sprintf(
-				"rules[%d] (in tcp port %q from %s) opens tcp port %s to the whole internet; "+
-					"restrict its sourceIps to the addresses that need access",
-				i, rule.port, strings.Join(world, ", "), strings.Join(open, ", "))})
-		}
+	for _, opening := range order {
+		found = append(found, violation{message: fmt.Sprintf(
+			"%s admit every address: tcp port %s is open to the whole internet; restrict the sourceIps to the addresses that need access",
+			opening, strings.Join(ports[opening], ", "))})
 	}
 	return found
+}
+
+// describeRules names rules the way a reader finds them: rules[i] (in tcp port "p" from a, b).
+func describeRules(rules []firewallRule, indexes []int) string {
+	var parts []string
+	for _, i := range indexes {
+		r := rules[i]
+		parts = append(parts, fmt.Sprintf("rules[%d] (in tcp port %q from %s)", i, r.port, strings.Join(r.sources, ", ")))
+	}
+	return strings.Join(parts, " and ")
 }

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -38,17 +39,6 @@ func (r firewallRule) admitsTCP(port int) bool {
 	return r.direction == "in" && r.protocol == "tcp" && portsContain(r.port, port)
 }
 
-// worldSources returns the rule's sources that cover the whole internet.
-func (r firewallRule) worldSources() []string {
-	var world []string
-	for _, cidr := range r.sources {
-		if isWorld(cidr) {
-			world = append(world, cidr)
-		}
-	}
-	return world
-}
-
 // portsContain matches a Hetzner port spec: "22", "80-85" or "any".
 func portsContain(spec string, port int) bool {
 	if spec == "any" {
@@ -63,27 +53,72 @@ func portsContain(spec string, port int) bool {
 	return errFrom == nil && errTo == nil && from <= port && port <= to
 }
 
-// isWorld reports whether a CIDR spans every address of its family, like 0.0.0.0/0 or ::/0.
-func isWorld(cidr string) bool {
-	prefix, err := netip.ParsePrefix(strings.TrimSpace(cidr))
-	return err == nil && prefix.Bits() == 0
+// coversWorld reports whether the union of cidrs spans every address of a
+// family: 0.0.0.0/0 alone, or pieces such as 0.0.0.0/1 with 128.0.0.0/1.
+// Entries that do not parse are ignored.
+func coversWorld(cidrs []string) bool {
+	var v4, v6 []netip.Prefix
+	for _, s := range cidrs {
+		prefix, err := netip.ParsePrefix(strings.TrimSpace(s))
+		switch {
+		case err != nil:
+		case prefix.Addr().Is4():
+			v4 = append(v4, prefix.Masked())
+		default:
+			v6 = append(v6, prefix.Masked())
+		}
+	}
+	return covers(v4, netip.IPv4Unspecified()) || covers(v6, netip.IPv6Unspecified())
+}
+
+// covers reports whether prefixes leave no gap from first to the family's
+// last address: sorted by first address, each must start at most one past
+// the furthest end so far.
+func covers(prefixes []netip.Prefix, first netip.Addr) bool {
+	slices.SortFunc(prefixes, func(a, b netip.Prefix) int { return a.Addr().Compare(b.Addr()) })
+	next := first
+	for _, p := range prefixes {
+		if p.Addr().Compare(next) > 0 {
+			return false
+		}
+		last := lastAddr(p)
+		if !last.Next().IsValid() {
+			return true // reached the top of the family
+		}
+		if last.Next().Compare(next) > 0 {
+			next = last.Next()
+		}
+	}
+	return false
+}
+
+// lastAddr is the highest address of a prefix.
+func lastAddr(p netip.Prefix) netip.Addr {
+	bytes := p.Addr().AsSlice()
+	for i := p.Bits(); i < len(bytes)*8; i++ {
+		bytes[i/8] |= 1 << (7 - i%8)
+	}
+	last, _ := netip.AddrFromSlice(bytes)
+	return last
 }
 
 // tcpAccess is who a set of firewall rules lets reach a TCP port.
 type tcpAccess struct {
-	world   bool
+	world   bool     // the sources together cover the internet
 	sources []string // union of the sources of the admitting rules
+	rules   []int    // indexes of the admitting rules
 }
 
 // inboundTCP evaluates rules for a port. Inbound traffic no rule admits is dropped.
 func inboundTCP(rules []firewallRule, port int) tcpAccess {
 	var access tcpAccess
-	for _, r := range rules {
+	for i, r := range rules {
 		if !r.admitsTCP(port) {
 			continue
 		}
-		access.world = access.world || len(r.worldSources()) > 0
 		access.sources = appendNew(access.sources, r.sources...)
+		access.rules = append(access.rules, i)
 	}
+	access.world = coversWorld(access.sources)
 	return access
 }

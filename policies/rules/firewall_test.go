@@ -25,14 +25,29 @@ func TestPortsContain(t *testing.T) {
 	}
 }
 
-func TestIsWorld(t *testing.T) {
-	tests := map[string]bool{
-		"0.0.0.0/0": true, "::/0": true, " ::0/0 ": true,
-		"0.0.0.0/1": false, "198.51.100.7/32": false, "0.0.0.0": false, "nonsense": false,
+func TestCoversWorld(t *testing.T) {
+	tests := []struct {
+		cidrs []string
+		want  bool
+	}{
+		{[]string{"0.0.0.0/0"}, true},
+		{[]string{"::/0"}, true},
+		{[]string{" ::0/0 "}, true},
+		{[]string{"0.0.0.0/1", "128.0.0.0/1"}, true},
+		{[]string{"128.0.0.0/1", "0.0.0.0/2", "64.0.0.0/2"}, true},
+		{[]string{"0.0.0.0/1", "0.0.0.0/2", "128.0.0.0/1"}, true},
+		{[]string{"::/1", "8000::/1"}, true},
+		{[]string{"0.0.0.0/1"}, false},
+		{[]string{"0.0.0.0/1", "192.0.0.0/2"}, false},
+		{[]string{"0.0.0.0/1", "8000::/1"}, false},
+		{[]string{"0.0.0.0/1", "128.0.0.1/1"}, true},
+		{[]string{"198.51.100.7/32"}, false},
+		{[]string{"nonsense", "0.0.0.0"}, false},
+		{nil, false},
 	}
-	for cidr, want := range tests {
-		if got := isWorld(cidr); got != want {
-			t.Errorf("isWorld(%q) = %v, want %v", cidr, got, want)
+	for _, tt := range tests {
+		if got := coversWorld(tt.cidrs); got != tt.want {
+			t.Errorf("coversWorld(%q) = %v, want %v", tt.cidrs, got, tt.want)
 		}
 	}
 }

@@ -99,11 +99,24 @@ func (s *stack) targets(lb *resource) []target {
 	return targets
 }
 
-// targetServers returns the servers lb forwards to, as far as known values tell.
-func (s *stack) targetServers(lb *resource) []*resource {
+// privateTargetServers returns the servers lb reaches over the private
+// network, as far as known values tell. Only that traffic escapes the
+// servers' firewalls: traffic to a public IP is filtered like any other
+// (docs.hetzner.com/cloud/firewalls/faq). That takes a LoadBalancerTarget
+// with usePrivateIp on a load balancer attached to a network; inline
+// targets cannot use private IPs (SDK LoadBalancerTargetType: "Does not
+// work"), and ip targets cannot be cloud servers (cloud_resource_ip_not_allowed).
+func (s *stack) privateTargetServers(lb *resource) []*resource {
+	if len(s.attached(lb, typeLoadBalancerNetwork)) == 0 {
+		return nil
+	}
 	var servers []*resource
 	for _, t := range s.targets(lb) {
-		servers = appendNew(servers, s.servers(t)...)
+		kind, _ := get(t.props, "type", asString)
+		private, known := orDefault(t.props, "usePrivateIp", false, asBool)
+		if t.owner != lb && kind != "ip" && known && private {
+			servers = appendNew(servers, s.servers(t)...)
+		}
 	}
 	return servers
 }
@@ -120,11 +133,6 @@ func (s *stack) servers(t target) []*resource {
 			serverLabels, known := optional(server, "labels", asStringMap)
 			return ok && known && sel.Matches(labels.Set(serverLabels))
 		})
-	case "ip": // a server's public or private address
-		ip, ok := get(t.props, "ip", asString)
-		return s.serversWhere(func(server property.Map) bool {
-			return ok && slices.Contains(serverIPs(server), ip)
-		})
 	}
 	return nil
 }
@@ -138,24 +146,6 @@ func (s *stack) serversWhere(keep func(server property.Map) bool) []*resource {
 		}
 	}
 	return found
-}
-
-func serverIPs(server property.Map) []string {
-	var ips []string
-	for _, key := range []string{"ipv4Address", "ipv6Address"} {
-		if ip, ok := get(server, key, asString); ok {
-			ips = append(ips, ip)
-		}
-	}
-	networks, _ := get(server, "networks", asList)
-	for _, n := range networks {
-		if m, ok := asMap(n); ok {
-			if ip, ok := get(m, "ip", asString); ok {
-				ips = append(ips, ip)
-			}
-		}
-	}
-	return ips
 }
 
 // hasPublicInterface reports whether server gets a public address, which is Hetzner's default.

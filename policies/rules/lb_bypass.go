@@ -12,8 +12,8 @@ const bypassPolicy = "load-balancer-bypasses-firewall"
 
 var loadBalancerBypass = stackRule{
 	name: bypassPolicy,
-	description: "A public Hetzner load balancer must not forward to a port that a firewall restricts on its " +
-		"target servers: Hetzner firewalls do not apply to load balancers.",
+	description: "A public Hetzner load balancer must not forward, over the private network, to a port that a " +
+		"firewall restricts on its target servers: Hetzner firewalls do not filter private-network traffic.",
 	level: policyx.EnforcementLevelMandatory,
 	schema: &policyx.ConfigSchema{Properties: map[string]map[string]any{
 		"acceptedLoadBalancers": {
@@ -34,7 +34,7 @@ func checkLoadBalancerBypass(st *stack, s settings) []violation {
 		if public, decided := st.publicInterface(lb); !public || !decided || isAccepted(lb, accepted) {
 			continue
 		}
-		servers := st.targetServers(lb)
+		servers := st.privateTargetServers(lb)
 		for _, port := range st.destinationPorts(lb) {
 			if r, ok := st.restriction(servers, port); ok {
 				found = append(found, violation{urn: lb.URN, message: bypassMessage(lb, port, r)})
@@ -79,7 +79,7 @@ func bypassMessage(lb *resource, port int, r restriction) string {
 		admits = "allow it only from " + strings.Join(r.sources, ", ")
 	}
 	return fmt.Sprintf("load balancer %q is public and forwards to tcp/%d on servers whose firewalls (%s) %s; "+
-		"Hetzner firewalls do not filter load balancer traffic, so the port is open to the whole internet. "+
+		"it reaches them over the private network, which Hetzner firewalls do not filter, so the port is open to the whole internet. "+
 		"Either disable the load balancer's public interface (LoadBalancerNetwork enablePublicInterface: false; "+
 		"in hcloud-k3s: apiLoadBalancer.publicInterface: false), or accept the exposure explicitly: "+
 		"list %q in acceptedLoadBalancers (stack config %s:%s), or allow 0.0.0.0/0 and ::/0 in the firewall rule.",

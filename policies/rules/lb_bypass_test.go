@@ -9,7 +9,7 @@ import (
 func wantBypass(port int, firewalls, admits string) reported {
 	return reported{urn: urnOf(typeLoadBalancer, "api"), message: fmt.Sprintf(
 		`load balancer "api" is public and forwards to tcp/%d on servers whose firewalls (%s) %s; `+
-			`Hetzner firewalls do not filter load balancer traffic, so the port is open to the whole internet. `+
+			`it reaches them over the private network, which Hetzner firewalls do not filter, so the port is open to the whole internet. `+
 			`Either disable the load balancer's public interface (LoadBalancerNetwork enablePublicInterface: false; `+
 			`in hcloud-k3s: apiLoadBalancer.publicInterface: false), or accept the exposure explicitly: `+
 			`list "api" in acceptedLoadBalancers (stack config hcloud-k3s-guardrails:load-balancer-bypasses-firewall), `+
@@ -26,8 +26,14 @@ func TestLoadBalancerBypassesFirewall(t *testing.T) {
 	runStackCases(t, "load-balancer-bypasses-firewall", []stackCase{
 		{name: "public load balancer forwards the API port to firewalled servers while IDs are unknown",
 			want: []reported{apiAllowlist}},
-		{name: "load balancer without a network attachment is public",
-			changes: []change{drop("api-net")}, want: []reported{apiAllowlist}},
+		{name: "load balancer without a network reaches the servers' public IPs, which their firewalls filter",
+			changes: []change{drop("api-net")}},
+		{name: "target over public IPs goes through the servers' firewalls",
+			changes: []change{set("api-cp", "usePrivateIp", false)}},
+		{name: "target without usePrivateIp uses public IPs",
+			changes: []change{set("api-cp", "usePrivateIp", nil)}},
+		{name: "unknown usePrivateIp is left undecided",
+			changes: []change{set("api-cp", "usePrivateIp", computed)}},
 		{name: "network attachment with enablePublicInterface false makes it private",
 			changes: []change{set("api-net", "enablePublicInterface", false)}},
 		{name: "unknown enablePublicInterface is left undecided",
@@ -86,16 +92,12 @@ func TestLoadBalancerBypassesFirewall(t *testing.T) {
 				setDeps("api-cp", map[string][]string{"loadBalancerId": dep(typeLoadBalancer, "api"),
 					"serverId": dep(typeServer, "cp-0")})},
 			want: []reported{apiAllowlist}},
-		{name: "ip target matching a server's private address",
-			changes: []change{set("api-cp", "type", "ip"), set("api-cp", "ip", "10.0.1.10")},
-			want:    []reported{apiAllowlist}},
-		{name: "ip target outside the stack",
-			changes: []change{set("api-cp", "type", "ip"), set("api-cp", "ip", "192.0.2.1")}},
-		{name: "inline target on the load balancer",
+		{name: "ip targets cannot be cloud servers (cloud_resource_ip_not_allowed)",
+			changes: []change{set("api-cp", "type", "ip"), set("api-cp", "ip", "10.0.1.10")}},
+		{name: "inline targets use public IPs, whatever usePrivateIp says, so the firewall applies",
 			changes: []change{drop("api-cp"),
-				set("api", "targets", []any{map[string]any{"type": "server", "serverId": computed}}),
-				setDeps("api", map[string][]string{"targets": dep(typeServer, "cp-0")})},
-			want: []reported{apiAllowlist}},
+				set("api", "targets", []any{map[string]any{"type": "server", "serverId": computed, "usePrivateIp": true}}),
+				setDeps("api", map[string][]string{"targets": dep(typeServer, "cp-0")})}},
 		{name: "firewall applied by server ID with unknown IDs resolved through its dependency",
 			changes: []change{set("fw", "applyTos", []any{map[string]any{"server": computed}}),
 				setDeps("fw", map[string][]string{"applyTos": dep(typeServer, "cp-0")})},

@@ -58,10 +58,16 @@ func AssertUntouched(t testing.TB, before, after map[string]os.FileInfo) {
 }
 
 // Shellcheck lints a script as bash, but for the checks excluded (such as
-// "SC2034"), skipping the test where shellcheck is not installed.
+// "SC2034"). Where shellcheck is not installed it skips the test on a
+// developer's machine, and fails it in CI (CI set, as GitHub Actions and
+// .ci/run's callers set it), where every script must be linted.
 func Shellcheck(t testing.TB, script string, excluded ...string) {
 	t.Helper()
 	if _, err := exec.LookPath("shellcheck"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Errorf("shellcheck is not installed, and CI must lint every node script: .ci/run installs it")
+			return
+		}
 		t.Skip("shellcheck is not installed")
 	}
 	args := []string{"-s", "bash", "-"}

@@ -113,3 +113,13 @@ func TestShellcheckFindsProblems(t *testing.T) {
 		t.Errorf("shellcheck reported %q, want SC2034", rec.errors)
 	}
 }
+
+func TestShellcheckMissingFailsInCI(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	t.Setenv("CI", "true")
+	rec := &recorder{TB: t}
+	Shellcheck(rec, "#!/bin/bash\n")
+	if len(rec.errors) != 1 || !strings.Contains(rec.errors[0], "shellcheck is not installed") {
+		t.Errorf("without shellcheck in CI, reported %q", rec.errors)
+	}
+}
