@@ -108,13 +108,14 @@ func TestDevStackResources(t *testing.T) {
 		"hcloud:index/network:Network":               {"network"},
 		"hcloud:index/networkSubnet:NetworkSubnet":   {"network"},
 		"hcloud:index/firewall:Firewall":             {"firewall"},
-		"hcloud:index/sshKey:SshKey":                 {"ssh-key"},
+		"hcloud:index/sshKey:SshKey":                 nil, // the key reaches servers through cloud-init
 		"tls:index/privateKey:PrivateKey":            {"ssh-key"},
 		"random:index/randomPassword:RandomPassword": {"k3s-token"},
 		"hcloud:index/placementGroup:PlacementGroup": {"control-plane", "workers-pg-1"},
-		server:  {"cp-1", "workers-1", "workers-2"},
-		command: {"cp-1-etcd-s3", "cp-1-install", "kubeconfig", "ready", "upgrade-gate", "workers-1-drain", "workers-1-install", "workers-2-drain", "workers-2-install"},
-		lbType:  nil,
+		server: {"cp-1", "workers-1", "workers-2"},
+		command: {"control-plane-labels", "cp-1-etcd-s3", "cp-1-install", "cp-1-rollout", "kubeconfig", "ready", "teardown", "upgrade-gate",
+			"workers-1-drain", "workers-1-install", "workers-1-rollout", "workers-2-drain", "workers-2-install", "workers-2-rollout", "workers-labels"},
+		lbType: nil,
 	}
 	for typ, names := range want {
 		if got := g.names(typ); !slices.Equal(got, names) {
@@ -386,8 +387,9 @@ func TestSecretsStaySecret(t *testing.T) {
 			if r.Type == command && !r.Inputs["connection"].IsSecret() {
 				t.Errorf("%s: %s connection is not secret", name, r.Name)
 			}
-			if r.Type == command && strings.HasSuffix(r.Name, "-install") && (!r.Inputs["stdin"].IsSecret() || !slices.Equal(r.IgnoreChanges, []string{"stdin"})) {
-				t.Errorf("%s: %s stdin: secret=%v ignoreChanges=%v", name, r.Name, r.Inputs["stdin"].IsSecret(), r.IgnoreChanges)
+			// The token on an install's stdin, the SSH key on a drain's.
+			if r.Type == command && (strings.HasSuffix(r.Name, "-install") || strings.HasSuffix(r.Name, "-drain")) && !r.Inputs["stdin"].IsSecret() {
+				t.Errorf("%s: %s stdin is not secret", name, r.Name)
 			}
 		}
 		for output, value := range g.Outputs {
@@ -435,15 +437,19 @@ func TestUserKeyIsNotExported(t *testing.T) {
 	if _, ok := g.Outputs["sshPrivateKey"]; ok {
 		t.Error("the user's own private key is exported")
 	}
-	if pub := g.get("hcloud:index/sshKey:SshKey", "ssh-key").Inputs["publicKey"].StringValue(); !strings.HasPrefix(pub, "ssh-ed25519 ") {
-		t.Errorf("public key derived from the user's key = %q", pub)
+	if userData := g.get(server, "cp-1").Inputs["userData"].StringValue(); !strings.Contains(userData, "  - \"ssh-ed25519 ") {
+		t.Errorf("the public key derived from the user's key does not reach the servers: %q", userData)
 	}
 }
 
 func TestAuthorizedKeysReachEveryServer(t *testing.T) {
-	human := stack(t, "dev", nil).get("tls:index/privateKey:PrivateKey", "ssh-key").State["publicKeyOpenssh"].StringValue() + " ops@example.com"
+	cluster := strings.TrimSpace(stack(t, "dev", nil).get("tls:index/privateKey:PrivateKey", "ssh-key").State["publicKeyOpenssh"].StringValue())
+	human := cluster + " ops@example.com"
 	g := stack(t, "dev", map[string]any{"ssh": map[string]any{"authorizedKeys": []string{human}}})
-	want := "#cloud-config\nssh_authorized_keys:\n  - \"" + human + "\"\n"
+	// The cluster's own key comes first: it reaches servers through cloud-init
+	// too, never as a Hetzner SSH key, whose fingerprint must be unique in a
+	// project (so dev and prod could not share ssh.privateKey).
+	want := "#cloud-config\nssh_pwauth: false\nssh_authorized_keys:\n  - \"" + cluster + "\"\n  - \"" + human + "\"\n"
 	for _, name := range g.names(server) {
 		if got := g.get(server, name).Inputs["userData"].StringValue(); got != want {
 			t.Errorf("%s userData = %q, want %q", name, got, want)
@@ -510,7 +516,8 @@ func pool(name string, count int) map[string]any {
 }
 
 func nodeResources(name string) []string {
-	return []string{command + "/" + name + "-drain", command + "/" + name + "-install", "hcloud-k3s:index:Node/" + name, server + "/" + name}
+	return []string{command + "/" + name + "-drain", command + "/" + name + "-install", command + "/" + name + "-rollout",
+		"hcloud-k3s:index:Node/" + name, server + "/" + name}
 }
 
 // controlPlaneNodeResources adds the node's etcd snapshot setup to nodeResources.
@@ -536,19 +543,22 @@ func assertChange(t *testing.T, got change, added, removed []string, changed map
 	}
 }
 
-// Readiness re-checks the node list whenever it changes; nothing else moves.
-var readinessRechecks = map[string][]string{command + "/ready": {"create"}}
+// nodeListChanged is what changes with a group's node list, and nothing
+// else: readiness re-checks it, and the group's labels step re-applies.
+func nodeListChanged(group string) map[string][]string {
+	return map[string][]string{command + "/ready": {"create"}, command + "/" + group + "-labels": {"create"}}
+}
 
 func TestRaisingACountAddsNodesAndTouchesNothingElse(t *testing.T) {
 	before := stack(t, "dev", nil)
 	after := stack(t, "dev", map[string]any{"workerPools": []any{pool("workers", 3)}})
-	assertChange(t, diff(before, after), nodeResources("workers-3"), nil, readinessRechecks)
+	assertChange(t, diff(before, after), nodeResources("workers-3"), nil, nodeListChanged("workers"))
 }
 
 func TestLoweringACountDrainsTheRemovedNodes(t *testing.T) {
 	before := stack(t, "dev", map[string]any{"workerPools": []any{pool("workers", 3)}})
 	after := stack(t, "dev", nil)
-	assertChange(t, diff(before, after), nil, nodeResources("workers-3"), readinessRechecks)
+	assertChange(t, diff(before, after), nil, nodeResources("workers-3"), nodeListChanged("workers"))
 	drain := before.get(command, "workers-3-drain")
 	script := drain.Inputs["delete"].StringValue()
 	for _, want := range []string{"node='dev-workers-3'", "control_plane='false'", "timeout='300s'", "kubectl drain", "delete node"} {
@@ -572,8 +582,9 @@ func TestRemovingAPoolDrainsEachOfItsNodes(t *testing.T) {
 	before := stack(t, "dev", map[string]any{"workerPools": []any{pool("workers", 2), pool("batch", 2)}})
 	after := stack(t, "dev", map[string]any{"workerPools": []any{pool("workers", 2)}})
 	removed := append(nodeResources("batch-1"), nodeResources("batch-2")...)
-	removed = append(removed, "hcloud-k3s:index:WorkerPool/batch", "hcloud:index/placementGroup:PlacementGroup/batch-pg-1")
-	assertChange(t, diff(before, after), nil, removed, readinessRechecks)
+	removed = append(removed, "hcloud-k3s:index:WorkerPool/batch", "hcloud:index/placementGroup:PlacementGroup/batch-pg-1",
+		command+"/batch-labels")
+	assertChange(t, diff(before, after), nil, removed, map[string][]string{command + "/ready": {"create"}})
 }
 
 func TestControlPlaneGrowsAndShrinksOneMemberAtATime(t *testing.T) {
@@ -581,7 +592,8 @@ func TestControlPlaneGrowsAndShrinksOneMemberAtATime(t *testing.T) {
 	five := stack(t, "prod", map[string]any{"controlPlane": map[string]any{"count": 5, "serverType": "cx33", "locations": []string{"fsn1", "nbg1", "hel1"}}})
 	added := append(controlPlaneNodeResources("cp-4"), controlPlaneNodeResources("cp-5")...)
 	// The kubeconfig gains or loses a context per member; the provider is updated, not replaced.
-	changed := map[string][]string{command + "/ready": {"create"}, "pulumi:providers:kubernetes/addons": {"kubeconfig"}}
+	changed := nodeListChanged("control-plane")
+	changed["pulumi:providers:kubernetes/addons"] = []string{"kubeconfig"}
 	assertChange(t, diff(three, five), added, nil, changed)
 	assertChange(t, diff(five, three), nil, added, changed)
 	install := func(name string) mockcloud.Resource { return five.get(command, name+"-install") }
@@ -600,14 +612,21 @@ func TestControlPlaneGrowsAndShrinksOneMemberAtATime(t *testing.T) {
 	}
 }
 
-func TestChangingK3sVersionOnlyChangesTheUpgradePlans(t *testing.T) {
+// A running node's installer re-runs and changes nothing
+// (TestInstallNeverChangesTheVersionOfARunningNode): the Plans upgrade it.
+// No rollout restarts anything.
+func TestChangingK3sVersionChangesThePlansAndNoRunningNode(t *testing.T) {
 	before := stack(t, "prod", nil)
 	after := stack(t, "prod", map[string]any{"k3sVersion": "v1.34.1+k3s1"})
-	assertChange(t, diff(before, after), nil, nil, map[string][]string{
+	changed := map[string][]string{
 		command + "/upgrade-gate":                         {"create"},
 		"kubernetes:upgrade.cattle.io/v1:Plan/k3s-server": {"spec"},
 		"kubernetes:upgrade.cattle.io/v1:Plan/k3s-agent":  {"spec"},
-	})
+	}
+	for _, name := range after.names(server) {
+		changed[command+"/"+name+"-install"] = []string{"create"}
+	}
+	assertChange(t, diff(before, after), nil, nil, changed)
 	gate := after.get(command, "upgrade-gate")
 	if !strings.Contains(gate.Inputs["create"].StringValue(), "desired='v1.34.1+k3s1'") {
 		t.Error("the upgrade gate does not check the new version")
@@ -621,11 +640,11 @@ func TestChangingK3sVersionOnlyChangesTheUpgradePlans(t *testing.T) {
 			t.Errorf("%s plan changes before the upgrade gate passes", plan)
 		}
 	}
-	// New nodes install the new version: it travels on the install's stdin.
-	grown := stack(t, "prod", map[string]any{"k3sVersion": "v1.34.1+k3s1", "workerPools": []any{pool("general", 1)}})
-	stdin := grown.get(command, "general-1-install").Inputs["stdin"].SecretValue().Element.StringValue()
-	if !strings.HasPrefix(stdin, "v1.34.1+k3s1\n") {
-		t.Errorf("a new node installs %q", strings.SplitN(stdin, "\n", 2)[0])
+	// A new node, or a replaced server, installs the new version: nothing of
+	// the install is ignored, so it never runs with values kept in state.
+	install := after.get(command, "general-1-install")
+	if !strings.Contains(install.Inputs["create"].StringValue(), "version='v1.34.1+k3s1'") || len(install.IgnoreChanges) != 0 {
+		t.Errorf("a new node does not install the new version: ignoreChanges %v", install.IgnoreChanges)
 	}
 }
 

@@ -27,7 +27,6 @@ var roleByType = map[string]string{
 	"hcloud:index/network:Network":                         "network",
 	"hcloud:index/networkSubnet:NetworkSubnet":             "subnet",
 	"hcloud:index/firewall:Firewall":                       "firewall",
-	"hcloud:index/sshKey:SshKey":                           "ssh key",
 	"tls:index/privateKey:PrivateKey":                      "key pair",
 	"random:index/randomPassword:RandomPassword":           "token",
 	"hcloud:index/placementGroup:PlacementGroup":           "placement group",
@@ -47,7 +46,7 @@ const remoteCommand = "command:remote:Command"
 
 // commandRoles are the commands known by name.
 var commandRoles = map[string]string{"kubeconfig": "kubeconfig", "ready": "readiness check", "upgrade-gate": "upgrade gate",
-	"etcd-snapshot": "etcd snapshot"}
+	"teardown": "teardown", "etcd-snapshot": "etcd snapshot"}
 
 // roleOf is the part r plays. The install that initialises the cluster is the
 // control-plane install that waits for no other install.
@@ -62,6 +61,10 @@ func roleOf(r mockcloud.Resource) string {
 		return commandRoles[r.Name]
 	case strings.HasSuffix(r.Name, "-drain"):
 		return "drain"
+	case strings.HasSuffix(r.Name, "-rollout"):
+		return "rollout"
+	case strings.HasSuffix(r.Name, "-labels"):
+		return "node labels"
 	case strings.HasSuffix(r.Name, "-etcd-s3"):
 		return "etcd setup"
 	case !strings.HasSuffix(r.Name, "-install"):
@@ -74,6 +77,8 @@ func roleOf(r mockcloud.Resource) string {
 		return "init install"
 	}
 }
+
+func isCommand(urn string) bool { return string(resource.URN(urn).Type()) == remoteCommand }
 
 func isInstall(urn string) bool {
 	u := resource.URN(urn)
@@ -88,7 +93,6 @@ var creationLatency = map[string]time.Duration{
 	"network":             2 * time.Second,
 	"subnet":              2 * time.Second,
 	"firewall":            time.Second,
-	"ssh key":             time.Second,
 	"placement group":     time.Second,
 	"server":              30 * time.Second,
 	"load balancer":       10 * time.Second,
@@ -101,6 +105,9 @@ var creationLatency = map[string]time.Duration{
 	"readiness check":     10 * time.Second,
 	"kubeconfig":          2 * time.Second,
 	"drain":               time.Second,
+	"rollout":             0, // runs only on update
+	"teardown":            time.Second,
+	"node labels":         2 * time.Second,
 	"upgrade gate":        2 * time.Second,
 	"etcd setup":          2 * time.Second, // writes two files over SSH
 	"etcd snapshot":       30 * time.Second,
@@ -120,8 +127,7 @@ func latencyOf(r mockcloud.Resource) time.Duration { return creationLatency[role
 // same node. Every resource also waits for its own provider.
 var mayWaitFor = map[string][]string{
 	"subnet":              {"network"},
-	"ssh key":             {"key pair"}, // registers its public half
-	"server":              {"subnet", "firewall", "ssh key", "placement group"},
+	"server":              {"subnet", "firewall", "key pair", "placement group"},                  // cloud-init installs the public key
 	"init install":        {"own server", "key pair", "token", "load balancer", "own etcd setup"}, // SSH; token on stdin; LB IPs as TLS SANs; S3 secret drop-in
 	"join install":        {"own server", "key pair", "token", "load balancer", "init install", "own etcd setup"},
 	"etcd setup":          {"own server", "key pair"},
@@ -129,10 +135,13 @@ var mayWaitFor = map[string][]string{
 	"agent install":       {"own server", "key pair", "token", "init install"},
 	"readiness check":     {"init install", "join install", "agent install", "server", "key pair", "load balancer"}, // every node, every endpoint
 	"kubeconfig":          {"init install", "server", "key pair"},
-	"drain":               {"own install", "own server", "server", "key pair"},     // runs on the first control-plane server; replaced with its own
-	"upgrade gate":        {"init install", "server", "key pair", "etcd snapshot"}, // upgrades wait for a snapshot in S3
-	"kubernetes provider": {"kubeconfig", "server", "load balancer"},               // its context is an endpoint the readiness step checked
-	"kubernetes secret":   {"network"},                                             // holds its ID
+	"drain":               {"own install", "own server", "server", "key pair"},        // runs on the first control-plane server; replaced with its own
+	"upgrade gate":        {"init install", "server", "key pair", "etcd snapshot"},    // upgrades wait for a snapshot in S3
+	"rollout":             {"own install", "own server", "key pair", "load balancer"}, // its config digest holds the LB's IPs
+	"teardown":            {"server", "key pair"},
+	"node labels":         {"readiness check", "server", "key pair"}, // runs on the first control-plane server once every node is up
+	"kubernetes provider": {"kubeconfig", "server", "load balancer"}, // its context is an endpoint the readiness step checked
+	"kubernetes secret":   {"network"},                               // holds its ID
 	"upgrade plan":        {"manifests", "upgrade gate", "upgrade plan"},
 	"lb network":          {"load balancer", "subnet"},
 	"lb service":          {"load balancer"},
@@ -143,6 +152,8 @@ var mayWaitFor = map[string][]string{
 // what each costs.
 var deliberate = map[[2]string]string{
 	{"drain", "drain"}:                "control-plane nodes leave one at a time",
+	{"rollout", "rollout"}:            "restarts after a config change roll, one control-plane node (or a batch of workers) at a time",
+	{"teardown", "drain"}:             "pulumi destroy marks the cluster as torn down before any drain runs",
 	{"kubeconfig", "join install"}:    "the kubeconfig waits for every control-plane node it names",
 	{"kubeconfig", "readiness check"}: "the kubeconfig, and so every add-on, waits for every node",
 }

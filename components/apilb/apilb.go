@@ -48,7 +48,12 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 		Location:         pulumi.String(cfg.Location),
 		Labels:           pulumi.ToStringMap(map[string]string{"cluster": c.Name, "role": "api"}),
 		Algorithm:        &hcloud.LoadBalancerAlgorithmArgs{Type: pulumi.String("round_robin")},
-	}, child)
+	}, child,
+		// A new location replaces the load balancer (location is ForceNew,
+		// terraform-provider-hcloud internal/loadbalancer/resource.go). Its
+		// name is unique in the project and its private IP fixed, so the old
+		// one must go first; the API stays reachable on the servers' IPs.
+		pulumi.DeleteBeforeReplace(true))
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +63,8 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 		SubnetId:              args.SubnetID,
 		Ip:                    pulumi.String(cfg.PrivateIP.String()),
 		EnablePublicInterface: pulumi.Bool(cfg.PublicInterface),
-	}, child, pulumi.DependsOn([]pulumi.Resource{args.NetworkReady}))
+	}, child, pulumi.DependsOn([]pulumi.Resource{args.NetworkReady}),
+		pulumi.DeleteBeforeReplace(true)) // its fixed IP must be free for the replacement
 	if err != nil {
 		return nil, err
 	}

@@ -64,6 +64,13 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluste
 		return nil, fmt.Errorf("hcloud:token is not set: the cloud-controller-manager and CSI driver add-ons need it " +
 			"(pulumi config set hcloud:token --secret), or disable both under hcloud-k3s:addons")
 	}
+	seen, err := observe(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	if err := seen.refusal(c); err != nil {
+		return nil, err
+	}
 	cl := &Cluster{Spec: c}
 	if err := ctx.RegisterComponentResource(ids.ComponentType("Cluster"), c.Name, cl, opts...); err != nil {
 		return nil, err
@@ -81,7 +88,7 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluste
 	if err != nil {
 		return nil, err
 	}
-	key, err := sshkey.New(ctx, "ssh-key", sshkey.Args{Name: c.Name, PrivateKey: c.SSH.PrivateKey, Labels: labels}, child)
+	key, err := sshkey.New(ctx, "ssh-key", sshkey.Args{PrivateKey: c.SSH.PrivateKey}, child)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +103,7 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluste
 		K3sVersion:     c.K3sVersion,
 		AuthorizedKeys: c.SSH.AuthorizedKeys,
 		SubnetID:       net.SubnetID,
-		SSHKeyID:       key.KeyID,
+		SSHPublicKey:   key.PublicKey,
 		SSHPrivateKey:  key.PrivateKey,
 		Token:          pulumi.ToSecret(token.Result).(pulumi.StringOutput),
 		ServerAfter:    []pulumi.Resource{net.Subnet, fw.Resource},
@@ -111,31 +118,50 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluste
 		}
 		extraSANs = lb.SANs
 	}
+	resized := seen.resized(c.ControlPlane.Nodes, c.ControlPlane.ServerType)
+	if notice := resizeNotice("controlPlane.serverType", c.ControlPlane.ServerType, c.ControlPlane.Nodes, resized, 1); notice != "" {
+		logWarning(ctx, notice)
+	}
 	cl.ControlPlane, err = controlplane.New(ctx, "control-plane", controlplane.Args{
-		Cluster: c, Shared: shared, ExtraSANs: extraSANs, EtcdS3SecretKey: etcdS3SecretKey(c),
+		Cluster: c, Shared: shared, ExtraSANs: extraSANs, Resized: resized, Running: seen.runs(c.FirstControlPlane()),
+		EtcdS3SecretKey: etcdS3SecretKey(c),
 	}, child)
 	if err != nil {
 		return nil, err
 	}
 	workerIPs := pulumi.StringArrayMap{}
-	for _, pool := range c.WorkerPools {
+	var rollouts, resizes []pulumi.Resource
+	for i, pool := range c.WorkerPools {
+		resized := seen.resized(pool.Nodes, pool.ServerType)
+		key := fmt.Sprintf("workerPools[%d].serverType", i)
+		if notice := resizeNotice(key, pool.ServerType, pool.Nodes, resized, c.Upgrade.AgentConcurrency); notice != "" {
+			logWarning(ctx, notice)
+		}
 		wp, err := workerpool.New(ctx, pool.Name, workerpool.Args{
-			Cluster: c, Pool: pool, Shared: shared, JoinAfter: cl.ControlPlane.Init(),
-			DrainVia: cl.ControlPlane.Nodes[0].Connection,
+			Cluster: c, Pool: pool, Shared: shared, JoinAfter: cl.ControlPlane.Init(), JoinVersion: cl.ControlPlane.JoinVersion,
+			DrainVia: cl.ControlPlane.Nodes[0].Connection, EarlierRollouts: rollouts,
+			Resized: resized, EarlierResizes: resizes,
 		}, child)
 		if err != nil {
 			return nil, err
 		}
+		rollouts, resizes = wp.Rollouts, wp.Resizes
 		cl.WorkerPools = append(cl.WorkerPools, wp)
 		workerIPs[pool.Name] = wp.PublicIPs
 	}
 
+	if err := cl.markTeardown(ctx); err != nil {
+		return nil, err
+	}
 	endpoints := kubeconfigEndpoints(c, cl.ControlPlane.PublicIPs, lb)
 	ready, err := cl.waitUntilReady(ctx, endpoints)
 	if err != nil {
 		return nil, err
 	}
 	if err := cl.setKubeconfig(ctx, endpoints, ready); err != nil {
+		return nil, err
+	}
+	if err := cl.keepNodeLabels(ctx, ready); err != nil {
 		return nil, err
 	}
 	if err := cl.installAddons(ctx, endpoints, args.HcloudToken, net.NetworkID); err != nil {
@@ -211,6 +237,76 @@ func (cl *Cluster) waitUntilReady(ctx *pulumi.Context, endpoints pulumi.AnyOutpu
 		Logging:    remote.LoggingStdoutAndStderr,
 	}, pulumi.Parent(cl), pulumi.DependsOn(installs),
 		pulumi.Timeouts(&pulumi.CustomTimeouts{Create: (readinessTimeout + time.Minute).String(), Update: (readinessTimeout + time.Minute).String()}))
+}
+
+// markTeardown registers the step that tells the drains the whole cluster
+// is being destroyed. It depends on every drain, so `pulumi destroy`, which
+// runs the delete commands stored in state without running the program,
+// deletes it first: the drains then skip draining, leaving etcd and waiting,
+// and every server goes at once.
+func (cl *Cluster) markTeardown(ctx *pulumi.Context) error {
+	var drains []pulumi.Resource
+	for _, n := range cl.nodes() {
+		if n.Drain != nil {
+			drains = append(drains, n.Drain)
+		}
+	}
+	create, destroy := lifecycle.TeardownScripts()
+	_, err := remote.NewCommand(ctx, "teardown", &remote.CommandArgs{
+		Connection: cl.ControlPlane.Nodes[0].Connection,
+		Create:     pulumi.String(create),
+		Delete:     pulumi.String(destroy),
+		Logging:    remote.LoggingStdoutAndStderr,
+	}, pulumi.Parent(cl), pulumi.DependsOn(drains))
+	return err
+}
+
+// keepNodeLabels registers, for the control plane and for each pool, the
+// step that keeps the labels and taints of its running Nodes as configured
+// (k3s applies config.yaml's only when a node registers). It runs once every
+// node has registered, and again whenever the labels, taints or nodes change.
+func (cl *Cluster) keepNodeLabels(ctx *pulumi.Context, ready pulumi.Resource) error {
+	c := cl.Spec
+	type group struct {
+		parent pulumi.Resource
+		name   string
+		labels lifecycle.NodeLabels
+	}
+	groups := []group{{cl.ControlPlane, "control-plane", lifecycle.NodeLabels{
+		Nodes: hostnames(c.ControlPlane.Nodes), Taints: k3s.ControlPlaneTaints(c),
+		Known: []string{"CriticalAddonsOnly:NoExecute"}, // k3s.ControlPlaneTaint, set from the start
+	}}}
+	for i, pool := range c.WorkerPools {
+		groups = append(groups, group{cl.WorkerPools[i], pool.Name, lifecycle.NodeLabels{
+			Nodes: hostnames(pool.Nodes), Labels: k3s.PoolLabels(pool), Taints: k3s.PoolTaints(pool),
+		}})
+	}
+	for _, g := range groups {
+		if len(g.labels.Nodes) == 0 {
+			continue
+		}
+		_, err := remote.NewCommand(ctx, g.name+"-labels", &remote.CommandArgs{
+			Connection: cl.ControlPlane.Nodes[0].Connection,
+			Create:     pulumi.String(g.labels.Script()),
+			Logging:    remote.LoggingStdoutAndStderr,
+		}, pulumi.Parent(g.parent), pulumi.DependsOn([]pulumi.Resource{ready}),
+			pulumi.Timeouts(&pulumi.CustomTimeouts{Create: labelsTimeout.String(), Update: labelsTimeout.String()}))
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// labelsTimeout bounds one group's labels step: a few API calls per node.
+const labelsTimeout = 10 * time.Minute
+
+func hostnames(nodes []spec.Node) []string {
+	var names []string
+	for _, n := range nodes {
+		names = append(names, n.Hostname)
+	}
+	return names
 }
 
 // checkedEndpoints are the API URLs the readiness step verifies from the

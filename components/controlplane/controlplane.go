@@ -8,6 +8,7 @@ import (
 	"github.com/hcloud-k3s/hcloud-k3s/components/backup"
 	"github.com/hcloud-k3s/hcloud-k3s/components/internal/ids"
 	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
+	"github.com/hcloud-k3s/hcloud-k3s/components/lifecycle"
 	"github.com/hcloud-k3s/hcloud-k3s/components/node"
 	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
 	"github.com/pulumi/pulumi-command/sdk/go/command/remote"
@@ -20,6 +21,12 @@ type Args struct {
 	Shared  node.Shared
 	// ExtraSANs are the API load balancer's addresses, when there is one.
 	ExtraSANs pulumi.StringArrayInput
+	// Resized are the nodes whose server is being resized: one at a time.
+	Resized map[string]bool
+	// Running tells that the cluster runs already (its first server exists):
+	// nodes then install the version the control plane runs, if older than
+	// the pinned one.
+	Running bool
 	// EtcdS3SecretKey (secret) is the S3 secret key of etcd snapshots; nil without S3.
 	EtcdS3SecretKey pulumi.StringInput
 }
@@ -30,6 +37,9 @@ type ControlPlane struct {
 
 	PublicIPs pulumi.StringArrayOutput `pulumi:"publicIps"`
 	Nodes     []*node.Node
+	// JoinVersion is the version nodes that join install; nil means the
+	// pinned one.
+	JoinVersion pulumi.StringInput
 }
 
 // Init is the install that initialises the cluster; joins wait for it.
@@ -38,7 +48,10 @@ func (cp *ControlPlane) Init() pulumi.Resource { return cp.Nodes[0].Install }
 // New registers the control-plane component. The first node initialises the
 // cluster and the others join it at once: etcd still admits one learner at a
 // time, and k3s (since v1.26.5) retries a join until its turn comes. Removal
-// is one member at a time: each drain waits for the previous one.
+// is one member at a time: each drain waits for the previous one. So are
+// restarts after a configuration change: each rollout waits for the
+// previous node's, which ends once that node is ready again, so at most one
+// etcd member is ever down.
 func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*ControlPlane, error) {
 	cp := &ControlPlane{}
 	if err := ctx.RegisterComponentResource(ids.ComponentType("ControlPlane"), name, cp, opts...); err != nil {
@@ -53,11 +66,11 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	serverLabels := maps.Clone(labels)
 	maps.Copy(serverLabels, backup.Labels(c.EtcdSnapshots))
 	setup := backup.NodeSetup(c.EtcdSnapshots, args.EtcdS3SecretKey)
-	var joinAfter, previousDrain []pulumi.Resource
+	var joinAfter, previousDrain, rollouts, resizes []pulumi.Resource
 	var publicIPs pulumi.StringArray
 	var drainVia remote.ConnectionInput
 	for _, member := range c.ControlPlane.Nodes {
-		n, err := node.New(ctx, member.Name, node.Args{
+		nodeArgs := node.Args{
 			Shared:           args.Shared,
 			Node:             member,
 			Role:             k3s.RoleServer,
@@ -69,18 +82,33 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 				return k3s.ServerConfig(c, member, addr, extraSANs)
 			},
 			ExtraSANs:    args.ExtraSANs,
-			JoinPeers:    joinPeers(c, member),
+			Version:      cp.JoinVersion,
+			JoinPeers:    k3s.JoinPeers(c, member),
 			InstallAfter: joinAfter,
+			RolloutAfter: node.InTurn(rollouts, 1),
 			Setup:        setup,
 			DrainVia:     drainVia,
 			DrainTimeout: c.DrainTimeout,
 			DrainAfter:   previousDrain,
-		}, pulumi.Parent(cp))
+		}
+		if args.Resized[member.Name] {
+			nodeArgs.ResizeAfter = node.InTurn(resizes, 1)
+		}
+		n, err := node.New(ctx, member.Name, nodeArgs, pulumi.Parent(cp))
 		if err != nil {
 			return nil, err
 		}
 		cp.Nodes = append(cp.Nodes, n)
+		if len(cp.Nodes) == 1 && args.Running {
+			if cp.JoinVersion, err = joinVersion(ctx, c, n, cp); err != nil {
+				return nil, err
+			}
+		}
 		joinAfter = []pulumi.Resource{cp.Nodes[0].Install}
+		rollouts = append(rollouts, n.Rollout)
+		if args.Resized[member.Name] {
+			resizes = append(resizes, n.Rollout)
+		}
 		drainVia = cp.Nodes[0].Connection
 		if n.Drain != nil {
 			previousDrain = []pulumi.Resource{n.Drain}
@@ -91,16 +119,19 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	return cp, ctx.RegisterResourceOutputs(cp, pulumi.Map{"publicIps": cp.PublicIPs})
 }
 
-// joinPeers are the addresses of the members the first node may join when
-// it is rebuilt: every possible member, so the list (and the first node's
-// install) stays the same when the control plane is scaled.
-func joinPeers(c spec.Cluster, member spec.Node) []string {
-	if member.Name != c.FirstControlPlane().Name {
-		return nil
+// joinVersion registers, on the first control-plane node of a running
+// cluster, the step that reads the version joining nodes install
+// (lifecycle.ServerVersionScript). A new cluster has none: every node
+// installs the pinned version, and creation does not wait for it.
+func joinVersion(ctx *pulumi.Context, c spec.Cluster, first *node.Node, parent pulumi.Resource) (pulumi.StringInput, error) {
+	cmd, err := remote.NewCommand(ctx, "k3s-version", &remote.CommandArgs{
+		Connection: first.Connection,
+		Create:     pulumi.String(lifecycle.ServerVersionScript(c.K3sVersion.String(), c.Hostnames())),
+		Logging:    remote.LoggingStderr,
+	}, pulumi.Parent(parent), pulumi.DependsOn([]pulumi.Resource{first.Install}),
+		pulumi.Timeouts(&pulumi.CustomTimeouts{Create: "2m", Update: "2m"})) // one API call
+	if err != nil {
+		return nil, err
 	}
-	var peers []string
-	for _, addr := range c.ControlPlaneAddresses()[1:] {
-		peers = append(peers, addr.String())
-	}
-	return peers
+	return cmd.Stdout, nil
 }

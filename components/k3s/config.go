@@ -26,7 +26,6 @@ const (
 // `pulumi preview` diffs.
 type Config struct {
 	ClusterInit            bool     `json:"cluster-init,omitempty"`
-	Server                 string   `json:"server,omitempty"`
 	TokenFile              string   `json:"token-file"`
 	NodeName               string   `json:"node-name"`
 	NodeIP                 string   `json:"node-ip"`
@@ -70,7 +69,8 @@ type NodeAddresses struct {
 }
 
 // ServerConfig is the config of a control-plane node. The first node
-// initialises the cluster; the others join it over the private network.
+// initialises the cluster; the others join it over the private network,
+// through the address the install adds (see JoinPeers).
 // extraSANs are addresses clients may use besides the node's own (the API
 // load balancer's IPs).
 func ServerConfig(c spec.Cluster, node spec.Node, addr NodeAddresses, extraSANs []string) Config {
@@ -85,15 +85,8 @@ func ServerConfig(c spec.Cluster, node spec.Node, addr NodeAddresses, extraSANs 
 	cfg.EtcdExposeMetrics = true
 	cfg.EtcdSnapshots = etcdSnapshots(c.EtcdSnapshots)
 	cfg.Extra = c.K3s.ExtraServerArgs
-	first := c.FirstControlPlane()
-	if node.Name == first.Name {
-		cfg.ClusterInit = true
-	} else {
-		cfg.Server = ServerURL(first.PrivateIP.String())
-	}
-	if !c.ControlPlane.Schedulable {
-		cfg.NodeTaint = []string{"CriticalAddonsOnly=true:NoExecute"}
-	}
+	cfg.ClusterInit = node.Name == c.FirstControlPlane().Name
+	cfg.NodeTaint = ControlPlaneTaints(c)
 	return cfg
 }
 
@@ -123,18 +116,43 @@ func S3SecretDropIn(secretKey string) string {
 	return "etcd-s3-secret-key: '" + secretKey + "'\n"
 }
 
-// AgentConfig is the config of a worker node.
+// AgentConfig is the config of a worker node; the install adds the address
+// it joins through (see JoinPeers).
 func AgentConfig(c spec.Cluster, pool spec.WorkerPool, node spec.Node, addr NodeAddresses) Config {
 	cfg := baseConfig(c, node, addr)
-	cfg.Server = ServerURL(c.FirstControlPlane().PrivateIP.String())
-	for _, key := range slices.Sorted(maps.Keys(pool.Labels)) {
-		cfg.NodeLabel = append(cfg.NodeLabel, key+"="+pool.Labels[key])
-	}
-	for _, t := range pool.Taints {
-		cfg.NodeTaint = append(cfg.NodeTaint, t.String())
-	}
+	cfg.NodeLabel, cfg.NodeTaint = PoolLabels(pool), PoolTaints(pool)
 	cfg.Extra = c.K3s.ExtraAgentArgs
 	return cfg
+}
+
+// ControlPlaneTaint keeps workloads off control-plane nodes that are not
+// schedulable; the k3s packaged add-ons and hcloud-k3s's tolerate it.
+const ControlPlaneTaint = "CriticalAddonsOnly=true:NoExecute"
+
+// ControlPlaneTaints are the taints of the control-plane nodes.
+func ControlPlaneTaints(c spec.Cluster) []string {
+	if c.ControlPlane.Schedulable {
+		return nil
+	}
+	return []string{ControlPlaneTaint}
+}
+
+// PoolLabels are a pool's node labels, key=value, sorted by key.
+func PoolLabels(pool spec.WorkerPool) []string {
+	var labels []string
+	for _, key := range slices.Sorted(maps.Keys(pool.Labels)) {
+		labels = append(labels, key+"="+pool.Labels[key])
+	}
+	return labels
+}
+
+// PoolTaints are a pool's node taints, key[=value]:Effect.
+func PoolTaints(pool spec.WorkerPool) []string {
+	var taints []string
+	for _, t := range pool.Taints {
+		taints = append(taints, t.String())
+	}
+	return taints
 }
 
 func baseConfig(c spec.Cluster, node spec.Node, addr NodeAddresses) Config {
@@ -200,4 +218,25 @@ func uniqueNonEmpty(values []string) []string {
 		}
 	}
 	return out
+}
+
+// JoinPeers are the addresses a node may join the cluster through, in order
+// of preference. Every node but the first control-plane one joins through
+// the API load balancer's private IP when there is one (a fixed registration
+// address in front of the servers, as k3s's docs ask for HA); otherwise any
+// control-plane member that answers. The first control-plane node joins a
+// member only when it is rebuilt, and asks the members themselves: it must
+// tell a surviving member from no cluster at all. Every possible member is
+// listed, so the list does not change when the control plane is scaled.
+func JoinPeers(c spec.Cluster, node spec.Node) []string {
+	if c.APILoadBalancer.Enabled && node.Name != c.FirstControlPlane().Name {
+		return []string{c.APILoadBalancer.PrivateIP.String()}
+	}
+	var peers []string
+	for _, addr := range c.ControlPlaneAddresses() {
+		if addr != node.PrivateIP {
+			peers = append(peers, addr.String())
+		}
+	}
+	return peers
 }

@@ -137,3 +137,32 @@ func agent(c spec.Cluster) Config {
 }
 
 func publicIP(i int) string { return fmt.Sprintf("198.51.100.%d", i) }
+
+func TestJoinPeers(t *testing.T) {
+	members := []string{"10.0.255.253", "10.0.255.252", "10.0.255.251", "10.0.255.250", "10.0.255.249"}
+	tests := []struct {
+		name  string
+		edit  func(in *spec.Input)
+		node  func(c spec.Cluster) spec.Node
+		peers []string
+	}{
+		{"a worker joins through the load balancer", nil,
+			func(c spec.Cluster) spec.Node { return c.WorkerPools[0].Nodes[0] }, []string{"10.0.255.254"}},
+		{"a control-plane node joins through the load balancer", nil,
+			func(c spec.Cluster) spec.Node { return c.ControlPlane.Nodes[2] }, []string{"10.0.255.254"}},
+		{"the first control-plane node asks the other members", nil,
+			func(c spec.Cluster) spec.Node { return c.ControlPlane.Nodes[0] }, members[1:]},
+		{"without a load balancer a worker asks every member", withoutLB,
+			func(c spec.Cluster) spec.Node { return c.WorkerPools[0].Nodes[0] }, members},
+		{"without a load balancer a member asks the others", withoutLB,
+			func(c spec.Cluster) spec.Node { return c.ControlPlane.Nodes[1] }, append([]string{members[0]}, members[2:]...)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := resolve(t, tt.edit)
+			if got := JoinPeers(c, tt.node(c)); fmt.Sprint(got) != fmt.Sprint(tt.peers) {
+				t.Errorf("JoinPeers = %v, want %v", got, tt.peers)
+			}
+		})
+	}
+}

@@ -1,21 +1,13 @@
-# hcloud-k3s node installer. Parameters are set above this line; stdin carries
-# two lines, the pinned k3s version and the cluster token, so neither appears
-# in the command text, its diff or its output.
-etc="$root/etc/rancher/k3s"
+# hcloud-k3s node installer. Parameters: role, node_ip, version, join_peers,
+# config. stdin carries the secrets, one per line: the cluster token first.
+# None of them appears in the command text, its diff or its output.
 data="$root/var/lib/rancher/k3s"
-
-IFS= read -r version || true
 IFS= read -r token || true
-[ -n "$version" ] || fail "no k3s version on stdin"
 [ -n "$token" ] || fail "no cluster token on stdin"
 
 # Package installs by cloud-init hold the apt lock; status 2 means "done, degraded".
 log "waiting for cloud-init"
 cloud-init status --wait >/dev/null || [ $? -eq 2 ] || fail "cloud-init failed; see /var/log/cloud-init-output.log"
-
-# A changed file needs k3s restarted. The need is kept on disk until a restart
-# (or install) succeeds, so a run that fails in between leaves it to the next.
-restart_pending="$etc/.hcloud-k3s-restart-pending"
 
 # write_file PATH CONTENT: replaces PATH only when CONTENT differs, and notes the change.
 write_file() {
@@ -41,12 +33,18 @@ private_interface() {
   fail "no interface has the private IP $node_ip after 120s; is the server attached to the network?"
 }
 
-# A first control-plane node with no etcd data of its own joins a surviving
-# member instead of initialising a second, empty cluster. The peers are every
-# address a member may have; they are probed at once, so absent ones cost
-# one short timeout, not one each.
-join_survivor() {
-  [ -n "$join_peers" ] && [ ! -d "$data/server/db/etcd" ] || return 0
+# joined: whether this node is already part of the cluster. An etcd member
+# skips bootstrap on restart (k3s pkg/cluster/bootstrap.go), and an agent
+# reconnects through the servers it has learnt, so neither needs its join
+# address again.
+joined() {
+  if [ "$role" = server ]; then [ -d "$data/server/db/etcd" ]; else [ -d "$data/agent" ]; fi
+}
+
+# answering_peer: the first of the join peers, in their order, whose k3s
+# answers /ping (unauthenticated, k3s pkg/server/handlers/router.go). They
+# are probed at once, so absent ones cost one short timeout, not one each.
+answering_peer() {
   local peer answered
   # shellcheck disable=SC2086 # the peers are a space-separated list
   answered=$(
@@ -57,63 +55,69 @@ join_survivor() {
   )
   for peer in $join_peers; do
     if printf '%s\n' "$answered" | grep -qxF "$peer"; then
-      log "control-plane member $peer is up: joining it instead of initialising a new cluster"
-      config=$(printf '%s\n' "$config" | sed '/^cluster-init: true$/d')
-      config="$config
-server: https://$peer:6443"
+      echo "$peer"
       return 0
     fi
   done
+  return 1
 }
 
-installed_version() {
-  command -v k3s >/dev/null 2>&1 || return 0
-  # A k3s that cannot tell its version counts as not installed.
-  { k3s --version 2>/dev/null || true; } | awk 'NR == 1 { print $3 }'
+initialises() { printf '%s\n' "$config" | grep -qxF 'cluster-init: true'; }
+
+# with_join_address adds the address this node registers through to its
+# config. A node that has joined keeps the one on disk, so a re-run changes
+# nothing (the node that initialised the cluster has none: it keeps
+# cluster-init). Otherwise it is the first peer that answers; a first
+# control-plane node that finds none initialises the cluster, and any other
+# node takes the first peer and lets k3s retry until it answers.
+with_join_address() {
+  [ -n "$join_peers" ] || return 0
+  local server=
+  if joined; then
+    server=$(sed -n 's|^server: https://\(.*\):6443$|\1|p' "$etc/config.yaml" 2>/dev/null || true)
+  elif server=$(answering_peer); then
+    ! initialises || log "control-plane member $server is up: joining it instead of initialising a new cluster"
+  elif ! initialises; then
+    server=${join_peers%% *}
+    log "no join peer answers yet: joining through $server; k3s retries until it answers"
+  fi
+  [ -n "$server" ] || return 0
+  config="$(printf '%s\n' "$config" | sed '/^cluster-init: true$/d')
+server: https://$server:6443"
 }
 
 mkdir -p "$etc/config.yaml.d"
 write_file "$etc/token" "$token"
 iface=$(private_interface)
 write_file "$etc/config.yaml.d/10-flannel-iface.yaml" "flannel-iface: $iface"
-join_survivor
+with_join_address
 write_file "$etc/config.yaml" "$config"
 
-unit=k3s
-[ "$role" = server ] || unit=k3s-agent
 current=$(installed_version)
-running=$current
-if [ -z "$current" ] || newer "$version" "$current"; then
-  [ -z "$current" ] || log "k3s $current is older than the pinned $version on a node that was never upgraded; installing $version"
+if [ -z "$current" ]; then
   log "installing k3s $version ($role)"
   mkdir -p "$root/tmp"
   installer=$(mktemp "$root/tmp/k3s-install.XXXXXX")
   trap 'rm -f "$installer"' EXIT
   curl -sfL --retry 5 --retry-all-errors "https://raw.githubusercontent.com/k3s-io/k3s/$version/install.sh" -o "$installer" ||
     fail "could not download the k3s $version installer"
+  # The installer restarts k3s only if its binary, unit or environment changed
+  # (install.sh lines 1120-1131): a changed config.yaml needs the force.
+  force_restart=false
+  [ ! -e "$restart_pending" ] || force_restart=true
   # The k3s unit never times out on start; bound the wait ourselves.
-  INSTALL_K3S_VERSION="$version" INSTALL_K3S_EXEC="$role" timeout 900 sh "$installer" ||
+  INSTALL_K3S_VERSION="$version" INSTALL_K3S_EXEC="$role" INSTALL_K3S_FORCE_RESTART="$force_restart" timeout 900 sh "$installer" ||
     fail "the k3s installer failed; see journalctl -u $unit"
-  running=$version
-elif [ -e "$restart_pending" ]; then
-  log "configuration changed: restarting $unit"
-  systemctl restart "$unit" || fail "$unit did not restart; see journalctl -u $unit"
+  wait_ready "$version"
+elif [ -e "$restart_pending" ] && systemctl is-active --quiet "$unit"; then
+  # Restarting every node at once would cost etcd its quorum.
+  log "configuration changed: $unit restarts in the rollout, one node at a time"
 elif ! systemctl is-active --quiet "$unit"; then
   log "$unit is not running: starting it"
-  systemctl start "$unit" || fail "$unit did not start; see journalctl -u $unit"
+  unit_action start
+  wait_ready "$current"
 else
-  [ "$current" = "$version" ] || log "k3s $current is newer than the pinned $version (upgraded in place): keeping it"
+  [ "$current" = "$version" ] ||
+    log "k3s $current runs here; a running node changes version only through the upgrade Plans"
   log "k3s $current is running with this configuration: nothing to do"
-  exit 0
 fi
-rm -f "$restart_pending"
-
-if [ "$role" = server ]; then
-  log "waiting for the API server"
-  for _ in $(seq 1 150); do
-    k3s kubectl get --raw=/readyz >/dev/null 2>&1 && { log "k3s $running is ready"; exit 0; }
-    sleep 2
-  done
-  fail "the API server did not become ready within 300s; see journalctl -u k3s"
-fi
-log "k3s agent $running started"

@@ -22,6 +22,10 @@ const (
 var commandStubs = map[string]string{
 	"cloud-init": `exit "$(cat "$state/cloud-init-status" 2>/dev/null || echo 0)"`,
 	"sleep":      `exit 0`,
+	// timeout runs the command, unless $state/hang-ACTION makes systemctl ACTION hang past the bound.
+	"timeout": `shift
+if [ "$1" = systemctl ] && [ -f "$state/hang-$2" ]; then exit 124; fi
+exec "$@"`,
 	"ip": `echo '1: lo    inet 127.0.0.1/8 scope host lo\       valid_lft forever preferred_lft forever'
 echo '2: eth0    inet 203.0.113.10/32 metric 100 scope global dynamic eth0\       valid_lft 86000sec'
 [ -f "$state/no-private-iface" ] ||
@@ -57,12 +61,15 @@ const k3sStub = `case $1 in
 esac`
 
 // installerStub is what the fake get.k3s.io script does: install the pinned
-// k3s binary and start its unit. The script runs it with sh.
+// k3s binary and start its unit, which makes k3s's data directories (an
+// agent's; a server's etcd too). The script runs it with sh.
 const installerStub = `echo "$INSTALL_K3S_VERSION" >"$state/k3s-version"
 cp "$state/k3s" @BIN@/k3s
 unit=k3s-agent
 [ "$INSTALL_K3S_EXEC" != server ] || unit=k3s
-touch "$state/active-$unit"`
+touch "$state/active-$unit"
+mkdir -p "$HCLOUD_K3S_ROOT/var/lib/rancher/k3s/agent"
+[ "$unit" != k3s ] || mkdir -p "$HCLOUD_K3S_ROOT/var/lib/rancher/k3s/server/db/etcd"`
 
 // node is a scratch host with the install to run on it.
 type node struct {
@@ -76,8 +83,8 @@ func newNode(t *testing.T, role Role) *node {
 	t.Helper()
 	n := &node{
 		Host:    shelltest.New(t),
-		install: Install{Role: role, NodeIP: testNodeIP, Config: testConfig},
-		stdin:   Stdin(testVersion, testToken),
+		install: Install{Role: role, NodeIP: testNodeIP, Version: testVersion, Config: testConfig, ServerType: "cx23"},
+		stdin:   Secrets{Token: testToken}.Stdin(),
 	}
 	n.Secrets = []string{testToken}
 	for name, body := range commandStubs {
@@ -85,7 +92,7 @@ func newNode(t *testing.T, role Role) *node {
 	}
 	n.StubAt(filepath.Join(n.State, "k3s"), "k3s", `$*`, k3sStub)
 	n.StubAt(filepath.Join(n.State, "installer.sh"), "installer",
-		`INSTALL_K3S_VERSION=$INSTALL_K3S_VERSION INSTALL_K3S_EXEC=$INSTALL_K3S_EXEC`, installerStub)
+		`INSTALL_K3S_VERSION=$INSTALL_K3S_VERSION INSTALL_K3S_EXEC=$INSTALL_K3S_EXEC INSTALL_K3S_FORCE_RESTART=$INSTALL_K3S_FORCE_RESTART`, installerStub)
 	return n
 }
 
@@ -106,6 +113,11 @@ func (n *node) mustRun() shelltest.Result { return n.MustRun(n.install.Script(),
 func (n *node) mustFail(want string) shelltest.Result {
 	return n.MustFail(n.install.Script(), n.stdin, want)
 }
+
+// rollout runs the node's rollout as Pulumi does: no stdin.
+func (n *node) rollout() shelltest.Result { return n.Run(n.install.RolloutScript(), "") }
+
+func (n *node) mustRollout() shelltest.Result { return n.MustRun(n.install.RolloutScript(), "") }
 
 // envDumped tells whether the stubs and the installer dumped their
 // environment, without which the token check would prove nothing.

@@ -1,6 +1,8 @@
 package k3s
 
 import (
+	"crypto/sha256"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -26,6 +28,7 @@ func TestInstallFreshAgent(t *testing.T) {
 	res := n.mustRun()
 	checkFreshInstall(t, n, res)
 	res.AssertCalls(t, "k3s ") // an agent does not wait for an API server
+	res.AssertCalls(t, "systemctl ", "systemctl is-active --quiet k3s-agent")
 	res.Says(t, "k3s agent v1.33.5+k3s1 started")
 }
 
@@ -44,7 +47,10 @@ func checkFreshInstall(t *testing.T, n *node, res shelltest.Result) {
 	if got := res.Called("curl "); len(got) != 1 || !strings.HasPrefix(got[0], download) {
 		t.Errorf("downloads = %q, want one %q...", got, download)
 	}
-	res.AssertCalls(t, "installer ", "installer INSTALL_K3S_VERSION=v1.33.5+k3s1 INSTALL_K3S_EXEC="+string(n.install.Role))
+	res.AssertCalls(t, "installer ", "installer INSTALL_K3S_VERSION=v1.33.5+k3s1 INSTALL_K3S_EXEC="+string(n.install.Role)+" INSTALL_K3S_FORCE_RESTART=true")
+	if n.Exists(restartPending) {
+		t.Error("the restart marker outlived the install that applied it")
+	}
 	if left, _ := os.ReadDir(filepath.Join(n.Root, "tmp")); len(left) != 0 {
 		t.Errorf("the downloaded installer was left behind: %v", left)
 	}
@@ -67,7 +73,9 @@ func TestInstallRerunOnHealthyNodeChangesNothing(t *testing.T) {
 	})
 }
 
-func TestInstallChangeRestartsUnitWithoutReinstalling(t *testing.T) {
+const restartPending = "/etc/rancher/k3s/.hcloud-k3s-restart-pending"
+
+func TestInstallLeavesTheRestartToTheRollout(t *testing.T) {
 	tests := []struct {
 		name   string
 		role   Role
@@ -75,7 +83,7 @@ func TestInstallChangeRestartsUnitWithoutReinstalling(t *testing.T) {
 	}{
 		{"server config", RoleServer, func(n *node) { n.install.Config = changedConfig }},
 		{"agent config", RoleAgent, func(n *node) { n.install.Config = changedConfig }},
-		{"cluster token", RoleServer, func(n *node) { n.stdin = Stdin(testVersion, testToken+"-rotated") }},
+		{"cluster token", RoleServer, func(n *node) { n.stdin = Secrets{Token: testToken + "-rotated"}.Stdin() }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -83,24 +91,57 @@ func TestInstallChangeRestartsUnitWithoutReinstalling(t *testing.T) {
 			n.mustRun()
 			tt.change(n)
 			res := n.mustRun()
-			res.AssertCalls(t, "systemctl restart", "systemctl restart "+n.unit())
+			res.AssertCalls(t, "timeout ") // every node's install runs at once: none restarts
 			assertNoInstall(t, res)
 			n.AssertFile(ConfigPath, n.install.Config)
+			res.Says(t, "configuration changed: "+n.unit()+" restarts in the rollout, one node at a time")
+
+			res = n.mustRollout()
+			res.AssertCalls(t, "timeout ", "timeout 300 systemctl restart "+n.unit())
 			res.Says(t, "configuration changed: restarting "+n.unit())
+			if n.Exists(restartPending) {
+				t.Error("the rollout restarted k3s but kept the restart marker")
+			}
 		})
 	}
 }
 
-func TestInstallRetriesRestartThatFailed(t *testing.T) {
+func TestRolloutWithNothingPendingOnlyWaitsUntilReady(t *testing.T) {
 	n := newNode(t, RoleServer)
 	n.mustRun()
-	n.install.Config = changedConfig
-	n.Set("fail-restart", "")
-	n.mustFail("k3s did not restart; see journalctl -u k3s")
-	n.Unset("fail-restart")
-	res := n.mustRun() // the config on disk is already new
-	res.AssertCalls(t, "systemctl restart", "systemctl restart k3s")
+	n.Set("readyz-calls", "0")
+	n.Set("ready-after", "2") // just powered on again after a resize
+	res := n.mustRollout()
+	res.AssertCalls(t, "timeout ")
+	res.AssertCalls(t, "k3s kubectl", "k3s kubectl get --raw=/readyz", "k3s kubectl get --raw=/readyz")
+	res.Says(t, "rolling out configuration "+fmt.Sprintf("%.12x", sha256.Sum256([]byte(testConfig)))+" of k3s on this cx23 server")
 	res.Says(t, "k3s v1.33.5+k3s1 is ready")
+}
+
+func TestRolloutSaysWhatFailed(t *testing.T) {
+	tests := []struct {
+		name, state, want string
+	}{
+		{"restart fails", "fail-restart", "k3s failed to restart (systemctl exit status 1); see journalctl -u k3s"},
+		{"restart hangs", "hang-restart", "k3s did not restart within 300s; see journalctl -u k3s"},
+		{"never ready", "ready-after", "k3s was not ready within 300s; see journalctl -u k3s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := newNode(t, RoleServer)
+			n.mustRun()
+			n.install.Config = changedConfig
+			n.mustRun()
+			n.Set(tt.state, "999999")
+			n.MustFail(n.install.RolloutScript(), "", tt.want)
+			if !n.Exists(restartPending) {
+				t.Fatal("a failed rollout dropped the pending restart")
+			}
+			n.Unset(tt.state)
+			res := n.mustRollout() // the next up retries it
+			res.AssertCalls(t, "timeout ", "timeout 300 systemctl restart k3s")
+		})
+	}
 }
 
 func TestInstallStartsStoppedUnit(t *testing.T) {
@@ -108,58 +149,48 @@ func TestInstallStartsStoppedUnit(t *testing.T) {
 		n.mustRun()
 		n.Unset("active-" + n.unit())
 		res := n.mustRun()
-		res.AssertCalls(t, "systemctl start", "systemctl start "+n.unit())
-		res.AssertCalls(t, "systemctl restart")
+		res.AssertCalls(t, "timeout ", "timeout 300 systemctl start "+n.unit())
 		assertNoInstall(t, res)
 		res.Says(t, n.unit()+" is not running: starting it")
 	})
 }
 
-func TestInstallComparesPinnedVersionWithNode(t *testing.T) {
-	tests := []struct {
-		name, onNode, pinned string
-		upgrade              bool
-		message              string
-	}{
-		{"newer patch from an in-place upgrade is kept", "v1.33.6+k3s1", testVersion, false,
-			"k3s v1.33.6+k3s1 is newer than the pinned v1.33.5+k3s1 (upgraded in place): keeping it"},
-		{"newer k3s build is kept", "v1.33.5+k3s10", "v1.33.5+k3s2", false,
-			"k3s v1.33.5+k3s10 is newer than the pinned v1.33.5+k3s2 (upgraded in place): keeping it"},
-		{"release is not downgraded to its release candidate", "v1.34.0+k3s1", "v1.34.0-rc2+k3s1", false,
-			"k3s v1.34.0+k3s1 is newer than the pinned v1.34.0-rc2+k3s1 (upgraded in place): keeping it"},
-		{"older minor is upgraded", "v1.32.9+k3s1", testVersion, true,
-			"k3s v1.32.9+k3s1 is older than the pinned v1.33.5+k3s1 on a node that was never upgraded; installing v1.33.5+k3s1"},
-		{"release candidate is upgraded to its release", "v1.33.5-rc1+k3s1", testVersion, true,
-			"k3s v1.33.5-rc1+k3s1 is older than the pinned v1.33.5+k3s1 on a node that was never upgraded; installing v1.33.5+k3s1"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+func TestInstallStartThatHangsFailsWithinItsBound(t *testing.T) {
+	n := newNode(t, RoleAgent)
+	n.mustRun()
+	n.Unset("active-k3s-agent")
+	n.Set("hang-start", "")
+	n.mustFail("k3s-agent did not start within 300s; see journalctl -u k3s-agent")
+}
+
+func TestInstallNeverChangesTheVersionOfARunningNode(t *testing.T) {
+	for _, pinned := range []string{"v1.34.1+k3s1", "v1.32.9+k3s1"} {
+		t.Run(pinned, func(t *testing.T) {
 			n := newNode(t, RoleServer)
-			n.stdin = Stdin(tt.onNode, testToken)
 			n.mustRun()
-			n.stdin = Stdin(tt.pinned, testToken)
+			n.install.Version = pinned
 			res := n.mustRun()
-			want := tt.onNode
-			if tt.upgrade {
-				want = tt.pinned
-				res.AssertCalls(t, "installer ", "installer INSTALL_K3S_VERSION="+tt.pinned+" INSTALL_K3S_EXEC=server")
-			} else {
-				assertNoInstall(t, res)
+			assertNoInstall(t, res)
+			if got := strings.TrimSpace(n.StateFile("k3s-version")); got != testVersion {
+				t.Errorf("k3s on the node = %s, want %s", got, testVersion)
 			}
-			if got := strings.TrimSpace(n.StateFile("k3s-version")); got != want {
-				t.Errorf("k3s on the node = %s, want %s", got, want)
-			}
-			res.Says(t, tt.message)
+			res.Says(t, "k3s v1.33.5+k3s1 runs here; a running node changes version only through the upgrade Plans")
 		})
 	}
 }
 
-func TestInstallReinstallsK3sThatCannotTellItsVersion(t *testing.T) {
+func TestInstallForcesTheRestartOfAReinstallWithAChangedConfig(t *testing.T) {
 	n := newNode(t, RoleServer)
 	n.mustRun()
 	n.Set("k3s-version", "") // the stub k3s --version now fails
 	res := n.mustRun()
-	res.AssertCalls(t, "installer ", "installer INSTALL_K3S_VERSION=v1.33.5+k3s1 INSTALL_K3S_EXEC=server")
+	res.AssertCalls(t, "installer ", "installer INSTALL_K3S_VERSION=v1.33.5+k3s1 INSTALL_K3S_EXEC=server INSTALL_K3S_FORCE_RESTART=false")
+	n.Set("k3s-version", "")
+	n.install.Config = changedConfig
+	res = n.mustRun()
+	// The installer would find its binary unchanged and not restart k3s (k3s
+	// install.sh lines 1120-1131): the new config.yaml needs the force.
+	res.AssertCalls(t, "installer ", "installer INSTALL_K3S_VERSION=v1.33.5+k3s1 INSTALL_K3S_EXEC=server INSTALL_K3S_FORCE_RESTART=true")
 }
 
 func TestInstallFirstControlPlaneInitialisesOrJoins(t *testing.T) {
@@ -207,12 +238,66 @@ func TestInstallFirstControlPlaneInitialisesOrJoins(t *testing.T) {
 	}
 }
 
+func TestInstallRebuiltFirstControlPlaneKeepsItsJoinOnReRun(t *testing.T) {
+	n := newNode(t, RoleServer)
+	n.install.JoinPeers = []string{"10.0.255.252", "10.0.255.251"}
+	n.Set("peers-up", "https://10.0.255.251:6443/ping\n")
+	n.mustRun()
+	joined := n.File(ConfigPath)
+	n.Set("peers-up", "https://10.0.255.252:6443/ping\n") // another member answers now
+	before := n.Files()
+	res := n.mustRun()
+	n.AssertFile(ConfigPath, joined) // no cluster-init put back, the same server
+	res.AssertCalls(t, "curl ")      // a member does not look for peers again
+	res.Says(t, "k3s v1.33.5+k3s1 is running with this configuration: nothing to do")
+	shelltest.AssertUntouched(t, before, n.Files())
+}
+
+func TestInstallJoiningNodeTakesTheFirstPeerThatAnswers(t *testing.T) {
+	const lb, cp1, cp2 = "10.0.255.254", "10.0.255.253", "10.0.255.252"
+	withServer := func(peer string) string {
+		return strings.TrimPrefix(testConfig, "cluster-init: true\n") + "server: https://" + peer + ":6443\n"
+	}
+	tests := []struct {
+		name    string
+		peers   []string
+		peersUp []string
+		want    string
+		says    string
+	}{
+		{"the load balancer", []string{lb}, []string{lb}, lb, ""},
+		{"any member when the first is down", []string{cp1, cp2}, []string{cp2}, cp2, ""},
+		{"the first peer when none answers yet", []string{cp1, cp2}, nil, cp1,
+			"no join peer answers yet: joining through 10.0.255.253; k3s retries until it answers"},
+	}
+	for _, tt := range tests {
+		for _, role := range []Role{RoleServer, RoleAgent} {
+			t.Run(tt.name+"/"+string(role), func(t *testing.T) {
+				n := newNode(t, role)
+				n.install.Config = strings.TrimPrefix(testConfig, "cluster-init: true\n")
+				n.install.JoinPeers = tt.peers
+				var up []string
+				for _, p := range tt.peersUp {
+					up = append(up, "https://"+p+":6443/ping")
+				}
+				n.SetLines("peers-up", up...)
+				res := n.mustRun()
+				n.AssertFile(ConfigPath, withServer(tt.want))
+				if tt.says != "" {
+					res.Says(t, tt.says)
+				}
+				n.SetLines("peers-up", "https://"+cp2+":6443/ping")
+				n.mustRun()
+				n.AssertFile(ConfigPath, withServer(tt.want)) // joined: keeps it
+			})
+		}
+	}
+}
+
 func TestInstallRefusesMissingStdin(t *testing.T) {
 	tests := []struct{ name, stdin, want string }{
-		{"no input", "", "no k3s version on stdin"},
-		{"empty lines", "\n\n", "no k3s version on stdin"},
-		{"version only", testVersion + "\n", "no cluster token on stdin"},
-		{"empty token line", testVersion + "\n\n", "no cluster token on stdin"},
+		{"no input", "", "no cluster token on stdin"},
+		{"empty line", "\n", "no cluster token on stdin"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -239,7 +324,7 @@ func TestInstallContinuesWhenCloudInitDegraded(t *testing.T) {
 	n := newNode(t, RoleServer)
 	n.Set("cloud-init-status", "2")
 	res := n.mustRun()
-	res.AssertCalls(t, "installer ", "installer INSTALL_K3S_VERSION=v1.33.5+k3s1 INSTALL_K3S_EXEC=server")
+	res.AssertCalls(t, "installer ", "installer INSTALL_K3S_VERSION=v1.33.5+k3s1 INSTALL_K3S_EXEC=server INSTALL_K3S_FORCE_RESTART=true")
 }
 
 func TestInstallFailsWithoutPrivateInterface(t *testing.T) {
@@ -263,7 +348,9 @@ func TestInstallFailsWhenDownloadFails(t *testing.T) {
 }
 
 func TestInstallScriptPassesShellcheck(t *testing.T) {
-	shelltest.Shellcheck(t, Install{Role: RoleServer, NodeIP: testNodeIP, Config: testConfig, JoinPeers: []string{"10.0.255.252"}}.Script())
+	in := Install{Role: RoleServer, NodeIP: testNodeIP, Version: testVersion, Config: testConfig, JoinPeers: []string{"10.0.255.252"}, ServerType: "cx23"}
+	shelltest.Shellcheck(t, in.Script())
+	shelltest.Shellcheck(t, in.RolloutScript())
 }
 
 func forEachRole(t *testing.T, test func(t *testing.T, n *node)) {

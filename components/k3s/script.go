@@ -1,14 +1,22 @@
 package k3s
 
 import (
+	"crypto/sha256"
 	_ "embed"
+	"fmt"
 	"strings"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/internal/shell"
 )
 
-//go:embed install.sh
-var installBody string
+var (
+	//go:embed unit.sh
+	unitBody string
+	//go:embed install.sh
+	installBody string
+	//go:embed rollout.sh
+	rolloutBody string
+)
 
 // Role is the k3s subcommand a node runs.
 type Role string
@@ -21,26 +29,52 @@ const (
 
 // Install describes one node's installation.
 type Install struct {
-	Role      Role
-	NodeIP    string   // the private IP; the script finds the interface that has it
-	Config    string   // rendered config.yaml
-	JoinPeers []string // for the first control-plane node: members to join instead of initialising, if any is up
+	Role    Role
+	NodeIP  string // the private IP; the script finds the interface that has it
+	Version string // the k3s release a node without k3s installs
+	Config  string // rendered config.yaml, without the join address
+	// JoinPeers are the addresses a node may join through, in order of
+	// preference; the first control-plane node joins one only when it has no
+	// etcd data of its own and one answers, else it initialises the cluster.
+	JoinPeers []string
+	// ServerType is the node's Hetzner server type: a resize re-runs the
+	// rollout, which waits until the node is ready again.
+	ServerType string
 }
 
 // Script is the command text of a node's install. It is deterministic and
-// free of secrets; the version and token come on stdin (see Stdin).
+// free of secrets; they come on stdin (see Secrets).
 func (in Install) Script() string {
 	return shell.Script([]shell.Param{
 		{Name: "role", Value: string(in.Role)},
 		{Name: "node_ip", Value: in.NodeIP},
+		{Name: "version", Value: in.Version},
 		{Name: "join_peers", Value: strings.Join(in.JoinPeers, " ")},
 		{Name: "config", Value: strings.TrimRight(in.Config, "\n")},
-	}, installBody)
+	}, unitBody+installBody)
 }
 
-// Stdin is what the install script reads: the pinned version, then the token.
-func Stdin(version, token string) string {
-	return version + "\n" + token + "\n"
+// RolloutScript is the command text of a node's rollout: it restarts k3s
+// when the install left a configuration change pending, and waits until the
+// node is ready. Its text changes, and so it runs, when the node's
+// configuration or server type changes; not when only the version does,
+// which running nodes take from the upgrade Plans.
+func (in Install) RolloutScript() string {
+	return shell.Script([]shell.Param{
+		{Name: "role", Value: string(in.Role)},
+		{Name: "server_type", Value: in.ServerType},
+		{Name: "config_digest", Value: fmt.Sprintf("%.12x", sha256.Sum256([]byte(in.Config)))},
+	}, unitBody+rolloutBody)
+}
+
+// Secrets are what the install reads on stdin, one per line, in this order.
+type Secrets struct {
+	Token string // the cluster token
+}
+
+// Stdin is the install's standard input.
+func (s Secrets) Stdin() string {
+	return s.Token + "\n"
 }
 
 // FetchKubeconfigScript prints the admin kubeconfig of a server.

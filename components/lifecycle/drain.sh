@@ -1,6 +1,15 @@
 # Removes a node from the cluster before its server is deleted: drain it
-# (bounded), take a control-plane node out of etcd, then delete the Node.
-# Runs on a surviving control-plane node. Parameters: node, control_plane, timeout.
+# (bounded), take a control-plane node out of etcd, stop and disable k3s on
+# it, then delete the Node. Runs on a surviving control-plane node.
+# Parameters: node, node_ip, control_plane, timeout. stdin: the SSH private
+# key that reaches the node over the private network.
+
+# The whole cluster is being destroyed (see TeardownScript): nothing to keep.
+if [ -e "$root$teardown_marker" ]; then
+  log "the cluster is being destroyed: $node is not drained"
+  exit 0
+fi
+
 # An API that does not answer is not a Node that is gone: skipping the etcd
 # removal then would delete a member's server and cost the cluster quorum.
 found=$(kubectl get node "$node" --ignore-not-found -o name) ||
@@ -13,7 +22,9 @@ log "draining $node (timeout $timeout)"
 if ! kubectl drain "$node" --ignore-daemonsets --delete-emptydir-data --force --timeout="$timeout"; then
   log "warning: $node did not drain within $timeout; removing it anyway"
 fi
+unit=k3s-agent
 if [ "$control_plane" = true ]; then
+  unit=k3s
   # k3s removes the etcd member and then records it in this annotation.
   log "removing $node from etcd"
   kubectl annotate --overwrite node "$node" etcd.k3s.cattle.io/remove=true ||
@@ -27,5 +38,23 @@ if [ "$control_plane" = true ]; then
   [ -n "$removed" ] || fail "$node did not leave etcd within 300s; its server is kept. Check 'k3s etcd-snapshot ls' and the k3s log"
   log "$node left etcd"
 fi
-kubectl delete node "$node" --ignore-not-found --wait=true || fail "cannot delete node $node; its server is kept"
+
+# A removed member whose k3s restarts rejoins the cluster through its server
+# address (k3s pkg/etcd/etcd.go, issue #5404), and the unit restarts always;
+# a worker would register again. So k3s stops for good before the Node goes.
+mkdir -p "$root/tmp"
+key=$(mktemp "$root/tmp/hcloud-k3s-key.XXXXXX")
+trap 'rm -f "$key"' EXIT
+cat >"$key"
+status=0
+timeout 120 ssh -i "$key" -o BatchMode=yes -o ConnectTimeout=10 -o StrictHostKeyChecking=no \
+  -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR "root@$node_ip" systemctl disable --now "$unit" || status=$?
+case $status in
+  0) log "stopped and disabled $unit on $node" ;;
+  # The server is deleted next, which stops it for good.
+  255) log "warning: cannot reach $node at $node_ip over SSH to stop $unit; its server is deleted next" ;;
+  124) fail "$unit on $node did not stop within 120s; its server is kept" ;;
+  *) fail "cannot stop $unit on $node (exit status $status); its server is kept" ;;
+esac
+kubectl delete node "$node" --ignore-not-found --wait=true --timeout=120s || fail "cannot delete node $node; its server is kept"
 log "node $node removed"

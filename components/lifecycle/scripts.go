@@ -20,6 +20,10 @@ var (
 	drainBody string
 	//go:embed upgrade-gate.sh
 	upgradeGateBody string
+	//go:embed node-labels.sh
+	nodeLabelsBody string
+	//go:embed server-version.sh
+	serverVersionBody string
 )
 
 // ReadyScript waits until the API answers at each endpoint URL and each
@@ -33,16 +37,73 @@ func ReadyScript(endpoints, nodes []string, timeout time.Duration) string {
 }
 
 // DrainScript drains and removes a node; a control-plane node leaves etcd
-// first, so quorum is kept while its server is deleted.
-func DrainScript(node string, controlPlane bool, timeout time.Duration) string {
+// first, so quorum is kept while its server is deleted. Then k3s is stopped
+// and disabled on the node, reached at its private IP with the SSH private
+// key the script reads on stdin, and the Node is deleted. Nothing is done
+// once TeardownScripts has marked the cluster as being destroyed.
+func DrainScript(node, nodeIP string, controlPlane bool, timeout time.Duration) string {
 	return shell.Script([]shell.Param{
 		{Name: "node", Value: node},
+		{Name: "node_ip", Value: nodeIP},
 		{Name: "control_plane", Value: strconv.FormatBool(controlPlane)},
 		{Name: "timeout", Value: fmt.Sprintf("%ds", int(timeout.Seconds()))},
+		{Name: "teardown_marker", Value: teardownMarker},
 	}, drainBody)
+}
+
+// teardownMarker is the file on the first control-plane node that tells the
+// drains the whole cluster is being destroyed.
+const teardownMarker = "/var/lib/hcloud-k3s/teardown"
+
+// TeardownScripts are the commands of the step that every drain depends
+// on, so `pulumi destroy` deletes it, and runs delete, before any drain:
+// delete marks the cluster as being destroyed, and the drains then skip
+// what only matters to a cluster that stays. create clears the mark, so a
+// cluster that is brought up again drains nodes it loses.
+func TeardownScripts() (create, delete string) {
+	params := []shell.Param{{Name: "teardown_marker", Value: teardownMarker}}
+	create = shell.Script(params, `rm -f "$root$teardown_marker"
+log "nodes that leave are drained"
+`)
+	delete = shell.Script(params, `mkdir -p "$(dirname "$root$teardown_marker")"
+touch "$root$teardown_marker"
+log "the cluster is being destroyed: nodes are not drained"
+`)
+	return create, delete
 }
 
 // UpgradeGateScript refuses a downgrade or a skipped minor release.
 func UpgradeGateScript(desired string) string {
 	return shell.Script([]shell.Param{{Name: "desired", Value: desired}}, upgradeGateBody)
+}
+
+// NodeLabels are the labels and taints hcloud-k3s keeps on a group of Nodes.
+type NodeLabels struct {
+	Nodes  []string // hostnames
+	Labels []string // key=value
+	Taints []string // key[=value]:Effect
+	// Known are taints (key:Effect) hcloud-k3s may have set on these Nodes
+	// before it recorded what it manages; they are removed unless wanted.
+	Known []string
+}
+
+// Script makes the labels and taints of running Nodes what they should be,
+// touching only those hcloud-k3s manages.
+func (l NodeLabels) Script() string {
+	return shell.Script([]shell.Param{
+		{Name: "nodes", Value: strings.Join(l.Nodes, " ")},
+		{Name: "labels", Value: strings.Join(l.Labels, " ")},
+		{Name: "taints", Value: strings.Join(l.Taints, " ")},
+		{Name: "known", Value: strings.Join(l.Known, ",")},
+	}, nodeLabelsBody)
+}
+
+// ServerVersionScript prints the version new nodes install: pinned, or the
+// oldest the control plane runs when that is older. nodes are the cluster's
+// hostnames, so adding one reads the versions again.
+func ServerVersionScript(pinned string, nodes []string) string {
+	return shell.Script([]shell.Param{
+		{Name: "pinned", Value: pinned},
+		{Name: "nodes", Value: strings.Join(nodes, " ")},
+	}, serverVersionBody)
 }

@@ -24,9 +24,11 @@ type Shared struct {
 	// AuthorizedKeys are humans' public keys, installed by cloud-init.
 	AuthorizedKeys []string
 	SubnetID       pulumi.StringInput
-	SSHKeyID       pulumi.StringInput
-	SSHPrivateKey  pulumi.StringInput // secret
-	Token          pulumi.StringInput // secret
+	// SSHPublicKey is the public half of SSHPrivateKey, installed by
+	// cloud-init (see package sshkey for why not as a Hetzner SSH key).
+	SSHPublicKey  pulumi.StringInput
+	SSHPrivateKey pulumi.StringInput // secret
+	Token         pulumi.StringInput // secret
 	// ServerAfter are resources every server waits for (subnet, firewall).
 	ServerAfter []pulumi.Resource
 }
@@ -40,17 +42,28 @@ type Args struct {
 	Image            string
 	Labels           map[string]string
 	PlacementGroupID pulumi.IntInput
+	// ResizeAfter is what the server waits for when it is being resized: the
+	// rollout of the node resized before it, which ends once that node is
+	// ready again. nil otherwise, so creation never waits for it.
+	ResizeAfter []pulumi.Resource
 
 	// Config renders the node's k3s config once its addresses (and the
 	// extra TLS SANs, when any) are known.
 	Config    func(addr k3s.NodeAddresses, extraSANs []string) k3s.Config
 	ExtraSANs pulumi.StringArrayInput
-	// JoinPeers lets the first control-plane node join a surviving member
-	// instead of initialising a new cluster when its disk is new.
+	// Version is the k3s version the node installs if it has none; nil is
+	// Shared.K3sVersion.
+	Version pulumi.StringInput
+	// JoinPeers are the addresses the node may join through (k3s.JoinPeers).
 	JoinPeers []string
 	// InstallAfter are resources the install waits for (the install that
-	// initialised the cluster, or the previous control-plane join).
+	// initialised the cluster).
 	InstallAfter []pulumi.Resource
+	// RolloutAfter are the rollouts this node's waits for: a configuration
+	// change restarts the control plane one node at a time and workers in
+	// batches. A rollout does nothing when it is created, so the chain costs
+	// nothing when the cluster is.
+	RolloutAfter []pulumi.Resource
 	// Setup, when set, registers a command on the node that its install
 	// waits for (the etcd snapshot settings of a control-plane node).
 	Setup func(ctx *pulumi.Context, name string, conn remote.ConnectionInput, opts ...pulumi.ResourceOption) (pulumi.Resource, error)
@@ -73,11 +86,16 @@ type Node struct {
 	PrivateIP pulumi.StringOutput `pulumi:"privateIp"`
 	Server    *hcloud.Server
 	Install   *remote.Command
+	// Rollout restarts k3s after a configuration change, and waits until the
+	// node is ready after one or a resize.
+	Rollout *remote.Command
 	// Drain removes the node from the cluster when it is deleted; nil when
 	// the node has none.
 	Drain *remote.Command
 	// Connection reaches the node over SSH as root.
 	Connection remote.ConnectionInput
+
+	installSpec pulumi.AnyOutput // k3s.Install, once the node's addresses are known
 }
 
 // installTimeout bounds one install: cloud-init, download and k3s start.
@@ -102,6 +120,9 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	if err := n.createInstall(ctx, name, args); err != nil {
 		return nil, err
 	}
+	if err := n.createRollout(ctx, name, args); err != nil {
+		return nil, err
+	}
 	if err := n.createDrain(ctx, name, args); err != nil {
 		return nil, err
 	}
@@ -117,12 +138,14 @@ func (n *Node) createServer(ctx *pulumi.Context, name string, args Args) error {
 		attachment.Ip = pulumi.String(args.Node.PrivateIP.String())
 	}
 	serverArgs := &hcloud.ServerArgs{
-		Name:             pulumi.String(args.Node.Hostname),
-		ServerType:       pulumi.String(args.ServerType),
-		Image:            pulumi.String(args.Image),
-		Location:         pulumi.String(args.Node.Location),
-		Labels:           pulumi.ToStringMap(args.Labels),
-		SshKeys:          pulumi.StringArray{args.SSHKeyID},
+		Name:       pulumi.String(args.Node.Hostname),
+		ServerType: pulumi.String(args.ServerType),
+		Image:      pulumi.String(args.Image),
+		Location:   pulumi.String(args.Node.Location),
+		Labels:     pulumi.ToStringMap(args.Labels),
+		UserData: args.SSHPublicKey.ToStringOutput().ApplyT(func(key string) string {
+			return CloudConfig(append([]string{key}, args.AuthorizedKeys...))
+		}).(pulumi.StringOutput),
 		PlacementGroupId: args.PlacementGroupID,
 		Networks:         hcloud.ServerNetworkTypeArray{attachment},
 		PublicNets: hcloud.ServerPublicNetArray{hcloud.ServerPublicNetArgs{
@@ -130,14 +153,13 @@ func (n *Node) createServer(ctx *pulumi.Context, name string, args Args) error {
 			Ipv6Enabled: pulumi.Bool(true),
 		}},
 	}
-	if len(args.AuthorizedKeys) > 0 {
-		serverArgs.UserData = pulumi.String(CloudConfig(args.AuthorizedKeys))
-	}
 	var err error
 	n.Server, err = hcloud.NewServer(ctx, name, serverArgs,
 		pulumi.Parent(n),
-		pulumi.DependsOn(args.ServerAfter),
-		// Drift in these must never replace a running node (and its etcd member).
+		pulumi.DependsOn(append(slices.Clone(args.ServerAfter), args.ResizeAfter...)),
+		// Drift in these must never replace a running node (and its etcd
+		// member). sshKeys is what servers made before the key moved to
+		// cloud-init were given.
 		pulumi.IgnoreChanges([]string{"userData", "image", "sshKeys"}),
 		// Server names are unique in a project: a replacement (a new location)
 		// must delete, and so drain, the old server first.
@@ -167,46 +189,83 @@ func (n *Node) createInstall(ctx *pulumi.Context, name string, args Args) error 
 	if extraSANs == nil {
 		extraSANs = pulumi.StringArray{}
 	}
-	script := pulumi.All(n.PrivateIP, n.PublicIP, extraSANs).ApplyT(func(v []any) (string, error) {
+	version := args.Version
+	if version == nil {
+		version = pulumi.String(args.K3sVersion.String())
+	}
+	n.installSpec = pulumi.All(n.PrivateIP, n.PublicIP, extraSANs, version).ApplyT(func(v []any) (k3s.Install, error) {
 		addr := k3s.NodeAddresses{PrivateIP: v[0].(string), PublicIP: v[1].(string)}
 		config, err := args.Config(addr, v[2].([]string)).Render()
-		if err != nil {
-			return "", err
-		}
-		return k3s.Install{Role: args.Role, NodeIP: addr.PrivateIP, Config: config, JoinPeers: args.JoinPeers}.Script(), nil
-	}).(pulumi.StringOutput)
+		return k3s.Install{
+			Role: args.Role, NodeIP: addr.PrivateIP, Version: v[3].(string), Config: config,
+			JoinPeers: args.JoinPeers, ServerType: args.ServerType,
+		}, err
+	}).(pulumi.AnyOutput)
 	stdin := pulumi.ToSecret(args.Token.ToStringOutput().ApplyT(func(token string) string {
-		return k3s.Stdin(args.K3sVersion.String(), token)
+		return k3s.Secrets{Token: token}.Stdin()
 	})).(pulumi.StringOutput)
 	var err error
+	// Nothing is ignored: a replaced server's install runs with the current
+	// version and config (ignored inputs would keep the old ones even through
+	// a replacement). A running node never changes its version here (the
+	// upgrade Plans do that), and never restarts (its rollout does).
 	n.Install, err = remote.NewCommand(ctx, name+"-install", &remote.CommandArgs{
 		Connection: n.Connection,
-		Create:     script,
+		Create:     n.script(k3s.Install.Script),
 		Stdin:      stdin,
 		Logging:    remote.LoggingStdoutAndStderr,
 	}, pulumi.Parent(n),
 		pulumi.DependsOn(args.InstallAfter),
-		// The version on stdin only matters for a new node: a running cluster is
-		// upgraded in place, never by re-running every installer at once.
-		pulumi.IgnoreChanges([]string{"stdin"}),
 		pulumi.Timeouts(&pulumi.CustomTimeouts{Create: installTimeout.String(), Update: installTimeout.String()}))
 	return err
 }
 
+// script renders one of the node's scripts once its install is known.
+func (n *Node) script(render func(k3s.Install) string) pulumi.StringOutput {
+	return n.installSpec.ApplyT(func(v any) string { return render(v.(k3s.Install)) }).(pulumi.StringOutput)
+}
+
+// createRollout registers the node's rollout: nothing runs when it is
+// created (the install has just started k3s); an update, when the node's
+// config or server type changed, restarts k3s if the install left a change
+// pending and waits until the node is ready, before the rollouts that wait
+// for this one.
+func (n *Node) createRollout(ctx *pulumi.Context, name string, args Args) error {
+	var err error
+	n.Rollout, err = remote.NewCommand(ctx, name+"-rollout", &remote.CommandArgs{
+		Connection: n.Connection,
+		Update:     n.script(k3s.Install.RolloutScript),
+		Logging:    remote.LoggingStdoutAndStderr,
+	}, pulumi.Parent(n),
+		pulumi.DependsOn(append([]pulumi.Resource{n.Install}, args.RolloutAfter...)),
+		pulumi.Timeouts(&pulumi.CustomTimeouts{Update: rolloutTimeout.String()}))
+	return err
+}
+
+// rolloutTimeout bounds one node's rollout: a bounded restart, then a
+// bounded wait for readiness (300 s each in the script).
+const rolloutTimeout = 11 * time.Minute
+
 // createDrain registers a command whose only work is on delete: when the
-// node leaves the stack, it is drained and removed from Kubernetes (and from
-// etcd) before its install and server are deleted, since both depend on it.
+// node leaves the stack, it is drained, removed from etcd, its k3s stopped
+// and disabled, and its Node deleted, before its install and server are
+// deleted, since both depend on it.
 func (n *Node) createDrain(ctx *pulumi.Context, name string, args Args) error {
 	if args.DrainVia == nil {
 		return nil
 	}
 	controlPlane := args.Role == k3s.RoleServer
+	drain := n.PrivateIP.ApplyT(func(ip string) string {
+		return lifecycle.DrainScript(args.Node.Hostname, ip, controlPlane, args.DrainTimeout)
+	}).(pulumi.StringOutput)
 	var err error
 	n.Drain, err = remote.NewCommand(ctx, name+"-drain", &remote.CommandArgs{
 		Connection: args.DrainVia,
 		Create:     pulumi.String(fmt.Sprintf("echo 'hcloud-k3s: %s will be drained from here before it is removed'", args.Node.Hostname)),
-		Delete:     pulumi.String(lifecycle.DrainScript(args.Node.Hostname, controlPlane, args.DrainTimeout)),
-		Logging:    remote.LoggingStdoutAndStderr,
+		Delete:     drain,
+		// The drain reaches the leaving node with the cluster's key to stop k3s.
+		Stdin:   pulumi.ToSecret(args.SSHPrivateKey.ToStringOutput()).(pulumi.StringOutput),
+		Logging: remote.LoggingStdoutAndStderr,
 		// A replaced server must leave the cluster too: its successor reuses
 		// the node name, which k3s refuses while the old Node exists.
 		Triggers: pulumi.Array{n.Server.ID()},
@@ -220,10 +279,11 @@ func (n *Node) createDrain(ctx *pulumi.Context, name string, args Args) error {
 // etcdLeaveTimeout bounds the wait for a control-plane node to leave etcd.
 const etcdLeaveTimeout = 6 * time.Minute
 
-// CloudConfig is the user data that installs humans' SSH keys for root.
+// CloudConfig is the user data that installs SSH keys for root. Without a
+// Hetzner SSH key the server gets a root password: password logins are off.
 func CloudConfig(authorizedKeys []string) string {
 	var b strings.Builder
-	b.WriteString("#cloud-config\nssh_authorized_keys:\n")
+	b.WriteString("#cloud-config\nssh_pwauth: false\nssh_authorized_keys:\n")
 	for _, key := range authorizedKeys {
 		b.WriteString("  - " + strconv.Quote(strings.TrimSpace(key)) + "\n") // a JSON string is valid YAML
 	}
@@ -242,4 +302,14 @@ func NewPlacementGroup(ctx *pulumi.Context, name, cluster string, labels map[str
 		return pulumi.IntOutput{}, err
 	}
 	return ids.Int(pg.ID()), nil
+}
+
+// InTurn is what the next node's rollout (or resize) waits for: the rollout
+// `atOnce` places before it among those of earlier nodes, so at most
+// `atOnce` nodes are down at a time.
+func InTurn(earlier []pulumi.Resource, atOnce int) []pulumi.Resource {
+	if len(earlier) < atOnce {
+		return nil
+	}
+	return earlier[len(earlier)-atOnce : len(earlier)-atOnce+1]
 }

@@ -41,7 +41,8 @@ func Decode(raw map[string]string) (Input, error) {
 	return in, p.err()
 }
 
-// secretKeys are the structured keys that hold a secret.
+// secretKeys hold secrets (the SSH private key, the S3 secret key) and are
+// never echoed in an error.
 var secretKeys = []string{"ssh", "etcdSnapshots"}
 
 // decodeJSON decodes one structured key into its field, reporting a value of
@@ -49,7 +50,7 @@ var secretKeys = []string{"ssh", "etcdSnapshots"}
 func decodeJSON(p *problems, key, value string, field reflect.Value) {
 	shown := value
 	if slices.Contains(secretKeys, key) {
-		shown = "(secret)" // never echo these: they hold the SSH private key or the S3 secret key
+		shown = "(secret)"
 	}
 	var generic any
 	if err := json.Unmarshal([]byte(value), &generic); err != nil {

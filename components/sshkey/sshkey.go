@@ -1,12 +1,15 @@
 // Package sshkey provides the key Pulumi uses to reach the servers: the
-// user's, or an ED25519 key pair generated and kept in state.
+// user's, or an ED25519 key pair generated and kept in state. Its public half
+// reaches new servers through cloud-init, not as a Hetzner SSH key: Hetzner
+// refuses a second key with the same fingerprint in a project
+// ("uniqueness_error", terraform-provider-hcloud#12), so two stacks (dev and
+// prod) given the same ssh.privateKey could not both register it.
 package sshkey
 
 import (
 	"strings"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/internal/ids"
-	"github.com/pulumi/pulumi-hcloud/sdk/go/hcloud"
 	"github.com/pulumi/pulumi-tls/sdk/v5/go/tls"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"golang.org/x/crypto/ssh"
@@ -14,16 +17,14 @@ import (
 
 // Args configures the key.
 type Args struct {
-	Name       string // the cluster name
 	PrivateKey string // "" generates a key pair
-	Labels     map[string]string
 }
 
-// Key is the SSH key registered at Hetzner and its private half.
+// Key is the SSH key pair.
 type Key struct {
 	pulumi.ResourceState
 
-	KeyID      pulumi.StringOutput `pulumi:"keyId"`
+	PublicKey  pulumi.StringOutput `pulumi:"publicKey"`  // an authorized_keys line
 	PrivateKey pulumi.StringOutput `pulumi:"privateKey"` // secret
 }
 
@@ -33,30 +34,19 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	if err := ctx.RegisterComponentResource(ids.ComponentType("SSHKey"), name, k, opts...); err != nil {
 		return nil, err
 	}
-	var publicKey pulumi.StringOutput
 	if args.PrivateKey == "" {
 		pair, err := tls.NewPrivateKey(ctx, name, &tls.PrivateKeyArgs{Algorithm: pulumi.String("ED25519")}, pulumi.Parent(k))
 		if err != nil {
 			return nil, err
 		}
 		k.PrivateKey = pulumi.ToSecret(pair.PrivateKeyOpenssh).(pulumi.StringOutput)
-		publicKey = pair.PublicKeyOpenssh
+		k.PublicKey = pair.PublicKeyOpenssh.ApplyT(strings.TrimSpace).(pulumi.StringOutput)
 	} else {
 		k.PrivateKey = pulumi.ToSecret(pulumi.String(args.PrivateKey)).(pulumi.StringOutput)
 		// Deriving the public key in an apply keeps the private key secret end to end.
-		publicKey = k.PrivateKey.ApplyT(PublicKey).(pulumi.StringOutput)
-		publicKey = pulumi.Unsecret(publicKey).(pulumi.StringOutput)
+		k.PublicKey = pulumi.Unsecret(k.PrivateKey.ApplyT(PublicKey)).(pulumi.StringOutput)
 	}
-	hkey, err := hcloud.NewSshKey(ctx, name, &hcloud.SshKeyArgs{
-		Name:      pulumi.String(args.Name),
-		PublicKey: publicKey,
-		Labels:    pulumi.ToStringMap(args.Labels),
-	}, pulumi.Parent(k), pulumi.DeleteBeforeReplace(true)) // key names are unique in a project
-	if err != nil {
-		return nil, err
-	}
-	k.KeyID = hkey.ID().ToStringOutput()
-	return k, ctx.RegisterResourceOutputs(k, pulumi.Map{"keyId": k.KeyID})
+	return k, ctx.RegisterResourceOutputs(k, pulumi.Map{"publicKey": k.PublicKey})
 }
 
 // PublicKey returns the authorized_keys line of a private key.

@@ -3,6 +3,7 @@ package workerpool
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/internal/ids"
 	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
@@ -20,8 +21,19 @@ type Args struct {
 	// JoinAfter is the install that initialised the cluster: agents join as
 	// soon as it is up, without waiting for the other control-plane nodes.
 	JoinAfter pulumi.Resource
+	// JoinVersion is the version agents without k3s install; nil is the pinned one.
+	JoinVersion pulumi.StringInput
 	// DrainVia reaches the control-plane node that drains a removed worker.
 	DrainVia remote.ConnectionInput
+	// EarlierRollouts are the rollouts of the workers of the pools before
+	// this one: restarts roll through every worker of the cluster,
+	// Upgrade.AgentConcurrency at a time.
+	EarlierRollouts []pulumi.Resource
+	// Resized are the nodes whose server is being resized, and
+	// EarlierResizes the rollouts of the workers resized in the pools
+	// before: Upgrade.AgentConcurrency at a time across the cluster.
+	Resized        map[string]bool
+	EarlierResizes []pulumi.Resource
 }
 
 // WorkerPool is the pool's nodes and their placement groups.
@@ -30,6 +42,9 @@ type WorkerPool struct {
 
 	PublicIPs pulumi.StringArrayOutput `pulumi:"publicIps"`
 	Nodes     []*node.Node
+	// Rollouts are EarlierRollouts followed by this pool's, and Resizes
+	// EarlierResizes followed by the rollouts of this pool's resized nodes.
+	Rollouts, Resizes []pulumi.Resource
 }
 
 // New registers the worker-pool component. Nodes are spread over placement
@@ -44,6 +59,8 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	labels := c.Labels(spec.RoleWorker, pool.Name)
 	groups := map[int]pulumi.IntOutput{}
 	var publicIPs pulumi.StringArray
+	wp.Rollouts, wp.Resizes = slices.Clone(args.EarlierRollouts), slices.Clone(args.EarlierResizes)
+	batch := c.Upgrade.AgentConcurrency
 	for _, member := range pool.Nodes {
 		group, ok := groups[member.Placement]
 		if !ok {
@@ -54,7 +71,7 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 			}
 			groups[member.Placement] = group
 		}
-		n, err := node.New(ctx, member.Name, node.Args{
+		nodeArgs := node.Args{
 			Shared:           args.Shared,
 			Node:             member,
 			Role:             k3s.RoleAgent,
@@ -65,14 +82,25 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 			Config: func(addr k3s.NodeAddresses, _ []string) k3s.Config {
 				return k3s.AgentConfig(c, pool, member, addr)
 			},
+			Version:      args.JoinVersion,
+			JoinPeers:    k3s.JoinPeers(c, member),
 			InstallAfter: []pulumi.Resource{args.JoinAfter},
+			RolloutAfter: node.InTurn(wp.Rollouts, batch),
 			DrainVia:     args.DrainVia,
 			DrainTimeout: c.DrainTimeout,
-		}, pulumi.Parent(wp))
+		}
+		if args.Resized[member.Name] {
+			nodeArgs.ResizeAfter = node.InTurn(wp.Resizes, batch)
+		}
+		n, err := node.New(ctx, member.Name, nodeArgs, pulumi.Parent(wp))
 		if err != nil {
 			return nil, err
 		}
 		wp.Nodes = append(wp.Nodes, n)
+		wp.Rollouts = append(wp.Rollouts, n.Rollout)
+		if args.Resized[member.Name] {
+			wp.Resizes = append(wp.Resizes, n.Rollout)
+		}
 		publicIPs = append(publicIPs, n.PublicIP)
 	}
 	wp.PublicIPs = publicIPs.ToStringArrayOutput()

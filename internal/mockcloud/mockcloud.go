@@ -68,12 +68,31 @@ type Options struct {
 	// Stacks are the outputs of the stacks a StackReference may read, by
 	// fully qualified name; reading any other stack fails.
 	Stacks map[string]resource.PropertyMap
+	// Existing are what Hetzner Cloud already holds: the servers and
+	// networks its getServers and getNetworks invokes list (and every
+	// label selector matches). nil is a new project.
+	Existing *Existing
 }
+
+// Existing is what a Hetzner project holds before a run.
+type Existing struct {
+	Servers  []ExistingServer
+	Networks []ExistingNetwork
+}
+
+// ExistingServer is a server that exists, as getServers lists it.
+type ExistingServer struct{ Name, ServerType string }
+
+// ExistingNetwork is a network that exists, as getNetworks lists it.
+type ExistingNetwork struct{ Name, IPRange string }
 
 // Run runs program under mocks and returns what it registered and exported.
 func Run(program Program, opts Options) (*Result, error) {
 	project := cmp.Or(opts.Project, Project)
 	mocks := &cloud{preview: opts.Preview, project: project, stack: opts.Stack, timing: opts.Timing, stacks: opts.Stacks}
+	if opts.Existing != nil {
+		mocks.existing = *opts.Existing
+	}
 	result := &Result{Outputs: map[string]Output{}}
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		outputs, err := program(ctx)
@@ -104,6 +123,7 @@ type cloud struct {
 	stack     string
 	stacks    map[string]resource.PropertyMap
 	timing    *Timing
+	existing  Existing
 	mu        sync.Mutex
 	resources []Resource
 }
@@ -115,6 +135,20 @@ func (c *cloud) recorded() []Resource {
 }
 
 func (c *cloud) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	switch args.Token {
+	case "hcloud:index/getServers:getServers":
+		var servers []any
+		for _, s := range c.existing.Servers {
+			servers = append(servers, map[string]any{"name": s.Name, "serverType": s.ServerType})
+		}
+		return resource.NewPropertyMapFromMap(map[string]any{"id": "servers", "servers": servers}), nil
+	case "hcloud:index/getNetworks:getNetworks":
+		var networks []any
+		for _, n := range c.existing.Networks {
+			networks = append(networks, map[string]any{"name": n.Name, "ipRange": n.IPRange})
+		}
+		return resource.NewPropertyMapFromMap(map[string]any{"id": "networks", "networks": networks}), nil
+	}
 	return nil, fmt.Errorf("mockcloud: unexpected invoke %s", args.Token)
 }
 

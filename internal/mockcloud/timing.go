@@ -183,15 +183,14 @@ type hcloudCreate struct {
 // GET of the resource (the provider's Read).
 var hcloudCreates = map[string]hcloudCreate{
 	"hcloud:index/network:Network":               {requests: 2}, // POST /networks
-	"hcloud:index/sshKey:SshKey":                 {requests: 2}, // POST /ssh_keys
 	"hcloud:index/placementGroup:PlacementGroup": {requests: 2}, // POST /placement_groups
 	// POST /networks/{id}/actions/add_subnet
 	"hcloud:index/networkSubnet:NetworkSubnet": {requests: 2, actions: []time.Duration{2 * time.Second}},
 	// POST /firewalls; its apply_to_resources action
 	"hcloud:index/firewall:Firewall": {requests: 2, actions: []time.Duration{time.Second}},
-	// GET the server type, image, SSH key and placement group; POST /servers
+	// GET the server type, image and placement group; POST /servers
 	// (create_server, then start_server); POST .../attach_to_network
-	"hcloud:index/server:Server": {requests: 7, actions: []time.Duration{20 * time.Second, time.Second, 3 * time.Second}},
+	"hcloud:index/server:Server": {requests: 6, actions: []time.Duration{20 * time.Second, time.Second, 3 * time.Second}},
 	// POST /load_balancers (create_load_balancer)
 	"hcloud:index/loadBalancer:LoadBalancer": {requests: 2, actions: []time.Duration{10 * time.Second}},
 	// POST .../attach_to_network, .../add_service, .../add_target

@@ -35,9 +35,9 @@ func TestBackoffWait(t *testing.T) {
 func TestAPIRequestsAndPollDelay(t *testing.T) {
 	server := Resource{Type: "hcloud:index/server:Server"}
 	exponential := ExponentialBackoff(time.Second, time.Minute)
-	// 7 requests; create 20s: 5 polls (seen at 31s); start 1s: 1 poll (1s); attach 3s: 2 polls (3s).
-	if got := APIRequests(server, exponential); got != 15 {
-		t.Errorf("server requests = %d, want 15", got)
+	// 6 requests; create 20s: 5 polls (seen at 31s); start 1s: 1 poll (1s); attach 3s: 2 polls (3s).
+	if got := APIRequests(server, exponential); got != 14 {
+		t.Errorf("server requests = %d, want 14", got)
 	}
 	if got := PollDelay(server, exponential); got != 11*time.Second {
 		t.Errorf("server poll delay = %v, want 11s", got)
