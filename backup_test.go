@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
-	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
 	clusterstack "github.com/hcloud-k3s/hcloud-k3s/components/stack"
 	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
