@@ -165,17 +165,27 @@ func TestOnDemandSnapshotGuardsUpgradesAndResizes(t *testing.T) {
 	}
 }
 
-func TestChangingTheScheduleRewritesOnlyTheServersConfig(t *testing.T) {
+func TestChangingTheScheduleRestartsTheServersOneAtATime(t *testing.T) {
 	before := stack(t, "prod", s3Snapshots(nil))
 	after := stack(t, "prod", s3Snapshots(map[string]any{"etcdSnapshots": map[string]any{
 		"schedule": "15 3 * * *", "retention": 7,
 		"s3": map[string]any{"bucket": "backups", "accessKey": "AKIAEXAMPLE", "secretKey": testS3SecretKey},
 	}}))
-	// The rollouts apply it one server at a time (TestRestartsRollOneControlPlaneNodeAndOneWorkerAtATime).
+	// The installs rewrite config.yaml and leave the restart pending; the
+	// rollouts restart k3s, each once the previous server is ready again.
 	assertChange(t, diff(before, after), nil, nil, map[string][]string{
 		command + "/cp-1-install": {"create"}, command + "/cp-2-install": {"create"}, command + "/cp-3-install": {"create"},
 		command + "/cp-1-rollout": {"update"}, command + "/cp-2-rollout": {"update"}, command + "/cp-3-rollout": {"update"},
 	})
+	rollout := func(name string) mockcloud.Resource { return after.get(command, name+"-rollout") }
+	for _, pair := range [][2]string{{"cp-2", "cp-1"}, {"cp-3", "cp-2"}} {
+		if !after.waitsDirectly(rollout(pair[0]), rollout(pair[1])) {
+			t.Errorf("%s restarts while %s may still be restarting: two etcd members down at once", pair[0], pair[1])
+		}
+	}
+	if !strings.Contains(rollout("cp-1").Inputs["update"].StringValue(), "unit_action restart") {
+		t.Error("the rollout does not restart k3s")
+	}
 }
 
 func TestBadS3ConfigRegistersNothingAndHidesTheSecret(t *testing.T) {

@@ -53,9 +53,8 @@ func NewSnapshotBeforeChange(ctx *pulumi.Context, c spec.Cluster, conn remote.Co
 
 // NodeSetup returns what registers a control-plane node's S3 settings (see
 // SetupScript) before its install: the secret key travels on the command's
-// stdin, a Pulumi secret, like the cluster token on the install's. Unlike
-// the install's stdin, it is not ignored, so setting, rotating or removing
-// the key re-runs the setup.
+// stdin, a Pulumi secret, like the cluster token on the install's, so
+// setting, rotating or removing the key re-runs the setup, and only it.
 func NodeSetup(s spec.EtcdSnapshots, secretKey pulumi.StringInput) func(ctx *pulumi.Context, name string, conn remote.ConnectionInput, opts ...pulumi.ResourceOption) (pulumi.Resource, error) {
 	stdin := pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
 	if s.OffSite() {
