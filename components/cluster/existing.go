@@ -86,7 +86,7 @@ func resizeNotice(key, serverType string, nodes []spec.Node, resized map[string]
 		pace = fmt.Sprintf("%d at a time", atOnce)
 	}
 	return fmt.Sprintf("%s: %s resizes %s %s: each server is powered off, resized, and ready again before the next "+
-		"starts. Hetzner grows the disk, so the type can never be lowered again.",
+		"starts. Hetzner grows the disk, so a server cannot move back to a type with a smaller disk.",
 		key, serverType, strings.Join(names, ", "), pace)
 }
 

@@ -10,13 +10,15 @@ func TestResizeNoticeSaysWhatPreviewCannotShow(t *testing.T) {
 	nodes := []spec.Node{{Name: "cp-1", Hostname: "prod-cp-1"}, {Name: "cp-2", Hostname: "prod-cp-2"}, {Name: "cp-3", Hostname: "prod-cp-3"}}
 	seen := existing{serverTypes: map[string]string{"prod-cp-1": "cx23", "prod-cp-2": "cx33", "prod-cp-3": "cx23"}}
 	resized := seen.resized(nodes, "cx33")
-	want := "controlPlane.serverType: cx33 resizes cp-1, cp-3 one at a time: each server is powered off, resized, " +
-		"and ready again before the next starts. Hetzner grows the disk, so the type can never be lowered again."
+	const after = ": each server is powered off, resized, and ready again before the next starts. " +
+		"Hetzner grows the disk, so a server cannot move back to a type with a smaller disk."
+	want := "controlPlane.serverType: cx33 resizes cp-1, cp-3 one at a time" + after
 	if got := resizeNotice("controlPlane.serverType", "cx33", nodes, resized, 1); got != want {
 		t.Errorf("notice =\n%s\nwant\n%s", got, want)
 	}
-	if got := resizeNotice("workerPools[0].serverType", "cx33", nodes, resized, 2); got == want || got == "" {
-		t.Errorf("a batch of two reads %q", got)
+	want = "workerPools[0].serverType: cx33 resizes cp-1, cp-3 2 at a time" + after
+	if got := resizeNotice("workerPools[0].serverType", "cx33", nodes, resized, 2); got != want {
+		t.Errorf("a batch of two reads\n%s\nwant\n%s", got, want)
 	}
 	if got := resizeNotice("controlPlane.serverType", "cx23", nodes, existing{}.resized(nodes, "cx23"), 1); got != "" {
 		t.Errorf("nothing resized, notice %q", got)
