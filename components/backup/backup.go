@@ -55,10 +55,10 @@ func NewSnapshotBeforeChange(ctx *pulumi.Context, c spec.Cluster, conn remote.Co
 // SetupScript) before its install: the secret key travels on the command's
 // stdin, a Pulumi secret, like the cluster token on the install's, so
 // setting, rotating or removing the key re-runs the setup, and only it.
-func NodeSetup(s spec.EtcdSnapshots, secretKey pulumi.StringInput) func(ctx *pulumi.Context, name string, conn remote.ConnectionInput, opts ...pulumi.ResourceOption) (pulumi.Resource, error) {
+func NodeSetup(s spec.EtcdSnapshots) func(ctx *pulumi.Context, name string, conn remote.ConnectionInput, opts ...pulumi.ResourceOption) (pulumi.Resource, error) {
 	stdin := pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
 	if s.OffSite() {
-		stdin = pulumi.ToSecret(secretKey.ToStringOutput().ApplyT(k3s.S3SecretDropIn)).(pulumi.StringOutput)
+		stdin = pulumi.ToSecret(pulumi.String(k3s.S3SecretDropIn(s.S3.SecretKey))).(pulumi.StringOutput)
 	}
 	return func(ctx *pulumi.Context, name string, conn remote.ConnectionInput, opts ...pulumi.ResourceOption) (pulumi.Resource, error) {
 		return remote.NewCommand(ctx, name+"-etcd-s3", &remote.CommandArgs{

@@ -124,7 +124,6 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluste
 	}
 	cl.ControlPlane, err = controlplane.New(ctx, "control-plane", controlplane.Args{
 		Cluster: c, Shared: shared, ExtraSANs: extraSANs, Resized: resized,
-		EtcdS3SecretKey: etcdS3SecretKey(c),
 	}, child)
 	if err != nil {
 		return nil, err
@@ -178,14 +177,6 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluste
 		cl.SSHPrivateKey = key.PrivateKey
 	}
 	return cl, ctx.RegisterResourceOutputs(cl, cl.Outputs())
-}
-
-// etcdS3SecretKey is the S3 secret key as a Pulumi secret, or nil without S3.
-func etcdS3SecretKey(c spec.Cluster) pulumi.StringInput {
-	if !c.EtcdSnapshots.OffSite() {
-		return nil
-	}
-	return pulumi.ToSecret(pulumi.String(c.EtcdSnapshots.S3.SecretKey)).(pulumi.StringOutput)
 }
 
 // Outputs are the stack outputs, the interface app stacks rely on (see

@@ -23,8 +23,6 @@ type Args struct {
 	ExtraSANs pulumi.StringArrayInput
 	// Resized are the nodes whose server is being resized: one at a time.
 	Resized map[string]bool
-	// EtcdS3SecretKey (secret) is the S3 secret key of etcd snapshots; nil without S3.
-	EtcdS3SecretKey pulumi.StringInput
 }
 
 // ControlPlane is the set of control-plane nodes.
@@ -61,7 +59,7 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	}
 	serverLabels := maps.Clone(labels)
 	maps.Copy(serverLabels, backup.Labels(c.EtcdSnapshots))
-	setup := backup.NodeSetup(c.EtcdSnapshots, args.EtcdS3SecretKey)
+	setup := backup.NodeSetup(c.EtcdSnapshots)
 	var joinAfter, previousDrain, rollouts, resizes []pulumi.Resource
 	var publicIPs pulumi.StringArray
 	var drainVia remote.ConnectionInput
