@@ -24,11 +24,12 @@ func Decode(raw map[string]string) (Input, error) {
 	var in Input
 	var p problems
 	fields := jsonFields(reflect.TypeFor[Input]())
+	known := ConfigKeys()
 	target := reflect.ValueOf(&in).Elem()
 	for _, key := range slices.Sorted(maps.Keys(raw)) {
 		index, ok := fields[key]
 		if !ok {
-			p.addKey(key, "is not an hcloud-k3s setting; did you mean %s? Known settings: %s", closest(key, ConfigKeys(), 1)[0], strings.Join(ConfigKeys(), ", "))
+			p.addKey(key, "is not an hcloud-k3s setting; did you mean %s? Known settings: %s", closest(key, known, 1)[0], strings.Join(known, ", "))
 			continue
 		}
 		field := target.Field(index)
@@ -48,18 +49,18 @@ var secretKeys = []string{"ssh", "etcdSnapshots"}
 // decodeJSON decodes one structured key into its field, reporting a value of
 // the wrong shape and every unknown field by its path.
 func decodeJSON(p *problems, key, value string, field reflect.Value) {
-	shown := value
+	report := func(why string, args ...any) { p.add(key, value, why, args...) }
 	if slices.Contains(secretKeys, key) {
-		shown = "(secret)"
+		report = func(why string, args ...any) { p.addKey(key, "(secret) "+why, args...) }
 	}
 	var generic any
 	if err := json.Unmarshal([]byte(value), &generic); err != nil {
-		p.add(key, shown, "is not a structured value: set it with `pulumi config set --path`")
+		report("is not a structured value: set it with `pulumi config set --path`")
 		return
 	}
 	unknownFields(p, key, generic, field.Type())
 	if err := json.Unmarshal([]byte(value), field.Addr().Interface()); err != nil {
-		p.add(key, shown, "has the wrong shape: %v", err)
+		report("has the wrong shape: %v", err)
 	}
 }
 

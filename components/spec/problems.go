@@ -20,13 +20,13 @@ func (e *ValidationError) Error() string {
 type problems []string
 
 func (p *problems) add(key string, value any, allowed string, args ...any) {
-	*p = append(*p, fmt.Sprintf("%s%s: %s %s", configNamespace, key, show(value), fmt.Sprintf(allowed, args...)))
+	*p = append(*p, fmt.Sprintf("%s%s: %s %s", ConfigNamespace, key, show(value), fmt.Sprintf(allowed, args...)))
 }
 
 // addKey reports a problem with a key without echoing its value, which may
 // be a secret.
 func (p *problems) addKey(key string, why string, args ...any) {
-	*p = append(*p, fmt.Sprintf("%s%s: %s", configNamespace, key, fmt.Sprintf(why, args...)))
+	*p = append(*p, fmt.Sprintf("%s%s: %s", ConfigNamespace, key, fmt.Sprintf(why, args...)))
 }
 
 func (p problems) err() error {
@@ -36,7 +36,8 @@ func (p problems) err() error {
 	return &ValidationError{Problems: p}
 }
 
-const configNamespace = "hcloud-k3s:"
+// ConfigNamespace prefixes every hcloud-k3s config key.
+const ConfigNamespace = "hcloud-k3s:"
 
 func show(value any) string {
 	switch value.(type) {

@@ -36,14 +36,12 @@ func Build(ctx *pulumi.Context) (pulumi.Map, error) {
 func readConfig(ctx *pulumi.Context) (spec.Input, error) {
 	raw := map[string]string{}
 	for _, key := range append(spec.ConfigKeys(), cliConfigKeys(os.Getenv(pulumi.EnvConfig))...) {
-		if value, ok := ctx.GetConfig(namespace + key); ok {
+		if value, ok := ctx.GetConfig(spec.ConfigNamespace + key); ok {
 			raw[key] = value
 		}
 	}
 	return spec.Decode(raw)
 }
-
-const namespace = "hcloud-k3s:"
 
 // cliConfigKeys lists the `hcloud-k3s:` keys, namespace removed, of the
 // config the Pulumi CLI passes the program as JSON in PULUMI_CONFIG
@@ -57,7 +55,7 @@ func cliConfigKeys(env string) []string {
 	}
 	var keys []string
 	for key := range config {
-		if short, ok := strings.CutPrefix(key, namespace); ok {
+		if short, ok := strings.CutPrefix(key, spec.ConfigNamespace); ok {
 			keys = append(keys, short)
 		}
 	}
