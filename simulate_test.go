@@ -293,10 +293,3 @@ func TestCriticalPathHasNoExtraEdge(t *testing.T) {
 	}
 	t.Logf("without any deliberate ordering: %s", describe(longestPath(t, withoutDeliberate(resources))))
 }
-
-func parallelName(n int) string {
-	if n == 0 {
-		return "unbounded"
-	}
-	return fmt.Sprint(n)
-}

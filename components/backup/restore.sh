@@ -3,7 +3,7 @@
 # (k3s server --cluster-reset --cluster-reset-restore-path, which downloads
 # NAME from the configured bucket: pkg/etcd/etcd.go, Reset). The other
 # members then re-join it with hcloud-k3s-etcd-rejoin. With --check, only
-# checks that the snapshot can be restored. Parameters: those of s3.sh.
+# checks that the snapshot can be restored. Parameters: those of lib.sh.
 
 snapshot=${1:-}
 [ -n "$snapshot" ] || fail "name the snapshot to restore: hcloud-k3s-etcd-restore NAME (k3s etcd-snapshot ls lists them); $consequence"

@@ -1,7 +1,7 @@
 # Takes an on-demand etcd snapshot before a risky change and checks that it
 # reached S3: k3s reports an upload failure only in its log and still
 # succeeds (pkg/etcd/snapshot.go, snapshot). Parameters: name, reason, and
-# those of s3.sh.
+# those of lib.sh.
 
 s3_check_bucket
 log "taking an etcd snapshot before $reason"

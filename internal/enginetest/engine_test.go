@@ -226,14 +226,12 @@ func (s *Stack) run(t *testing.T, op lt.TestOp, dryRun bool) *Run {
 			LocalPolicyPacks: slices.Clone(s.policyPacks), // the engine writes the packs' names into them
 		},
 	}
-	start := time.Now()
 	var snap *deploy.Snapshot
 	if s.timed {
 		snap, err = runTimed(project, target, options, op, dryRun, run.record)
 	} else {
 		snap, err = op.RunStep(project, target, options, dryRun, nil, run.record, "")
 	}
-	run.Wall = time.Since(start)
 	run.Err = err
 	run.Operations = s.world.operations()
 	if !dryRun {
@@ -328,7 +326,7 @@ func runProgram(info plugin.RunInfo, engineAddr string) error {
 }
 
 // secretConfig are the keys the README has users set with --secret.
-var secretConfig = []string{mockcloud.TokenKey, mockcloud.Project + ":ssh"}
+var secretConfig = []string{mockcloud.TokenKey, mockcloud.Project + ":ssh", mockcloud.Project + ":etcdSnapshots"}
 
 // config is the stack's config as the CLI hands it to the engine: objects
 // as JSON, secrets encrypted.

@@ -55,7 +55,6 @@ func (w *world) providers(stack string) []*deploytest.ProviderLoader {
 // record themselves, and a preview that leaves what the provider computes
 // unknown.
 type resourceProvider struct {
-	w *world
 	// replaces says which changed inputs force a replacement.
 	replaces func(typ tokens.Type, key string) bool
 	// create makes the resource; preview is answered from computed.
@@ -166,7 +165,6 @@ func keepComputed(news, olds property.Map, computed []string) property.Map {
 // Hetzner's actions.
 func (w *world) hcloudProvider() *deploytest.Provider {
 	p := resourceProvider{
-		w: w,
 		replaces: func(typ tokens.Type, key string) bool {
 			return slices.Contains(replaceKeys[typ], key)
 		},
@@ -256,7 +254,6 @@ func (w *world) commandProvider(stack string) *deploytest.Provider {
 		return inputs.Set("stdout", property.New(stdout)).Set("stderr", property.New(""))
 	}
 	return resourceProvider{
-		w:        w,
 		replaces: func(tokens.Type, string) bool { return false }, // the SDK asks to replace on triggers
 		computed: func(tokens.Type) []string { return []string{"stdout", "stderr"} },
 		create: func(req plugin.CreateRequest) (resource.ID, property.Map, error) {
@@ -312,7 +309,6 @@ func (w *world) tlsProvider() *deploytest.Provider {
 // replaces its resource on any change, like random and tls.
 func (w *world) localProvider(computed []string, generate func(property.Map) property.Map) *deploytest.Provider {
 	return resourceProvider{
-		w:        w,
 		replaces: func(tokens.Type, string) bool { return true },
 		computed: func(tokens.Type) []string { return computed },
 		create: func(req plugin.CreateRequest) (resource.ID, property.Map, error) {
@@ -350,7 +346,6 @@ func newKeyPair() (private, public string) {
 // configured for has no reachable API.
 func (w *world) kubernetesProvider() *deploytest.Provider {
 	p := resourceProvider{
-		w: w,
 		replaces: func(_ tokens.Type, key string) bool {
 			return key == "metadata" || key == "name" || key == "namespace" // a new object name is a new object
 		},

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/pulumi/pulumi/pkg/v3/display"
 	"github.com/pulumi/pulumi/pkg/v3/engine"
@@ -33,7 +32,6 @@ type Run struct {
 	Steps      []Step // in the order they began; "same" steps left out
 	Err        error
 	Operations []operation // what the providers carried out, in the order they ended
-	Wall       time.Duration
 	// Violations are the policy violations reported, "level policy name".
 	Violations []string
 	leaks      []string

@@ -112,9 +112,8 @@ func (s *stack) privateTargetServers(lb *resource) []*resource {
 	}
 	var servers []*resource
 	for _, t := range s.targets(lb) {
-		kind, _ := get(t.props, "type", asString)
 		private, known := orDefault(t.props, "usePrivateIp", false, asBool)
-		if t.owner != lb && kind != "ip" && known && private {
+		if t.owner != lb && known && private {
 			servers = appendNew(servers, s.servers(t)...)
 		}
 	}
