@@ -182,9 +182,6 @@ func bucketProblem(name string) string {
 	return ""
 }
 
-// placeholder stands in for a value that must not be shown; problems print it unquoted.
-type placeholder string
-
 // checkS3Credentials wants both keys; the secret key is never echoed.
 func checkS3Credentials(p *problems, s *S3) {
 	switch {
@@ -195,10 +192,10 @@ func checkS3Credentials(p *problems, s *S3) {
 	}
 	switch {
 	case s.SecretKey == "" && s.AccessKey != "":
-		p.add("etcdSnapshots.s3.secretKey", placeholder("(unset)"), "is required with accessKey: set it with pulumi config set --secret --path etcdSnapshots.s3.secretKey")
+		p.addKey("etcdSnapshots.s3.secretKey", "(unset) is required with accessKey: set it with pulumi config set --secret --path etcdSnapshots.s3.secretKey")
 	case s.SecretKey == "":
-		p.add("etcdSnapshots.s3.secretKey", placeholder("(unset)"), "is required: set it with pulumi config set --secret --path etcdSnapshots.s3.secretKey")
+		p.addKey("etcdSnapshots.s3.secretKey", "(unset) is required: set it with pulumi config set --secret --path etcdSnapshots.s3.secretKey")
 	case !secretKeyPattern.MatchString(s.SecretKey):
-		p.add("etcdSnapshots.s3.secretKey", placeholder("(secret)"), "is not a secret key: printable characters without spaces, quotes or backslashes")
+		p.addKey("etcdSnapshots.s3.secretKey", "(secret) is not a secret key: printable characters without spaces, quotes or backslashes")
 	}
 }
