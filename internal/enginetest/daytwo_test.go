@@ -84,9 +84,10 @@ func TestFirstControlPlaneServerRebuilt(t *testing.T) {
 	}
 }
 
-// Scenario 10, with the operator's own SSH key in both stacks: Hetzner
-// refuses a second key with the same fingerprint, so the stacks must share
-// it rather than each upload it.
+// Scenario 10, with the operator's own SSH key in both stacks. Hetzner
+// refuses a second SSH key with the same fingerprint, which the simulated
+// project models: the program gives servers the key through cloud-init
+// instead, and this fails again if a stack ever uploads it as a Hetzner key.
 func TestTwoStacksShareOneSSHKey(t *testing.T) {
 	private, _ := newKeyPair()
 	ssh := map[string]any{"privateKey": private}
