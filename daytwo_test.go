@@ -68,7 +68,7 @@ func TestRestartsRollOneControlPlaneNodeAndOneWorkerAtATime(t *testing.T) {
 	}
 }
 
-func TestAConfigChangeChangesRolloutsNotInstallsRestarts(t *testing.T) {
+func TestAServerFlagRestartsEachServerAndNoWorker(t *testing.T) {
 	before := stack(t, "prod", nil)
 	after := stack(t, "prod", map[string]any{"k3s": map[string]any{"extraServerArgs": []string{"--kube-apiserver-arg=audit-log-maxage=30"}}})
 	changed := diff(before, after).changed

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
+	"sigs.k8s.io/yaml"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/config")
@@ -85,9 +86,17 @@ func s3Snapshots(s3 spec.S3Input) func(in *spec.Input) {
 	}
 }
 
-func TestS3SecretDropIn(t *testing.T) {
-	if got, want := S3SecretDropIn(testS3SecretKey), "etcd-s3-secret-key: '"+testS3SecretKey+"'\n"; got != want {
-		t.Errorf("drop-in = %q, want %q", got, want)
+// The drop-in reads back, as YAML, as the very key, whatever characters
+// besides quotes, spaces and backslashes (which spec refuses) it holds.
+func TestS3SecretDropInReadsBackAsTheKey(t *testing.T) {
+	for _, key := range []string{testS3SecretKey, "a/b+c:d#e", "-starts-with-a-dash", "true", "0123"} {
+		var dropIn map[string]any
+		if err := yaml.Unmarshal([]byte(S3SecretDropIn(key)), &dropIn); err != nil {
+			t.Fatalf("%q: %v", key, err)
+		}
+		if got := dropIn["etcd-s3-secret-key"]; got != key {
+			t.Errorf("%q reads back as %#v", key, got)
+		}
 	}
 }
 

@@ -83,7 +83,7 @@ func TestInstallLeavesTheRestartToTheRollout(t *testing.T) {
 	}{
 		{"server config", RoleServer, func(n *node) { n.install.Config = changedConfig }},
 		{"agent config", RoleAgent, func(n *node) { n.install.Config = changedConfig }},
-		{"cluster token", RoleServer, func(n *node) { n.stdin = Secrets{Token: testToken + "-rotated"}.Stdin() }},
+		{"cluster token", RoleServer, func(n *node) { n.stdin = InstallStdin(testToken + "-rotated") }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -67,14 +67,10 @@ func (in Install) RolloutScript() string {
 	}, unitBody+rolloutBody)
 }
 
-// Secrets are what the install reads on stdin, one per line, in this order.
-type Secrets struct {
-	Token string // the cluster token
-}
-
-// Stdin is the install's standard input.
-func (s Secrets) Stdin() string {
-	return s.Token + "\n"
+// InstallStdin is the install's standard input: the cluster token, kept
+// out of the script so that only the stdin is secret.
+func InstallStdin(token string) string {
+	return token + "\n"
 }
 
 // FetchKubeconfigScript prints the admin kubeconfig of a server.

@@ -202,7 +202,7 @@ func (n *Node) createInstall(ctx *pulumi.Context, name string, args Args) error 
 		}, err
 	}).(pulumi.AnyOutput)
 	stdin := pulumi.ToSecret(args.Token.ToStringOutput().ApplyT(func(token string) string {
-		return k3s.Secrets{Token: token}.Stdin()
+		return k3s.InstallStdin(token)
 	})).(pulumi.StringOutput)
 	var err error
 	// Nothing is ignored: a replaced server's install runs with the current
