@@ -176,7 +176,7 @@ func CSIValues() map[string]any {
 			"name": "hcloud-volumes", "defaultStorageClass": true, "reclaimPolicy": "Delete",
 		}},
 		"controller": map[string]any{
-			"tolerations": []any{map[string]any{"key": lifecycle.CriticalAddonsOnly, "operator": "Exists"}},
+			"tolerations": []any{map[string]any{"key": spec.ControlPlaneTaint.Key, "operator": "Exists"}},
 		},
 	}
 }

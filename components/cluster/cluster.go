@@ -264,12 +264,12 @@ func (cl *Cluster) keepNodeLabels(ctx *pulumi.Context, ready pulumi.Resource) er
 		labels lifecycle.NodeLabels
 	}
 	groups := []group{{cl.ControlPlane, "control-plane", lifecycle.NodeLabels{
-		Nodes: hostnames(c.ControlPlane.Nodes), Taints: k3s.ControlPlaneTaints(c),
-		Known: []string{"CriticalAddonsOnly:NoExecute"}, // k3s.ControlPlaneTaint, set from the start
+		Nodes: spec.Hostnames(c.ControlPlane.Nodes), Taints: k3s.ControlPlaneTaints(c),
+		Known: []string{spec.ControlPlaneTaint.ID()}, // set from the start, before the step recorded what it manages
 	}}}
 	for i, pool := range c.WorkerPools {
 		groups = append(groups, group{cl.WorkerPools[i], pool.Name, lifecycle.NodeLabels{
-			Nodes: hostnames(pool.Nodes), Labels: k3s.PoolLabels(pool), Taints: k3s.PoolTaints(pool),
+			Nodes: spec.Hostnames(pool.Nodes), Labels: k3s.PoolLabels(pool), Taints: k3s.PoolTaints(pool),
 		}})
 	}
 	for _, g := range groups {
@@ -291,14 +291,6 @@ func (cl *Cluster) keepNodeLabels(ctx *pulumi.Context, ready pulumi.Resource) er
 
 // labelsTimeout bounds one group's labels step: a few API calls per node.
 const labelsTimeout = 10 * time.Minute
-
-func hostnames(nodes []spec.Node) []string {
-	var names []string
-	for _, n := range nodes {
-		names = append(names, n.Hostname)
-	}
-	return names
-}
 
 // checkedEndpoints are the API URLs the readiness step verifies from the
 // first control-plane node: the one the add-ons' provider uses and the

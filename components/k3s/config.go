@@ -125,16 +125,12 @@ func AgentConfig(c spec.Cluster, pool spec.WorkerPool, node spec.Node, addr Node
 	return cfg
 }
 
-// ControlPlaneTaint keeps workloads off control-plane nodes that are not
-// schedulable; the k3s packaged add-ons and hcloud-k3s's tolerate it.
-const ControlPlaneTaint = "CriticalAddonsOnly=true:NoExecute"
-
 // ControlPlaneTaints are the taints of the control-plane nodes.
 func ControlPlaneTaints(c spec.Cluster) []string {
 	if c.ControlPlane.Schedulable {
 		return nil
 	}
-	return []string{ControlPlaneTaint}
+	return []string{spec.ControlPlaneTaint.String()}
 }
 
 // PoolLabels are a pool's node labels, key=value, sorted by key.

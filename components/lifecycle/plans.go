@@ -13,9 +13,6 @@ const (
 	AgentPlanName     = "k3s-agent"
 	upgradeImage      = "rancher/k3s-upgrade"
 	controlPlaneLabel = "node-role.kubernetes.io/control-plane"
-	// CriticalAddonsOnly is the key of the taint unschedulable control-plane
-	// nodes carry; add-ons that must run there tolerate it.
-	CriticalAddonsOnly = "CriticalAddonsOnly"
 	// JobDeadlineBesidesDrain is what an upgrade Job gets on top of its drain:
 	// the controller's own default for a whole Job,
 	// SYSTEM_UPGRADE_JOB_ACTIVE_DEADLINE_SECONDS in its manifest.
@@ -31,7 +28,7 @@ func ServerPlan(c spec.Cluster) map[string]any {
 		"nodeSelector":       selector("In", "true"),
 		"serviceAccountName": UpgradeNamespace,
 		"tolerations": []any{
-			map[string]any{"key": CriticalAddonsOnly, "operator": "Exists"},
+			map[string]any{"key": spec.ControlPlaneTaint.Key, "operator": "Exists"},
 			map[string]any{"key": controlPlaneLabel, "operator": "Exists", "effect": "NoSchedule"},
 		},
 		"upgrade": map[string]any{"image": upgradeImage},

@@ -152,9 +152,16 @@ func (c Cluster) ServerCount() int {
 func (c Cluster) Hostnames() []string {
 	var names []string
 	for _, nodes := range c.nodeLists() {
-		for _, n := range *nodes {
-			names = append(names, n.Hostname)
-		}
+		names = append(names, Hostnames(*nodes)...)
+	}
+	return names
+}
+
+// Hostnames lists the nodes' hostnames, in order.
+func Hostnames(nodes []Node) []string {
+	var names []string
+	for _, n := range nodes {
+		names = append(names, n.Hostname)
 	}
 	return names
 }

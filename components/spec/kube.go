@@ -11,6 +11,13 @@ type Taint struct {
 	Key, Value, Effect string
 }
 
+// ControlPlaneTaint keeps workloads off control-plane nodes that are not
+// schedulable; the k3s packaged add-ons and hcloud-k3s's tolerate it.
+var ControlPlaneTaint = Taint{Key: "CriticalAddonsOnly", Value: "true", Effect: "NoExecute"}
+
+// ID names a taint the way a Node holds at most one of: key:Effect.
+func (t Taint) ID() string { return t.Key + ":" + t.Effect }
+
 func (t Taint) String() string {
 	if t.Value == "" {
 		return t.Key + ":" + t.Effect
