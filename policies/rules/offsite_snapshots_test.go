@@ -33,8 +33,8 @@ func TestControlPlaneWithoutOffSiteSnapshots(t *testing.T) {
 		{name: "one member left behind while S3 is rolled out",
 			changes: []change{label("cp-0", "s3"), controlPlane("cp-1", "local"), controlPlane("cp-2", "s3")},
 			want:    local(`"cp-1"`, 3, "cp-1")},
-		{name: "unknown labels are left undecided",
-			changes: []change{set("cp-0", "labels", computed), controlPlane("cp-1", "s3")}},
+		{name: "a server whose labels are unknown is not judged local",
+			changes: []change{set("cp-0", "labels", computed), controlPlane("cp-1", "s3"), controlPlane("cp-2", "s3")}},
 		{name: "clusters are told apart by their cluster label",
 			changes: []change{controlPlane("cp-1", "s3"), add(spec{typ: typeServer, name: "other-cp", props: map[string]any{
 				"labels": map[string]any{"cluster": "c2", "role": "control-plane", "etcd-snapshots": "local"}}})},
