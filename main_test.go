@@ -362,20 +362,22 @@ func TestOutputs(t *testing.T) {
 }
 
 // No secret reaches a plain input or output of any resource, scripts
-// included: the k3s token, the hcloud token, and the SSH private key, both
-// generated and the user's own.
+// included: the k3s token, the hcloud token, the SSH private key, both
+// generated and the user's own, and the S3 secret key of etcd snapshots.
 func TestSecretsStaySecret(t *testing.T) {
 	generated := stack(t, "prod", nil)
 	userKey := generated.get("tls:index/privateKey:PrivateKey", "ssh-key").State["privateKeyOpenssh"].StringValue()
 	for name, g := range map[string]graph{
 		"generated key": generated,
 		"user's key":    stack(t, "prod", map[string]any{"ssh": map[string]any{"privateKey": userKey}}),
+		"S3 snapshots":  stack(t, "prod", s3Snapshots(nil)),
 	} {
 		token := g.get("random:index/randomPassword:RandomPassword", "k3s-token").State["result"].StringValue()
 		secrets := map[string]string{
 			"k3s token":       token,
 			"SSH private key": strings.Split(userKey, "\n")[1],
 			"hcloud token":    mockcloud.TestToken,
+			"S3 secret key":   testS3SecretKey,
 		}
 		for _, r := range g.Resources {
 			plain := plainStrings(resource.NewObjectProperty(r.Inputs))
