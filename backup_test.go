@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
-	clusterstack "github.com/hcloud-k3s/hcloud-k3s/components/stack"
 	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
 )
 
@@ -181,13 +180,9 @@ func TestChangingTheScheduleRestartsTheServersOneAtATime(t *testing.T) {
 }
 
 func TestBadS3ConfigRegistersNothingAndHidesTheSecret(t *testing.T) {
-	cfg, err := mockcloud.StackConfig(".", "prod", map[string]any{"etcdSnapshots": map[string]any{
+	res, err := runStack(t, "prod", map[string]any{"etcdSnapshots": map[string]any{
 		"s3": map[string]any{"endpoint": "https://fsn1.your-objectstorage.com", "bucket": "Backups", "secretKey": testS3SecretKey},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := mockcloud.Run(clusterstack.Build, mockcloud.Options{Stack: "prod", Config: cfg, SecretKeys: []string{"hcloud-k3s:etcdSnapshots"}})
+	}}, mockcloud.Options{SecretKeys: []string{"hcloud-k3s:etcdSnapshots"}})
 	for _, want := range []string{`hcloud-k3s:etcdSnapshots.s3.endpoint: "https://fsn1.your-objectstorage.com" must be a host name without a scheme`,
 		`hcloud-k3s:etcdSnapshots.s3.bucket: "Backups" is not a bucket name S3 accepts`,
 		`hcloud-k3s:etcdSnapshots.s3.accessKey: "" is required`} {

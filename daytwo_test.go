@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
-	clusterstack "github.com/hcloud-k3s/hcloud-k3s/components/stack"
 	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
 )
 
@@ -17,12 +16,7 @@ import (
 // existing lists.
 func stackOn(t *testing.T, name string, overrides map[string]any, existing mockcloud.Existing) (graph, error) {
 	t.Helper()
-	cfg, err := mockcloud.StackConfig(".", name, overrides)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := mockcloud.Run(clusterstack.Build, mockcloud.Options{Stack: name, Config: cfg, Existing: &existing})
-	return graph{t: t, Result: res}, err
+	return runStack(t, name, overrides, mockcloud.Options{Existing: &existing})
 }
 
 // prodServers are the servers of the prod stack as Hetzner holds them.

@@ -27,15 +27,24 @@ func stack(t *testing.T, name string, overrides map[string]any) graph {
 
 func stackWith(t *testing.T, name string, overrides map[string]any, preview bool) graph {
 	t.Helper()
+	g, err := runStack(t, name, overrides, mockcloud.Options{Preview: preview})
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return g
+}
+
+// runStack runs the real program on a stack file plus overrides, with opts
+// for everything but the stack and its config; the program's error is the caller's.
+func runStack(t *testing.T, name string, overrides map[string]any, opts mockcloud.Options) (graph, error) {
+	t.Helper()
 	cfg, err := mockcloud.StackConfig(".", name, overrides)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := mockcloud.Run(clusterstack.Build, mockcloud.Options{Stack: name, Config: cfg, Preview: preview})
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	return graph{t: t, Result: res}
+	opts.Stack, opts.Config = name, cfg
+	res, err := mockcloud.Run(clusterstack.Build, opts)
+	return graph{t: t, Result: res}, err
 }
 
 type graph struct {
@@ -758,13 +767,9 @@ func TestPreviewWithUnknownValues(t *testing.T) {
 }
 
 func TestBadConfigRegistersNothing(t *testing.T) {
-	cfg, err := mockcloud.StackConfig(".", "prod", map[string]any{
+	res, err := runStack(t, "prod", map[string]any{
 		"controlPlane": map[string]any{"count": 2, "locations": []string{"fsn1", "ash"}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := mockcloud.Run(clusterstack.Build, mockcloud.Options{Stack: "prod", Config: cfg})
+	}, mockcloud.Options{})
 	for _, want := range []string{"hcloud-k3s:controlPlane.count: 2 is not allowed", `hcloud-k3s:controlPlane.locations: ["fsn1" "ash"] span several network zones`} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v lacks %q", err, want)
