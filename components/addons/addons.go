@@ -169,7 +169,9 @@ func CCMValues(c spec.Cluster) map[string]any {
 // CSI controller run on control-plane nodes: they carry CriticalAddonsOnly
 // unless schedulable, and with every worker pool tainted the controller
 // (which tolerates nothing by default, csi-driver v2.22.1 chart/values.yaml)
-// would stay Pending. The CCM and the CSI node plugin tolerate it already.
+// would stay Pending. The CCM (hcloud-cloud-controller-manager v1.35.0
+// chart/templates/deployment.yaml) and the CSI node plugin (csi-driver
+// v2.22.1 chart/templates/node/daemonset.yaml) tolerate it already.
 func CSIValues() map[string]any {
 	return map[string]any{
 		"storageClasses": []any{map[string]any{

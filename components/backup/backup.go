@@ -27,7 +27,7 @@ func Labels(s spec.EtcdSnapshots) map[string]string {
 }
 
 // snapshotTimeout bounds the on-demand snapshot: the S3 checks, the save
-// (k3s's own S3 timeout is 5 minutes) and the upload check.
+// (k3s's own S3 timeout is 5 minutes: etcd-s3-timeout, k3s pkg/cli/cmds/etcd_snapshot.go at v1.33.5) and the upload check.
 const snapshotTimeout = 15 * time.Minute
 
 // snapshotReason names the changes the on-demand snapshot guards.

@@ -18,7 +18,8 @@ fi
 log "stopping k3s"
 timeout 300 systemctl stop k3s || fail "k3s did not stop; see journalctl -u k3s; $consequence"
 # From here on the node changes: k3s moves the old database aside
-# (server/db/etcd-old-<time>) before restoring.
+# (server/db/etcd-old-<unix time>: k3s pkg/etcd/etcd.go at v1.33.5,
+# dbDir + "-old-") before restoring.
 log "restoring $snapshot from s3://$s3_bucket/$s3_folder"
 reset_log=/var/log/hcloud-k3s-etcd-restore.log
 mkdir -p "$root${reset_log%/*}"

@@ -102,7 +102,7 @@ if [ -z "$current" ]; then
   curl -sfL --retry 5 --retry-all-errors "https://raw.githubusercontent.com/k3s-io/k3s/$version/install.sh" -o "$installer" ||
     fail "could not download the k3s $version installer"
   # The installer restarts k3s only if its binary, unit or environment changed
-  # (install.sh lines 1120-1131): a changed config.yaml needs the force.
+  # (k3s install.sh at v1.33.5, lines 1120-1131): a changed config.yaml needs the force.
   force_restart=false
   [ ! -e "$restart_pending" ] || force_restart=true
   # The k3s unit never times out on start; bound the wait ourselves.

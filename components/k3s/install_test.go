@@ -189,7 +189,7 @@ func TestInstallForcesTheRestartOfAReinstallWithAChangedConfig(t *testing.T) {
 	n.install.Config = changedConfig
 	res = n.mustRun()
 	// The installer would find its binary unchanged and not restart k3s (k3s
-	// install.sh lines 1120-1131): the new config.yaml needs the force.
+	// install.sh at v1.33.5, lines 1120-1131): the new config.yaml needs the force.
 	res.AssertCalls(t, "installer ", "installer INSTALL_K3S_VERSION=v1.33.5+k3s1 INSTALL_K3S_EXEC=server INSTALL_K3S_FORCE_RESTART=true")
 }
 

@@ -148,7 +148,7 @@ func endpointProblem(endpoint string) string {
 }
 
 // endpointRegion is the region of an endpoint: a Hetzner endpoint's location
-// (without it, Hetzner answers 301), otherwise k3s's default.
+// (without it, a user got "301 Moved Permanently", kube-hetzner #1404), otherwise k3s's default.
 func endpointRegion(endpoint string) string {
 	location, isHetzner := strings.CutSuffix(endpoint, hetznerObjectStorage)
 	if isHetzner && isObjectStorageLocation(location) {
