@@ -1,6 +1,6 @@
 package enginetest
 
-// Scenarios that need daytwo's fixes (issue 10).
+// Day-two scenarios: resizes, a rebuilt first server, a shared SSH key.
 
 import (
 	"cmp"
@@ -11,25 +11,6 @@ import (
 
 	"github.com/pulumi/pulumi/pkg/v3/resource/deploy"
 )
-
-// Scenario 7: a new load balancer location, a new network range: each is
-// carried out without losing a node, or refused before any step.
-func TestReplacementsKeepNodes(t *testing.T) {
-	for _, change := range []struct {
-		name, key string
-		value     any
-	}{
-		{"load balancer moved", "apiLoadBalancer", prodLoadBalancer(map[string]any{"location": "nbg1"})},
-		{"network range changed", "network", map[string]any{"cidr": "10.1.0.0/16"}},
-	} {
-		t.Run(change.name, func(t *testing.T) {
-			s := newStack(newWorld(), "prod", nil)
-			s.Up(t).Check(t)
-			s.Set(change.key, change.value)
-			expectKeptOrRefused(t, s.Up(t), change.key)
-		})
-	}
-}
 
 // Scenario 7: a new serverType for the control plane resizes each server
 // in place (power off, change type, power on), one server at a time so

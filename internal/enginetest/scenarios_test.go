@@ -249,6 +249,8 @@ func TestDisruptiveChangesKeepNodes(t *testing.T) {
 		value     any
 	}{
 		{"load balancer made public", "apiLoadBalancer", prodLoadBalancer(map[string]any{"publicInterface": true})},
+		{"load balancer moved", "apiLoadBalancer", prodLoadBalancer(map[string]any{"location": "nbg1"})},
+		{"network range changed", "network", map[string]any{"cidr": "10.1.0.0/16"}},
 	} {
 		t.Run(change.name, func(t *testing.T) {
 			s := newStack(newWorld(), "prod", nil)
