@@ -1,11 +1,12 @@
 package main
 
 import (
-	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
 	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
@@ -123,7 +124,7 @@ func TestOnDemandSnapshotGuardsUpgradesAndResizes(t *testing.T) {
 	if host := snapshot.Inputs["connection"].SecretValue().Element.ObjectValue()["host"].StringValue(); host != g.get(server, "cp-1").State["ipv4Address"].StringValue() {
 		t.Errorf("the snapshot is taken on %s, want the first control-plane node", host)
 	}
-	if triggers := snapshot.Inputs["triggers"].Mappable(); !reflect.DeepEqual(triggers, []any{spec.DefaultK3sVersion, 3.0}) {
+	if triggers := snapshot.Inputs["triggers"].Mappable(); !reflect.DeepEqual(triggers, []any{config.DefaultK3sVersion, 3.0}) {
 		t.Errorf("snapshot triggers = %v, want the k3s version and the control-plane size", triggers)
 	}
 	if !g.dependsOn(g.get(command, "upgrade-gate"), snapshot) {

@@ -12,7 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
+	"github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
 	clusterstack "github.com/hcloud-k3s/hcloud-k3s/components/stack"
 	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
 )
@@ -66,7 +66,7 @@ func countRoles(resources []mockcloud.Resource) map[string]int {
 }
 
 func placementGroups(workers int) int {
-	return (workers + spec.MaxServersPerPlacement - 1) / spec.MaxServersPerPlacement
+	return (workers + hetzner.MaxServersPerPlacement - 1) / hetzner.MaxServersPerPlacement
 }
 
 // TestCostPerWorkerIsConstant: each worker adds one server and one install,
@@ -106,7 +106,7 @@ func TestCostPerWorkerIsConstant(t *testing.T) {
 		}
 	}
 	slices.Sort(perWorker)
-	t.Logf("each worker adds: %s; every %d workers a placement group", strings.Join(perWorker, ", "), spec.MaxServersPerPlacement)
+	t.Logf("each worker adds: %s; every %d workers a placement group", strings.Join(perWorker, ", "), hetzner.MaxServersPerPlacement)
 }
 
 func allKeys(counts ...map[string]int) map[string]bool {

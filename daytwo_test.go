@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
+	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
 )
 
@@ -180,7 +180,7 @@ func TestJoiningNodesInstallTheVersionOfTheControlPlane(t *testing.T) {
 		t.Fatal(err)
 	}
 	version := g.get(command, "k3s-version")
-	if !strings.Contains(version.Inputs["create"].StringValue(), "pinned='"+spec.DefaultK3sVersion+"'") || !g.waitsDirectly(version, g.get(command, "cp-1-install")) {
+	if !strings.Contains(version.Inputs["create"].StringValue(), "pinned='"+config.DefaultK3sVersion+"'") || !g.waitsDirectly(version, g.get(command, "cp-1-install")) {
 		t.Error("the version joining nodes install is not read on the first control-plane node")
 	}
 	for _, name := range []string{"cp-2", "cp-3", "general-1", "arm-2"} {

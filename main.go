@@ -1,5 +1,5 @@
 // Command hcloud-k3s is a Pulumi program that runs a k3s cluster on Hetzner
-// Cloud: stack config → validated spec → cluster component → stack outputs.
+// Cloud: stack config → validated config → cluster component → stack outputs.
 package main
 
 import (

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
+	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 	clusterstack "github.com/hcloud-k3s/hcloud-k3s/components/stack"
 	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
@@ -702,10 +702,10 @@ func TestAddons(t *testing.T) {
 		t.Errorf("the hcloud Secret's network = %v", secret["network"])
 	}
 	ccm := g.get(chart, "hcloud-cloud-controller-manager").Inputs
-	if ccm["version"].StringValue() != spec.DefaultCCMVersion || ccm["values"].ObjectValue()["networking"].ObjectValue()["clusterCIDR"].StringValue() != "10.42.0.0/16" {
+	if ccm["version"].StringValue() != config.DefaultCCMVersion || ccm["values"].ObjectValue()["networking"].ObjectValue()["clusterCIDR"].StringValue() != "10.42.0.0/16" {
 		t.Errorf("CCM chart = %v", ccm.Mappable())
 	}
-	if v := g.get(chart, "hcloud-csi").Inputs["version"].StringValue(); v != spec.DefaultCSIVersion {
+	if v := g.get(chart, "hcloud-csi").Inputs["version"].StringValue(); v != config.DefaultCSIVersion {
 		t.Errorf("CSI version = %s", v)
 	}
 	// The manifests are embedded: a preview fetches nothing from GitHub.
@@ -815,7 +815,7 @@ func TestPulumiYAMLDefaultsMatchTheProgram(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var documented spec.Input
+	var documented config.Input
 	objects := map[string]any{
 		"controlPlane": &documented.ControlPlane, "network": &documented.Network, "apiLoadBalancer": &documented.APILoadBalancer,
 		"k3s": &documented.K3s, "addons": &documented.Addons, "upgrade": &documented.Upgrade,
@@ -828,10 +828,10 @@ func TestPulumiYAMLDefaultsMatchTheProgram(t *testing.T) {
 	}
 	documented.K3sVersion = cfg["hcloud-k3s:k3sVersion"]
 	documented.DrainTimeout = cfg["hcloud-k3s:drainTimeout"]
-	bare := spec.Input{Firewall: spec.FirewallInput{SSHAllowedCIDRs: []string{mockcloud.OperatorCIDR}}, WorkerPools: []spec.WorkerPoolInput{{Name: "w"}}}
+	bare := config.Input{Firewall: config.FirewallInput{SSHAllowedCIDRs: []string{mockcloud.OperatorCIDR}}, WorkerPools: []config.WorkerPoolInput{{Name: "w"}}}
 	documented.Firewall, documented.WorkerPools = bare.Firewall, bare.WorkerPools
-	a, errA := spec.Resolve("dev", documented)
-	b, errB := spec.Resolve("dev", bare)
+	a, errA := config.Resolve("dev", documented)
+	b, errB := config.Resolve("dev", bare)
 	if errA != nil || errB != nil {
 		t.Fatal(errA, errB)
 	}

@@ -11,12 +11,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
+	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 	cliworkspace "github.com/pulumi/pulumi/pkg/v3/workspace"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag/colors"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/esc"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
+	pulumiconfig "github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 )
 
@@ -116,20 +116,20 @@ func validateStack(t *testing.T, dir, name string, settings []configSet) {
 		t.Fatal(err)
 	}
 	for _, s := range settings {
-		key, err := config.ParseKey(qualified(project.Name.String(), s.key))
+		key, err := pulumiconfig.ParseKey(qualified(project.Name.String(), s.key))
 		if err != nil {
 			t.Fatal(err)
 		}
-		value := config.NewValue(s.value)
+		value := pulumiconfig.NewValue(s.value)
 		if s.secret {
-			value = config.NewSecureValue(s.value) // NopEncrypter: the ciphertext is the text
+			value = pulumiconfig.NewSecureValue(s.value) // NopEncrypter: the ciphertext is the text
 		}
 		if err := stack.Config.Set(key, value, s.path); err != nil {
 			t.Fatalf("pulumi config set %s: %v", s.key, err)
 		}
 	}
 	err = cliworkspace.ValidateStackConfigAndApplyProjectConfig(context.Background(), name, project,
-		esc.Value{}, stack.Config, config.NopEncrypter, config.NopDecrypter)
+		esc.Value{}, stack.Config, pulumiconfig.NopEncrypter, pulumiconfig.NopDecrypter)
 	if err != nil {
 		t.Errorf("pulumi up on %s/%s: %v", dir, name, err)
 	}
@@ -146,7 +146,7 @@ func TestCLIValidationRefusesAMissingRequiredKey(t *testing.T) {
 	decl.Default = nil
 	project.Config["clusterName"] = decl
 	err = cliworkspace.ValidateStackConfigAndApplyProjectConfig(context.Background(), "dev", project,
-		esc.Value{}, config.Map{}, config.NopEncrypter, config.NopDecrypter)
+		esc.Value{}, pulumiconfig.Map{}, pulumiconfig.NopEncrypter, pulumiconfig.NopDecrypter)
 	if err == nil || !strings.Contains(err.Error(), "missing configuration value 'clusterName'") {
 		t.Errorf("error = %v", err)
 	}
@@ -166,8 +166,8 @@ func TestPulumiYAMLDeclaresEveryKey(t *testing.T) {
 		}
 	}
 	slices.Sort(declared)
-	if !slices.Equal(declared, spec.ConfigKeys()) {
-		t.Errorf("Pulumi.yaml declares %v, the program reads %v", declared, spec.ConfigKeys())
+	if !slices.Equal(declared, config.ConfigKeys()) {
+		t.Errorf("Pulumi.yaml declares %v, the program reads %v", declared, config.ConfigKeys())
 	}
 }
 

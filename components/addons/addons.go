@@ -7,9 +7,9 @@ import (
 	"errors"
 	"strconv"
 
-	"github.com/hcloud-k3s/hcloud-k3s/components/internal/ids"
+	"github.com/hcloud-k3s/hcloud-k3s/components/config"
+	"github.com/hcloud-k3s/hcloud-k3s/components/internal/component"
 	"github.com/hcloud-k3s/hcloud-k3s/components/lifecycle"
-	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
@@ -20,7 +20,7 @@ import (
 
 // Args configures the add-ons.
 type Args struct {
-	Cluster    spec.Cluster
+	Cluster    config.Cluster
 	Kubeconfig pulumi.StringInput // secret; available once the cluster is ready
 	// Context is the kubeconfig context the provider uses: one the readiness
 	// step verified, not necessarily the kubeconfig's default.
@@ -46,7 +46,7 @@ const (
 // New registers the add-ons component.
 func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*Addons, error) {
 	a := &Addons{}
-	if err := ctx.RegisterComponentResource(ids.ComponentType("Addons"), name, a, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(component.Type("Addons"), name, a, opts...); err != nil {
 		return nil, err
 	}
 	c := args.Cluster
@@ -94,7 +94,7 @@ func hcloudSecret(ctx *pulumi.Context, args Args, opts []pulumi.ResourceOption) 
 // helm/v4.Chart renders the chart in the provider and applies its objects as
 // Pulumi resources, so a preview lists every one of them and its changes
 // (helm/v3.Release, used before, showed one opaque release).
-func hetznerChart(ctx *pulumi.Context, chart, release string, addon spec.Addon, values map[string]any, opts []pulumi.ResourceOption) error {
+func hetznerChart(ctx *pulumi.Context, chart, release string, addon config.Addon, values map[string]any, opts []pulumi.ResourceOption) error {
 	if !addon.Enabled {
 		return nil
 	}
@@ -115,7 +115,7 @@ func hetznerChart(ctx *pulumi.Context, chart, release string, addon spec.Addon, 
 // systemUpgradeController installs the controller from its embedded release
 // manifests and the two Plans; a k3sVersion change shows in a preview as a
 // change of the Plans' version, and nothing else.
-func systemUpgradeController(ctx *pulumi.Context, c spec.Cluster, gate pulumi.Resource, opts []pulumi.ResourceOption) error {
+func systemUpgradeController(ctx *pulumi.Context, c config.Cluster, gate pulumi.Resource, opts []pulumi.ResourceOption) error {
 	if !c.Addons.SystemUpgradeController.Enabled {
 		return nil
 	}
@@ -154,7 +154,7 @@ func plan(ctx *pulumi.Context, name string, planSpec map[string]any, opts []pulu
 // interfaces, so NodePorts and health checks on public IPs would be dropped
 // (HCLOUD_LOAD_BALANCERS_USE_PRIVATE_IP defaults to false, CCM v1.35.0
 // docs/reference/load_balancer_envs.md).
-func CCMValues(c spec.Cluster) map[string]any {
+func CCMValues(c config.Cluster) map[string]any {
 	return map[string]any{
 		"networking": map[string]any{"enabled": true, "clusterCIDR": c.K3s.ClusterCIDR.String()},
 		"env": map[string]any{
@@ -178,7 +178,7 @@ func CSIValues() map[string]any {
 			"name": "hcloud-volumes", "defaultStorageClass": true, "reclaimPolicy": "Delete",
 		}},
 		"controller": map[string]any{
-			"tolerations": []any{map[string]any{"key": spec.ControlPlaneTaint.Key, "operator": "Exists"}},
+			"tolerations": []any{map[string]any{"key": config.ControlPlaneTaint.Key, "operator": "Exists"}},
 		},
 	}
 }

@@ -11,16 +11,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 	"github.com/hcloud-k3s/hcloud-k3s/components/lifecycle"
-	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
 	"gopkg.in/yaml.v3"
 )
 
-func devCluster(t *testing.T) spec.Cluster {
+func devCluster(t *testing.T) config.Cluster {
 	t.Helper()
-	c, err := spec.Resolve("dev", spec.Input{
-		Firewall:    spec.FirewallInput{SSHAllowedCIDRs: []string{"198.51.100.7/32"}},
-		WorkerPools: []spec.WorkerPoolInput{{Name: "workers"}},
+	c, err := config.Resolve("dev", config.Input{
+		Firewall:    config.FirewallInput{SSHAllowedCIDRs: []string{"198.51.100.7/32"}},
+		WorkerPools: []config.WorkerPoolInput{{Name: "workers"}},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -5,7 +5,7 @@ import (
 	"reflect"
 	"strings"
 
-	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
+	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/utilities"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -22,13 +22,13 @@ import (
 //
 // To move to another release: build its two files the same way into
 // manifests/system-upgrade-controller/<tag>/, embed that directory, and set
-// sucChecksums and spec.DefaultSUCVersion (the only version validation
+// sucChecksums and config.DefaultSUCVersion (the only version validation
 // accepts, and the embedded one) to match.
 //
 //go:embed manifests/system-upgrade-controller/v0.20.1
 var sucManifests embed.FS
 
-const sucVersion = spec.DefaultSUCVersion
+const sucVersion = config.DefaultSUCVersion
 
 // sucChecksums are the sha256 of the embedded files, in the order they are
 // applied: the CRD, then the controller.

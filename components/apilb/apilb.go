@@ -3,16 +3,17 @@
 package apilb
 
 import (
-	"github.com/hcloud-k3s/hcloud-k3s/components/internal/ids"
+	"github.com/hcloud-k3s/hcloud-k3s/components/config"
+	"github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
+	"github.com/hcloud-k3s/hcloud-k3s/components/internal/component"
 	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
-	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
 	"github.com/pulumi/pulumi-hcloud/sdk/go/hcloud"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // Args configures the load balancer.
 type Args struct {
-	Cluster  spec.Cluster
+	Cluster  config.Cluster
 	SubnetID pulumi.StringInput
 	// NetworkReady is what the network attachment waits for (the subnet).
 	NetworkReady pulumi.Resource
@@ -37,7 +38,7 @@ type LoadBalancer struct {
 // on, the API is open to the world whatever the firewall's allowlist says.
 func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*LoadBalancer, error) {
 	l := &LoadBalancer{}
-	if err := ctx.RegisterComponentResource(ids.ComponentType("APILoadBalancer"), name, l, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(component.Type("APILoadBalancer"), name, l, opts...); err != nil {
 		return nil, err
 	}
 	c, cfg := args.Cluster, args.Cluster.APILoadBalancer
@@ -57,7 +58,7 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	if err != nil {
 		return nil, err
 	}
-	lbID := ids.Int(lb.ID())
+	lbID := hetzner.IntID(lb.ID())
 	attachment, err := hcloud.NewLoadBalancerNetwork(ctx, name, &hcloud.LoadBalancerNetworkArgs{
 		LoadBalancerId:        lbID,
 		SubnetId:              args.SubnetID,

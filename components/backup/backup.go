@@ -3,27 +3,21 @@ package backup
 import (
 	"time"
 
+	"github.com/hcloud-k3s/hcloud-k3s/components/config"
+	"github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
 	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
-	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
 	"github.com/pulumi/pulumi-command/sdk/go/command/remote"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// labelKey is the Hetzner label on control-plane servers that tells where
-// their etcd snapshots go: labelOffSite ("s3") or labelLocal. The policy
-// pack reads it (policies/rules/offsite_snapshots.go); the secret never goes there.
-const (
-	labelKey     = "etcd-snapshots"
-	labelOffSite = "s3"
-	labelLocal   = "local"
-)
-
-// Labels are the snapshot labels of a control-plane server.
-func Labels(s spec.EtcdSnapshots) map[string]string {
+// Labels are the snapshot labels of a control-plane server: where its etcd
+// snapshots go. The policy pack reads them (policies/rules/offsite_snapshots.go);
+// the secret never goes there.
+func Labels(s config.EtcdSnapshots) map[string]string {
 	if s.OffSite() {
-		return map[string]string{labelKey: labelOffSite}
+		return map[string]string{hetzner.LabelEtcdSnapshots: hetzner.SnapshotsOffSite}
 	}
-	return map[string]string{labelKey: labelLocal}
+	return map[string]string{hetzner.LabelEtcdSnapshots: hetzner.SnapshotsLocal}
 }
 
 // snapshotTimeout bounds the on-demand snapshot: the S3 checks, the save
@@ -41,7 +35,7 @@ const snapshotReason = "a k3s upgrade or a control-plane resize"
 // removed resources only after every create and update has finished
 // (pulumi pkg/resource/deploy/deployment_executor.go, performPostSteps).
 // It needs S3: a snapshot left on the node does not survive losing it.
-func NewSnapshotBeforeChange(ctx *pulumi.Context, c spec.Cluster, conn remote.ConnectionInput, after pulumi.Resource, opts ...pulumi.ResourceOption) (*remote.Command, error) {
+func NewSnapshotBeforeChange(ctx *pulumi.Context, c config.Cluster, conn remote.ConnectionInput, after pulumi.Resource, opts ...pulumi.ResourceOption) (*remote.Command, error) {
 	return remote.NewCommand(ctx, "etcd-snapshot", &remote.CommandArgs{
 		Connection: conn,
 		Create:     pulumi.String(SnapshotScript(*c.EtcdSnapshots.S3, "pre-change", snapshotReason)),
@@ -55,7 +49,7 @@ func NewSnapshotBeforeChange(ctx *pulumi.Context, c spec.Cluster, conn remote.Co
 // SetupScript) before its install: the secret key travels on the command's
 // stdin, a Pulumi secret, like the cluster token on the install's, so
 // setting, rotating or removing the key re-runs the setup, and only it.
-func NodeSetup(s spec.EtcdSnapshots) func(ctx *pulumi.Context, name string, conn remote.ConnectionInput, opts ...pulumi.ResourceOption) (pulumi.Resource, error) {
+func NodeSetup(s config.EtcdSnapshots) func(ctx *pulumi.Context, name string, conn remote.ConnectionInput, opts ...pulumi.ResourceOption) (pulumi.Resource, error) {
 	stdin := pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
 	if s.OffSite() {
 		stdin = pulumi.ToSecret(pulumi.String(k3s.S3SecretDropIn(s.S3.SecretKey))).(pulumi.StringOutput)

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 	"github.com/hcloud-k3s/hcloud-k3s/components/internal/shelltest"
 	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
-	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
 )
 
 const (
@@ -19,7 +19,7 @@ const (
 )
 
 // testS3 is the bucket "backups" on Hetzner Object Storage in nbg1, folder "prod".
-var testS3 = spec.S3{Endpoint: "nbg1.your-objectstorage.com", Region: "nbg1", Bucket: "backups", Folder: "prod",
+var testS3 = config.S3{Endpoint: "nbg1.your-objectstorage.com", Region: "nbg1", Bucket: "backups", Folder: "prod",
 	AccessKey: testAccessKey, SecretKey: testSecretKey}
 
 // curlStub answers like S3 and like a k3s server's /ping, from state files:

@@ -10,9 +10,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 	"github.com/hcloud-k3s/hcloud-k3s/components/internal/shell"
 	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
-	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
 )
 
 var (
@@ -39,22 +39,22 @@ const (
 
 // SnapshotScript takes an on-demand snapshot named name-<node>-<time> and
 // fails unless it reached S3, naming the change it guards (reason).
-func SnapshotScript(s3 spec.S3, name, reason string) string {
+func SnapshotScript(s3 config.S3, name, reason string) string {
 	return script(s3, changeStopped, []shell.Param{{Name: "name", Value: name}, {Name: "reason", Value: reason}}, snapshotBody)
 }
 
 // RestoreTool is hcloud-k3s-etcd-restore NAME [--check], run on the first
 // control-plane node.
-func RestoreTool(s3 spec.S3) string { return script(s3, nothingChanged, nil, restoreBody) }
+func RestoreTool(s3 config.S3) string { return script(s3, nothingChanged, nil, restoreBody) }
 
 // RejoinTool is hcloud-k3s-etcd-rejoin, run on each other control-plane node
 // after a restore.
-func RejoinTool(s3 spec.S3) string { return script(s3, nothingChanged, nil, rejoinBody) }
+func RejoinTool(s3 config.S3) string { return script(s3, nothingChanged, nil, rejoinBody) }
 
 // SetupScript keeps the node's S3 settings in step: with s3, it writes
 // the secret drop-in (its content on stdin, see k3s.S3SecretDropIn) and
 // installs the restore tools; with nil, it removes them.
-func SetupScript(s3 *spec.S3) string {
+func SetupScript(s3 *config.S3) string {
 	params := []shell.Param{
 		{Name: "s3", Value: strconv.FormatBool(s3 != nil)},
 		{Name: "secret_file", Value: k3s.S3SecretDropInPath},
@@ -72,7 +72,7 @@ func SetupScript(s3 *spec.S3) string {
 
 // script assembles a script that uses lib.sh, with the S3 settings (never
 // the secret key, which the node reads from its drop-in) as parameters.
-func script(s3 spec.S3, consequence string, params []shell.Param, body string) string {
+func script(s3 config.S3, consequence string, params []shell.Param, body string) string {
 	return shell.Script(append([]shell.Param{
 		{Name: "s3_endpoint", Value: s3.Endpoint},
 		{Name: "s3_region", Value: s3.Region},

@@ -10,14 +10,14 @@ import (
 	"github.com/hcloud-k3s/hcloud-k3s/components/addons"
 	"github.com/hcloud-k3s/hcloud-k3s/components/apilb"
 	"github.com/hcloud-k3s/hcloud-k3s/components/backup"
+	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 	"github.com/hcloud-k3s/hcloud-k3s/components/controlplane"
 	"github.com/hcloud-k3s/hcloud-k3s/components/firewall"
-	"github.com/hcloud-k3s/hcloud-k3s/components/internal/ids"
+	"github.com/hcloud-k3s/hcloud-k3s/components/internal/component"
 	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
 	"github.com/hcloud-k3s/hcloud-k3s/components/lifecycle"
 	"github.com/hcloud-k3s/hcloud-k3s/components/network"
 	"github.com/hcloud-k3s/hcloud-k3s/components/node"
-	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
 	"github.com/hcloud-k3s/hcloud-k3s/components/sshkey"
 	"github.com/hcloud-k3s/hcloud-k3s/components/workerpool"
 	"github.com/pulumi/pulumi-command/sdk/go/command/remote"
@@ -40,14 +40,14 @@ type Cluster struct {
 	// SSHPrivateKey is set (secret) only when hcloud-k3s generated the key.
 	SSHPrivateKey pulumi.StringOutput `pulumi:"sshPrivateKey"`
 
-	Spec         spec.Cluster
+	Spec         config.Cluster
 	ControlPlane *controlplane.ControlPlane
 	WorkerPools  []*workerpool.WorkerPool
 }
 
 // Args configures a cluster.
 type Args struct {
-	Spec spec.Cluster
+	Spec config.Cluster
 	// HcloudToken (secret) is given to the cloud-controller-manager and the
 	// CSI driver; required when either is enabled.
 	HcloudToken pulumi.StringInput
@@ -56,7 +56,7 @@ type Args struct {
 // readinessTimeout bounds the wait for the API and every node after an up.
 const readinessTimeout = 10 * time.Minute
 
-// New registers a cluster built from a validated spec.
+// New registers a cluster built from a validated config.
 func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluster, error) {
 	c := args.Spec
 	addonsNeedToken := c.Addons.CloudControllerManager.Enabled || c.Addons.CSIDriver.Enabled
@@ -72,7 +72,7 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluste
 		return nil, err
 	}
 	cl := &Cluster{Spec: c}
-	if err := ctx.RegisterComponentResource(ids.ComponentType("Cluster"), c.Name, cl, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(component.Type("Cluster"), c.Name, cl, opts...); err != nil {
 		return nil, err
 	}
 	child := pulumi.Parent(cl)
@@ -264,12 +264,12 @@ func (cl *Cluster) keepNodeLabels(ctx *pulumi.Context, ready pulumi.Resource) er
 		labels lifecycle.NodeLabels
 	}
 	groups := []group{{cl.ControlPlane, "control-plane", lifecycle.NodeLabels{
-		Nodes: spec.Hostnames(c.ControlPlane.Nodes), Taints: k3s.ControlPlaneTaints(c),
-		Known: []string{spec.ControlPlaneTaint.ID()}, // set from the start, before the step recorded what it manages
+		Nodes: config.Hostnames(c.ControlPlane.Nodes), Taints: k3s.ControlPlaneTaints(c),
+		Known: []string{config.ControlPlaneTaint.ID()}, // set from the start, before the step recorded what it manages
 	}}}
 	for i, pool := range c.WorkerPools {
 		groups = append(groups, group{cl.WorkerPools[i], pool.Name, lifecycle.NodeLabels{
-			Nodes: spec.Hostnames(pool.Nodes), Labels: k3s.PoolLabels(pool), Taints: k3s.PoolTaints(pool),
+			Nodes: config.Hostnames(pool.Nodes), Labels: k3s.PoolLabels(pool), Taints: k3s.PoolTaints(pool),
 		}})
 	}
 	for _, g := range groups {
@@ -295,7 +295,7 @@ const labelsTimeout = 10 * time.Minute
 // checkedEndpoints are the API URLs the readiness step verifies from the
 // first control-plane node: the one the add-ons' provider uses and the
 // in-network endpoint.
-func checkedEndpoints(c spec.Cluster, provider k3s.Endpoint) []string {
+func checkedEndpoints(c config.Cluster, provider k3s.Endpoint) []string {
 	urls := []string{provider.URL()}
 	if internal := k3s.InternalURL(c); !slices.Contains(urls, internal) {
 		urls = append(urls, internal)
@@ -321,7 +321,7 @@ type endpointSet struct {
 // readiness step verifies: the kubeconfig's default, unless that is
 // apiServerHostname, whose DNS record the user may not have pointed yet on
 // the first up; then the first control-plane node.
-func (s endpointSet) provider(c spec.Cluster) k3s.Endpoint {
+func (s endpointSet) provider(c config.Cluster) k3s.Endpoint {
 	if s.def.Host == c.APIServerHostname {
 		return s.all[0]
 	}
@@ -329,7 +329,7 @@ func (s endpointSet) provider(c spec.Cluster) k3s.Endpoint {
 }
 
 // kubeconfigEndpoints resolves the endpoints once the addresses they use are known.
-func kubeconfigEndpoints(c spec.Cluster, controlPlanePublicIPs pulumi.StringArrayOutput, lb *apilb.LoadBalancer) pulumi.AnyOutput {
+func kubeconfigEndpoints(c config.Cluster, controlPlanePublicIPs pulumi.StringArrayOutput, lb *apilb.LoadBalancer) pulumi.AnyOutput {
 	lbAddress := pulumi.String("").ToStringOutput()
 	if lb != nil {
 		lbAddress = lb.Address

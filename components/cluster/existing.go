@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
+	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 	"github.com/pulumi/pulumi-hcloud/sdk/go/hcloud"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -20,7 +20,7 @@ type existing struct {
 }
 
 // observe reads the cluster's servers and network.
-func observe(ctx *pulumi.Context, c spec.Cluster) (existing, error) {
+func observe(ctx *pulumi.Context, c config.Cluster) (existing, error) {
 	selector := c.ClusterSelector()
 	servers, err := hcloud.GetServers(ctx, &hcloud.GetServersArgs{WithSelector: &selector})
 	if err != nil {
@@ -46,7 +46,7 @@ func observe(ctx *pulumi.Context, c spec.Cluster) (existing, error) {
 // a network's ip_range is ForceNew (terraform-provider-hcloud
 // internal/network/resource.go), so a new network.cidr would replace the
 // network and, with it, every server.
-func (e existing) refusal(c spec.Cluster) error {
+func (e existing) refusal(c config.Cluster) error {
 	if e.networkCIDR == "" || e.networkCIDR == c.Network.CIDR.String() {
 		return nil
 	}
@@ -59,7 +59,7 @@ func (e existing) refusal(c spec.Cluster) error {
 // wanted. Hetzner resizes a server in place, powered off, and grows its disk
 // (terraform-provider-hcloud internal/server/resource.go, server_type is not
 // ForceNew; keep_disk is false), so they are resized in turn.
-func (e existing) resized(nodes []spec.Node, serverType string) map[string]bool {
+func (e existing) resized(nodes []config.Node, serverType string) map[string]bool {
 	names := map[string]bool{}
 	for _, n := range nodes {
 		if was, ok := e.serverTypes[n.Hostname]; ok && was != serverType {
@@ -71,7 +71,7 @@ func (e existing) resized(nodes []spec.Node, serverType string) map[string]bool 
 
 // resizeNotice tells, in preview and up, how a server-type change is rolled
 // out; "" when nothing is resized.
-func resizeNotice(key, serverType string, nodes []spec.Node, resized map[string]bool, atOnce int) string {
+func resizeNotice(key, serverType string, nodes []config.Node, resized map[string]bool, atOnce int) string {
 	var names []string
 	for _, n := range nodes {
 		if resized[n.Name] {

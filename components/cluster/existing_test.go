@@ -3,11 +3,11 @@ package cluster
 import (
 	"testing"
 
-	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
+	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 )
 
 func TestResizeNoticeSaysWhatPreviewCannotShow(t *testing.T) {
-	nodes := []spec.Node{{Name: "cp-1", Hostname: "prod-cp-1"}, {Name: "cp-2", Hostname: "prod-cp-2"}, {Name: "cp-3", Hostname: "prod-cp-3"}}
+	nodes := []config.Node{{Name: "cp-1", Hostname: "prod-cp-1"}, {Name: "cp-2", Hostname: "prod-cp-2"}, {Name: "cp-3", Hostname: "prod-cp-3"}}
 	seen := existing{serverTypes: map[string]string{"prod-cp-1": "cx23", "prod-cp-2": "cx33", "prod-cp-3": "cx23"}}
 	resized := seen.resized(nodes, "cx33")
 	const after = ": each server is powered off, resized, and ready again before the next starts. " +

@@ -6,18 +6,19 @@ import (
 	"maps"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/backup"
-	"github.com/hcloud-k3s/hcloud-k3s/components/internal/ids"
+	"github.com/hcloud-k3s/hcloud-k3s/components/config"
+	"github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
+	"github.com/hcloud-k3s/hcloud-k3s/components/internal/component"
 	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
 	"github.com/hcloud-k3s/hcloud-k3s/components/lifecycle"
 	"github.com/hcloud-k3s/hcloud-k3s/components/node"
-	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
 	"github.com/pulumi/pulumi-command/sdk/go/command/remote"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // Args configures the control plane.
 type Args struct {
-	Cluster spec.Cluster
+	Cluster config.Cluster
 	Shared  node.Shared
 	// ExtraSANs are the API load balancer's addresses, when there is one.
 	ExtraSANs pulumi.StringArrayInput
@@ -48,11 +49,11 @@ func (cp *ControlPlane) Init() pulumi.Resource { return cp.Nodes[0].Install }
 // etcd member is ever down.
 func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*ControlPlane, error) {
 	cp := &ControlPlane{}
-	if err := ctx.RegisterComponentResource(ids.ComponentType("ControlPlane"), name, cp, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(component.Type("ControlPlane"), name, cp, opts...); err != nil {
 		return nil, err
 	}
 	c := args.Cluster
-	labels := c.Labels(spec.RoleControlPlane, spec.RoleControlPlane)
+	labels := c.Labels(hetzner.RoleControlPlane, hetzner.RoleControlPlane)
 	group, err := node.NewPlacementGroup(ctx, name, c.Name, labels, pulumi.Parent(cp))
 	if err != nil {
 		return nil, err
@@ -120,7 +121,7 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 // cluster existed would make the second up create it and show every install
 // as changing. On a new cluster it reads the first node's version, the
 // pinned one, in one API call.
-func joinVersion(ctx *pulumi.Context, c spec.Cluster, first *node.Node, parent pulumi.Resource) (pulumi.StringInput, error) {
+func joinVersion(ctx *pulumi.Context, c config.Cluster, first *node.Node, parent pulumi.Resource) (pulumi.StringInput, error) {
 	cmd, err := remote.NewCommand(ctx, "k3s-version", &remote.CommandArgs{
 		Connection: first.Connection,
 		Create:     pulumi.String(lifecycle.ServerVersionScript(c.K3sVersion.String(), c.Hostnames())),

@@ -1,8 +1,9 @@
 package firewall
 
 import (
-	"github.com/hcloud-k3s/hcloud-k3s/components/internal/ids"
-	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
+	"github.com/hcloud-k3s/hcloud-k3s/components/config"
+	"github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
+	"github.com/hcloud-k3s/hcloud-k3s/components/internal/component"
 	"github.com/pulumi/pulumi-hcloud/sdk/go/hcloud"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -10,7 +11,7 @@ import (
 // Args configures the firewall.
 type Args struct {
 	Name     string // the cluster name
-	Firewall spec.Firewall
+	Firewall config.Firewall
 	// Selector picks the servers the firewall applies to, including servers
 	// created later, so adding a node needs no firewall change.
 	Selector string
@@ -29,7 +30,7 @@ type Firewall struct {
 // New registers the firewall component.
 func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*Firewall, error) {
 	f := &Firewall{}
-	if err := ctx.RegisterComponentResource(ids.ComponentType("Firewall"), name, f, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(component.Type("Firewall"), name, f, opts...); err != nil {
 		return nil, err
 	}
 	var rules hcloud.FirewallRuleArray
@@ -55,6 +56,6 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	if err != nil {
 		return nil, err
 	}
-	f.FirewallID = ids.Int(f.Resource.ID())
+	f.FirewallID = hetzner.IntID(f.Resource.ID())
 	return f, ctx.RegisterResourceOutputs(f, pulumi.Map{"firewallId": f.FirewallID})
 }

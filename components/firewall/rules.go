@@ -6,8 +6,8 @@ import (
 	"net/netip"
 	"strconv"
 
+	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
-	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
 )
 
 // Rule is one inbound firewall rule.
@@ -25,7 +25,7 @@ var world = []string{"0.0.0.0/0", "::/0"}
 // allowlists only, ICMP from anywhere. Hetzner firewalls do not filter the
 // private network, so node-to-node traffic needs no rule. An empty allowlist
 // means no rule, which closes that port.
-func Rules(fw spec.Firewall) []Rule {
+func Rules(fw config.Firewall) []Rule {
 	rules := []Rule{{Description: "ICMP", Protocol: "icmp", SourceIPs: world}}
 	if len(fw.SSHAllowed) > 0 {
 		rules = append(rules, Rule{Description: "SSH from the SSH allowlist", Protocol: "tcp", Port: "22", SourceIPs: cidrStrings(fw.SSHAllowed)})

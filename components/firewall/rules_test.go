@@ -5,7 +5,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
+	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 )
 
 func prefixes(cidrs ...string) []netip.Prefix {
@@ -26,17 +26,17 @@ func TestRules(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		fw   spec.Firewall
+		fw   config.Firewall
 		want []Rule
 	}{
 		{"each port from its own allowlist",
-			spec.Firewall{SSHAllowed: prefixes("198.51.100.7/32"), APIAllowed: prefixes("198.51.100.0/24", "2001:db8::/48")},
+			config.Firewall{SSHAllowed: prefixes("198.51.100.7/32"), APIAllowed: prefixes("198.51.100.0/24", "2001:db8::/48")},
 			[]Rule{icmp, ssh("198.51.100.7/32"), api("198.51.100.0/24", "2001:db8::/48")}},
 		{"an empty API allowlist closes the API: no rule at all",
-			spec.Firewall{SSHAllowed: prefixes("198.51.100.7/32")},
+			config.Firewall{SSHAllowed: prefixes("198.51.100.7/32")},
 			[]Rule{icmp, ssh("198.51.100.7/32")}},
 		{"the world only when listed",
-			spec.Firewall{SSHAllowed: prefixes("198.51.100.7/32"), APIAllowed: prefixes("0.0.0.0/0")},
+			config.Firewall{SSHAllowed: prefixes("198.51.100.7/32"), APIAllowed: prefixes("0.0.0.0/0")},
 			[]Rule{icmp, ssh("198.51.100.7/32"), api("0.0.0.0/0")}},
 	}
 	for _, tt := range tests {

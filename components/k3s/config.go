@@ -9,7 +9,7 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
+	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 	"sigs.k8s.io/yaml"
 )
 
@@ -43,7 +43,7 @@ type Config struct {
 	NodeTaint              []string `json:"node-taint,omitempty"`
 	EtcdSnapshots
 
-	Extra []spec.Arg `json:"-"` // the user's extra flags, merged on render
+	Extra []config.Arg `json:"-"` // the user's extra flags, merged on render
 }
 
 // EtcdSnapshots are the snapshot keys of a server's config (flags in k3s
@@ -73,7 +73,7 @@ type NodeAddresses struct {
 // through the address the install adds (see JoinPeers).
 // extraSANs are addresses clients may use besides the node's own (the API
 // load balancer's IPs).
-func ServerConfig(c spec.Cluster, node spec.Node, addr NodeAddresses, extraSANs []string) Config {
+func ServerConfig(c config.Cluster, node config.Node, addr NodeAddresses, extraSANs []string) Config {
 	cfg := baseConfig(c, node, addr)
 	cfg.AdvertiseAddress = addr.PrivateIP // keeps agent→apiserver traffic on the private network
 	cfg.TLSSAN = uniqueNonEmpty(append([]string{addr.PublicIP, addr.PrivateIP, c.APIServerHostname}, extraSANs...))
@@ -92,7 +92,7 @@ func ServerConfig(c spec.Cluster, node spec.Node, addr NodeAddresses, extraSANs 
 
 // etcdSnapshots renders the schedule and retention, and where S3 is set,
 // the same retention in the bucket.
-func etcdSnapshots(s spec.EtcdSnapshots) EtcdSnapshots {
+func etcdSnapshots(s config.EtcdSnapshots) EtcdSnapshots {
 	cfg := EtcdSnapshots{ScheduleCron: s.Schedule, Retention: s.Retention}
 	if s.S3 != nil {
 		cfg.S3 = true
@@ -110,7 +110,7 @@ func etcdSnapshots(s spec.EtcdSnapshots) EtcdSnapshots {
 // k3s reads config.yaml.d/*.yaml after config.yaml (pkg/configfilearg/parser.go, dotDFiles).
 const S3SecretDropInPath = "/etc/rancher/k3s/config.yaml.d/50-etcd-s3-secret.yaml"
 
-// S3SecretDropIn is that drop-in's content. spec refuses secret keys with
+// S3SecretDropIn is that drop-in's content. config refuses secret keys with
 // quotes or spaces, so single quotes keep it a plain YAML string.
 func S3SecretDropIn(secretKey string) string {
 	return "etcd-s3-secret-key: '" + secretKey + "'\n"
@@ -118,7 +118,7 @@ func S3SecretDropIn(secretKey string) string {
 
 // AgentConfig is the config of a worker node; the install adds the address
 // it joins through (see JoinPeers).
-func AgentConfig(c spec.Cluster, pool spec.WorkerPool, node spec.Node, addr NodeAddresses) Config {
+func AgentConfig(c config.Cluster, pool config.WorkerPool, node config.Node, addr NodeAddresses) Config {
 	cfg := baseConfig(c, node, addr)
 	cfg.NodeLabel, cfg.NodeTaint = PoolLabels(pool), PoolTaints(pool)
 	cfg.Extra = c.K3s.ExtraAgentArgs
@@ -126,15 +126,15 @@ func AgentConfig(c spec.Cluster, pool spec.WorkerPool, node spec.Node, addr Node
 }
 
 // ControlPlaneTaints are the taints of the control-plane nodes.
-func ControlPlaneTaints(c spec.Cluster) []string {
+func ControlPlaneTaints(c config.Cluster) []string {
 	if c.ControlPlane.Schedulable {
 		return nil
 	}
-	return []string{spec.ControlPlaneTaint.String()}
+	return []string{config.ControlPlaneTaint.String()}
 }
 
 // PoolLabels are a pool's node labels, key=value, sorted by key.
-func PoolLabels(pool spec.WorkerPool) []string {
+func PoolLabels(pool config.WorkerPool) []string {
 	var labels []string
 	for _, key := range slices.Sorted(maps.Keys(pool.Labels)) {
 		labels = append(labels, key+"="+pool.Labels[key])
@@ -143,7 +143,7 @@ func PoolLabels(pool spec.WorkerPool) []string {
 }
 
 // PoolTaints are a pool's node taints, key[=value]:Effect.
-func PoolTaints(pool spec.WorkerPool) []string {
+func PoolTaints(pool config.WorkerPool) []string {
 	var taints []string
 	for _, t := range pool.Taints {
 		taints = append(taints, t.String())
@@ -151,7 +151,7 @@ func PoolTaints(pool spec.WorkerPool) []string {
 	return taints
 }
 
-func baseConfig(c spec.Cluster, node spec.Node, addr NodeAddresses) Config {
+func baseConfig(c config.Cluster, node config.Node, addr NodeAddresses) Config {
 	cfg := Config{
 		TokenFile:      TokenPath,
 		NodeName:       node.Hostname,
@@ -224,7 +224,7 @@ func uniqueNonEmpty(values []string) []string {
 // member only when it is rebuilt, and asks the members themselves: it must
 // tell a surviving member from no cluster at all. Every possible member is
 // listed, so the list does not change when the control plane is scaled.
-func JoinPeers(c spec.Cluster, node spec.Node) []string {
+func JoinPeers(c config.Cluster, node config.Node) []string {
 	if c.APILoadBalancer.Enabled && node.Name != c.FirstControlPlane().Name {
 		return []string{c.APILoadBalancer.PrivateIP.String()}
 	}

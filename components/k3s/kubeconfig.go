@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
+	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
@@ -24,7 +24,7 @@ func (e Endpoint) URL() string { return ServerURL(e.Host) }
 // from outside the network: a public load balancer, else the hostname, else
 // the first control-plane node. lbIP is the load balancer's public IP, or its
 // private IP when its public interface is off; "" without a load balancer.
-func Endpoints(c spec.Cluster, controlPlanePublicIPs []string, lbIP string) (all []Endpoint, def Endpoint) {
+func Endpoints(c config.Cluster, controlPlanePublicIPs []string, lbIP string) (all []Endpoint, def Endpoint) {
 	for i, ip := range controlPlanePublicIPs {
 		all = append(all, Endpoint{Context: c.Name + "-" + c.ControlPlane.Nodes[i].Name, Host: ip})
 	}
@@ -45,7 +45,7 @@ func Endpoints(c spec.Cluster, controlPlanePublicIPs []string, lbIP string) (all
 
 // InternalURL is the API URL for consumers inside the private network: the
 // load balancer's private IP, else the first control-plane node's.
-func InternalURL(c spec.Cluster) string {
+func InternalURL(c config.Cluster) string {
 	if c.APILoadBalancer.Enabled {
 		return ServerURL(c.APILoadBalancer.PrivateIP.String())
 	}

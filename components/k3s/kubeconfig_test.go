@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
+	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
@@ -20,7 +20,7 @@ func TestEndpoints(t *testing.T) {
 	publicLB, privateLB := Endpoint{"prod-lb", lbPublicIP}, Endpoint{"prod-lb", "10.0.255.254"}
 	tests := []struct {
 		name    string
-		input   func(in *spec.Input)
+		input   func(in *config.Input)
 		lbIP    string
 		wantAll []Endpoint
 		wantDef Endpoint
@@ -29,15 +29,15 @@ func TestEndpoints(t *testing.T) {
 			append(slices.Clone(nodes), hostname, publicLB), publicLB},
 		{"hostname is the default without a load balancer", withoutLB, "",
 			append(slices.Clone(nodes), hostname), hostname},
-		{"first control-plane node is the default without either", func(in *spec.Input) {
+		{"first control-plane node is the default without either", func(in *config.Input) {
 			withoutLB(in)
 			in.APIServerHostname = ""
 		}, "", nodes, nodes[0]},
-		{"private load balancer is listed but not the default", func(in *spec.Input) {
+		{"private load balancer is listed but not the default", func(in *config.Input) {
 			in.APIServerHostname = ""
 			in.APILoadBalancer.PublicInterface = new(bool)
 		}, "10.0.255.254", append(slices.Clone(nodes), privateLB), nodes[0]},
-		{"hostname beats a private load balancer", func(in *spec.Input) {
+		{"hostname beats a private load balancer", func(in *config.Input) {
 			in.APILoadBalancer.PublicInterface = new(bool)
 		}, "10.0.255.254", append(slices.Clone(nodes), hostname, privateLB), hostname},
 	}
@@ -72,7 +72,7 @@ func TestEndpointURL(t *testing.T) {
 func TestInternalURL(t *testing.T) {
 	tests := []struct {
 		name  string
-		input func(in *spec.Input)
+		input func(in *config.Input)
 		want  string
 	}{
 		{"load balancer's private IP", nil, "https://10.0.255.254:6443"},
@@ -178,17 +178,17 @@ func k3sKubeconfig(t *testing.T) string {
 	return string(data)
 }
 
-func resolve(t *testing.T, edit func(in *spec.Input)) spec.Cluster {
+func resolve(t *testing.T, edit func(in *config.Input)) config.Cluster {
 	t.Helper()
 	in := clusterInput()
 	if edit != nil {
 		edit(&in)
 	}
-	c, err := spec.Resolve("prod", in)
+	c, err := config.Resolve("prod", in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c
 }
 
-func withoutLB(in *spec.Input) { in.APILoadBalancer.Enabled = false }
+func withoutLB(in *config.Input) { in.APILoadBalancer.Enabled = false }

@@ -3,7 +3,7 @@ package lifecycle
 import (
 	"time"
 
-	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
+	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 )
 
 // system-upgrade-controller conventions.
@@ -21,14 +21,14 @@ const (
 
 // ServerPlan upgrades the control plane one node at a time, cordoned. It
 // tolerates the control-plane taint hcloud-k3s sets.
-func ServerPlan(c spec.Cluster) map[string]any {
+func ServerPlan(c config.Cluster) map[string]any {
 	return map[string]any{
 		"concurrency":        1,
 		"cordon":             true,
 		"nodeSelector":       selector("In", "true"),
 		"serviceAccountName": UpgradeNamespace,
 		"tolerations": []any{
-			map[string]any{"key": spec.ControlPlaneTaint.Key, "operator": "Exists"},
+			map[string]any{"key": config.ControlPlaneTaint.Key, "operator": "Exists"},
 			map[string]any{"key": controlPlaneLabel, "operator": "Exists", "effect": "NoSchedule"},
 		},
 		"upgrade": map[string]any{"image": upgradeImage},
@@ -42,7 +42,7 @@ func ServerPlan(c spec.Cluster) map[string]any {
 // default: without jobActiveDeadlineSecs, the controller kills it after its
 // default alone, whatever drainTimeout says (system-upgrade-controller v0.20.1
 // pkg/upgrade/job/job.go only warns that the drain timeout exceeds it).
-func AgentPlan(c spec.Cluster) map[string]any {
+func AgentPlan(c config.Cluster) map[string]any {
 	plan := map[string]any{
 		"concurrency":        c.Upgrade.AgentConcurrency,
 		"nodeSelector":       selector("DoesNotExist"),

@@ -4,21 +4,21 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
+	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 )
 
 func intp(n int) *int    { return &n }
 func boolp(b bool) *bool { return &b }
 
-// resolve is the spec of a small cluster, changed by change.
-func resolve(t *testing.T, change func(in *spec.Input)) spec.Cluster {
+// resolve is the config of a small cluster, changed by change.
+func resolve(t *testing.T, change func(in *config.Input)) config.Cluster {
 	t.Helper()
-	in := spec.Input{
-		Firewall:    spec.FirewallInput{SSHAllowedCIDRs: []string{"198.51.100.7/32"}},
-		WorkerPools: []spec.WorkerPoolInput{{Name: "workers", Count: intp(2)}},
+	in := config.Input{
+		Firewall:    config.FirewallInput{SSHAllowedCIDRs: []string{"198.51.100.7/32"}},
+		WorkerPools: []config.WorkerPoolInput{{Name: "workers", Count: intp(2)}},
 	}
 	change(&in)
-	c, err := spec.Resolve("dev", in)
+	c, err := config.Resolve("dev", in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,12 +36,12 @@ var (
 func TestServerPlan(t *testing.T) {
 	tests := []struct {
 		name, version string
-		change        func(in *spec.Input)
+		change        func(in *config.Input)
 	}{
-		{"defaults", "v1.36.2+k3s1", func(*spec.Input) {}},
-		{"pinned version, agent settings ignored", "v1.34.1+k3s2", func(in *spec.Input) {
+		{"defaults", "v1.36.2+k3s1", func(*config.Input) {}},
+		{"pinned version, agent settings ignored", "v1.34.1+k3s2", func(in *config.Input) {
 			in.K3sVersion = "v1.34.1+k3s2"
-			in.Upgrade = spec.UpgradeInput{AgentConcurrency: intp(4), Drain: boolp(true)}
+			in.Upgrade = config.UpgradeInput{AgentConcurrency: intp(4), Drain: boolp(true)}
 		}},
 	}
 	for _, tt := range tests {
@@ -73,15 +73,15 @@ func TestAgentPlan(t *testing.T) {
 	tests := []struct {
 		name, version string
 		concurrency   int
-		change        func(in *spec.Input)
+		change        func(in *config.Input)
 		rollout       map[string]any // drain or cordon
 	}{
-		{"defaults: one at a time, drained", "v1.36.2+k3s1", 1, func(*spec.Input) {}, drained("5m0s", 1200)},
-		{"drain timeout", "v1.36.2+k3s1", 1, func(in *spec.Input) { in.DrainTimeout = "90s" }, drained("1m30s", 990)},
-		{"drain longer than the controller's default deadline", "v1.36.2+k3s1", 1, func(in *spec.Input) { in.DrainTimeout = "1h" }, drained("1h0m0s", 4500)},
-		{"concurrency, cordoned, pinned version", "v1.34.1+k3s2", 3, func(in *spec.Input) {
+		{"defaults: one at a time, drained", "v1.36.2+k3s1", 1, func(*config.Input) {}, drained("5m0s", 1200)},
+		{"drain timeout", "v1.36.2+k3s1", 1, func(in *config.Input) { in.DrainTimeout = "90s" }, drained("1m30s", 990)},
+		{"drain longer than the controller's default deadline", "v1.36.2+k3s1", 1, func(in *config.Input) { in.DrainTimeout = "1h" }, drained("1h0m0s", 4500)},
+		{"concurrency, cordoned, pinned version", "v1.34.1+k3s2", 3, func(in *config.Input) {
 			in.K3sVersion = "v1.34.1+k3s2"
-			in.Upgrade = spec.UpgradeInput{AgentConcurrency: intp(3), Drain: boolp(false)}
+			in.Upgrade = config.UpgradeInput{AgentConcurrency: intp(3), Drain: boolp(false)}
 		}, map[string]any{"cordon": true}},
 	}
 	for _, tt := range tests {

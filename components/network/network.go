@@ -2,8 +2,9 @@
 package network
 
 import (
-	"github.com/hcloud-k3s/hcloud-k3s/components/internal/ids"
-	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
+	"github.com/hcloud-k3s/hcloud-k3s/components/config"
+	"github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
+	"github.com/hcloud-k3s/hcloud-k3s/components/internal/component"
 	"github.com/pulumi/pulumi-hcloud/sdk/go/hcloud"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -11,7 +12,7 @@ import (
 // Args configures the network.
 type Args struct {
 	Name    string // the cluster name
-	Network spec.Network
+	Network config.Network
 	Labels  map[string]string
 }
 
@@ -28,7 +29,7 @@ type Network struct {
 // New registers the network component.
 func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*Network, error) {
 	n := &Network{}
-	if err := ctx.RegisterComponentResource(ids.ComponentType("Network"), name, n, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(component.Type("Network"), name, n, opts...); err != nil {
 		return nil, err
 	}
 	cidr := args.Network.CIDR.String()
@@ -40,7 +41,7 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	if err != nil {
 		return nil, err
 	}
-	n.NetworkID = ids.Int(net.ID())
+	n.NetworkID = hetzner.IntID(net.ID())
 	n.Subnet, err = hcloud.NewNetworkSubnet(ctx, name, &hcloud.NetworkSubnetArgs{
 		NetworkId:   n.NetworkID,
 		Type:        pulumi.String("cloud"),

@@ -9,10 +9,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hcloud-k3s/hcloud-k3s/components/internal/ids"
+	"github.com/hcloud-k3s/hcloud-k3s/components/config"
+	"github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
+	"github.com/hcloud-k3s/hcloud-k3s/components/internal/component"
 	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
 	"github.com/hcloud-k3s/hcloud-k3s/components/lifecycle"
-	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
 	"github.com/pulumi/pulumi-command/sdk/go/command/remote"
 	"github.com/pulumi/pulumi-hcloud/sdk/go/hcloud"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -20,7 +21,7 @@ import (
 
 // Shared is what every node of a cluster takes alike.
 type Shared struct {
-	K3sVersion spec.Version
+	K3sVersion config.Version
 	// AuthorizedKeys are humans' public keys, installed by cloud-init.
 	AuthorizedKeys []string
 	SubnetID       pulumi.StringInput
@@ -36,7 +37,7 @@ type Shared struct {
 // Args configures one node.
 type Args struct {
 	Shared
-	Node             spec.Node
+	Node             config.Node
 	Role             k3s.Role
 	ServerType       string
 	Image            string
@@ -104,7 +105,7 @@ const installTimeout = 20 * time.Minute
 // New registers the node component.
 func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*Node, error) {
 	n := &Node{}
-	if err := ctx.RegisterComponentResource(ids.ComponentType("Node"), name, n, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(component.Type("Node"), name, n, opts...); err != nil {
 		return nil, err
 	}
 	if err := n.createServer(ctx, name, args); err != nil {
@@ -301,7 +302,7 @@ func NewPlacementGroup(ctx *pulumi.Context, name, cluster string, labels map[str
 	if err != nil {
 		return pulumi.IntOutput{}, err
 	}
-	return ids.Int(pg.ID()), nil
+	return hetzner.IntID(pg.ID()), nil
 }
 
 // InTurn is what the next node's rollout (or resize) waits for: the rollout

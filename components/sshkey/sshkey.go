@@ -9,7 +9,7 @@ package sshkey
 import (
 	"strings"
 
-	"github.com/hcloud-k3s/hcloud-k3s/components/internal/ids"
+	"github.com/hcloud-k3s/hcloud-k3s/components/internal/component"
 	"github.com/pulumi/pulumi-tls/sdk/v5/go/tls"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"golang.org/x/crypto/ssh"
@@ -31,7 +31,7 @@ type Key struct {
 // New registers the SSH key component.
 func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*Key, error) {
 	k := &Key{}
-	if err := ctx.RegisterComponentResource(ids.ComponentType("SSHKey"), name, k, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(component.Type("SSHKey"), name, k, opts...); err != nil {
 		return nil, err
 	}
 	if args.PrivateKey == "" {

@@ -1,5 +1,5 @@
 // Package stack is the hcloud-k3s program short of exporting: stack config →
-// validated spec → cluster component → stack outputs. main.go exports what
+// validated config → cluster component → stack outputs. main.go exports what
 // it returns; tests run it under mocks.
 package stack
 
@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/cluster"
-	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
+	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -20,7 +20,7 @@ func Build(ctx *pulumi.Context) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := spec.Resolve(ctx.Stack(), in)
+	c, err := config.Resolve(ctx.Stack(), in)
 	if err != nil {
 		return nil, err
 	}
@@ -32,15 +32,15 @@ func Build(ctx *pulumi.Context) (pulumi.Map, error) {
 }
 
 // readConfig reads every `hcloud-k3s:` key the stack sets and decodes it
-// strictly; an absent key keeps its zero value, which spec.Resolve defaults.
-func readConfig(ctx *pulumi.Context) (spec.Input, error) {
+// strictly; an absent key keeps its zero value, which config.Resolve defaults.
+func readConfig(ctx *pulumi.Context) (config.Input, error) {
 	raw := map[string]string{}
-	for _, key := range append(spec.ConfigKeys(), cliConfigKeys(os.Getenv(pulumi.EnvConfig))...) {
-		if value, ok := ctx.GetConfig(spec.ConfigNamespace + key); ok {
+	for _, key := range append(config.ConfigKeys(), cliConfigKeys(os.Getenv(pulumi.EnvConfig))...) {
+		if value, ok := ctx.GetConfig(config.ConfigNamespace + key); ok {
 			raw[key] = value
 		}
 	}
-	return spec.Decode(raw)
+	return config.Decode(raw)
 }
 
 // cliConfigKeys lists the `hcloud-k3s:` keys, namespace removed, of the
@@ -49,13 +49,13 @@ func readConfig(ctx *pulumi.Context) (spec.Input, error) {
 // cannot list them, and a key the program never looks up would otherwise
 // be ignored without a word.
 func cliConfigKeys(env string) []string {
-	var config map[string]json.RawMessage
-	if json.Unmarshal([]byte(env), &config) != nil {
+	var settings map[string]json.RawMessage
+	if json.Unmarshal([]byte(env), &settings) != nil {
 		return nil
 	}
 	var keys []string
-	for key := range config {
-		if short, ok := strings.CutPrefix(key, spec.ConfigNamespace); ok {
+	for key := range settings {
+		if short, ok := strings.CutPrefix(key, config.ConfigNamespace); ok {
 			keys = append(keys, short)
 		}
 	}

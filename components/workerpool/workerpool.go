@@ -5,18 +5,19 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/hcloud-k3s/hcloud-k3s/components/internal/ids"
+	"github.com/hcloud-k3s/hcloud-k3s/components/config"
+	"github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
+	"github.com/hcloud-k3s/hcloud-k3s/components/internal/component"
 	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
 	"github.com/hcloud-k3s/hcloud-k3s/components/node"
-	"github.com/hcloud-k3s/hcloud-k3s/components/spec"
 	"github.com/pulumi/pulumi-command/sdk/go/command/remote"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // Args configures a worker pool.
 type Args struct {
-	Cluster spec.Cluster
-	Pool    spec.WorkerPool
+	Cluster config.Cluster
+	Pool    config.WorkerPool
 	Shared  node.Shared
 	// JoinAfter is the install that initialised the cluster: agents join as
 	// soon as it is up, without waiting for the other control-plane nodes.
@@ -52,11 +53,11 @@ type WorkerPool struct {
 // node's group never changes when the pool grows or shrinks.
 func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*WorkerPool, error) {
 	wp := &WorkerPool{}
-	if err := ctx.RegisterComponentResource(ids.ComponentType("WorkerPool"), name, wp, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(component.Type("WorkerPool"), name, wp, opts...); err != nil {
 		return nil, err
 	}
 	c, pool := args.Cluster, args.Pool
-	labels := c.Labels(spec.RoleWorker, pool.Name)
+	labels := c.Labels(hetzner.RoleWorker, pool.Name)
 	groups := map[int]pulumi.IntOutput{}
 	var publicIPs pulumi.StringArray
 	wp.Rollouts, wp.Resizes = slices.Clone(args.EarlierRollouts), slices.Clone(args.EarlierResizes)

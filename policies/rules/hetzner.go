@@ -4,19 +4,20 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
 	"k8s.io/apimachinery/pkg/labels"
 )
 
 // Type tokens of the resources the rules read; everything else is ignored.
 const (
-	typeServer              = "hcloud:index/server:Server"
-	typeFirewall            = "hcloud:index/firewall:Firewall"
-	typeFirewallAttachment  = "hcloud:index/firewallAttachment:FirewallAttachment"
-	typeLoadBalancer        = "hcloud:index/loadBalancer:LoadBalancer"
-	typeLoadBalancerNetwork = "hcloud:index/loadBalancerNetwork:LoadBalancerNetwork"
-	typeLoadBalancerService = "hcloud:index/loadBalancerService:LoadBalancerService"
-	typeLoadBalancerTarget  = "hcloud:index/loadBalancerTarget:LoadBalancerTarget"
+	typeServer              = hetzner.TypeServer
+	typeFirewall            = hetzner.TypeFirewall
+	typeFirewallAttachment  = hetzner.TypeFirewallAttachment
+	typeLoadBalancer        = hetzner.TypeLoadBalancer
+	typeLoadBalancerNetwork = hetzner.TypeLoadBalancerNetwork
+	typeLoadBalancerService = hetzner.TypeLoadBalancerService
+	typeLoadBalancerTarget  = hetzner.TypeLoadBalancerTarget
 	typeKubernetesService   = "kubernetes:core/v1:Service"
 )
 

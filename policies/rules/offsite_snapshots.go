@@ -6,19 +6,12 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 )
 
-// Labels hcloud-k3s puts on servers: role and cluster find the control plane, etcd-snapshots
-// says where its etcd snapshots go ("s3" when a copy leaves the servers).
-const (
-	labelCluster       = "cluster"
-	labelRole          = "role"
-	roleControlPlane   = "control-plane"
-	labelEtcdSnapshots = "etcd-snapshots"
-	offSiteSnapshots   = "s3"
-)
-
+// controlPlaneWithoutOffSiteSnapshots reads the labels hcloud-k3s puts on its servers
+// (package hetzner): a server without them is not part of an hcloud-k3s control plane.
 var controlPlaneWithoutOffSiteSnapshots = stackRule{
 	name: "control-plane-without-offsite-snapshots",
 	description: "An HA control plane (more than one etcd member) should copy its etcd snapshots off the servers " +
@@ -31,8 +24,8 @@ func checkOffSiteSnapshots(st *stack, _ settings) []violation {
 	clusters := map[string][]*resource{} // cluster → its control-plane servers
 	for _, server := range st.ofType(typeServer) {
 		labels, ok := get(server.Properties, "labels", asStringMap)
-		if ok && labels[labelRole] == roleControlPlane {
-			clusters[labels[labelCluster]] = append(clusters[labels[labelCluster]], server)
+		if ok && labels[hetzner.LabelRole] == hetzner.RoleControlPlane {
+			clusters[labels[hetzner.LabelCluster]] = append(clusters[labels[hetzner.LabelCluster]], server)
 		}
 	}
 	var found []violation
@@ -49,7 +42,7 @@ func checkOffSiteSnapshots(st *stack, _ settings) []violation {
 			"cluster %q has %d control-plane servers (etcd members), and the etcd snapshots of %s stay on them "+
 				"(their label %s is not %q): losing the servers loses the cluster; copy the snapshots to object storage "+
 				"with hcloud-k3s:etcdSnapshots.s3 (README \"Backups and restore\")",
-			cluster, len(servers), names(local), labelEtcdSnapshots, offSiteSnapshots)})
+			cluster, len(servers), names(local), hetzner.LabelEtcdSnapshots, hetzner.SnapshotsOffSite)})
 	}
 	return found
 }
@@ -59,7 +52,7 @@ func serversWithoutOffSiteSnapshots(servers []*resource) []*resource {
 	var local []*resource
 	for _, server := range servers {
 		labels, _ := get(server.Properties, "labels", asStringMap)
-		if labels[labelEtcdSnapshots] != offSiteSnapshots {
+		if labels[hetzner.LabelEtcdSnapshots] != hetzner.SnapshotsOffSite {
 			local = append(local, server)
 		}
 	}

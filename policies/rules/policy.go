@@ -1,5 +1,11 @@
-// Package rules holds the hcloud-k3s-guardrails policies. They read resources by type token and
-// property name only, so they work for any Pulumi program that manages Hetzner Cloud resources.
+// Package rules holds the hcloud-k3s-guardrails policies. Two kinds:
+//   - general rules read resources by type token and property name only, so they work for any
+//     Pulumi program that manages Hetzner Cloud resources: load-balancer-bypasses-firewall,
+//     admin-ports-open-to-world, server-without-firewall, kubernetes-service-public-load-balancer
+//     and load-balancer-targets-public-ip;
+//   - hcloud-k3s rules also read the Hetzner labels hcloud-k3s puts on its servers, taken from
+//     package hetzner: control-plane-without-offsite-snapshots. On servers other programs made
+//     they find nothing to report.
 package rules
 
 import (

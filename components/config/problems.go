@@ -1,4 +1,4 @@
-package spec
+package config
 
 import (
 	"fmt"
@@ -46,4 +46,19 @@ func show(value any) string {
 	default:
 		return fmt.Sprint(value)
 	}
+}
+
+func or(value, fallback string) string {
+	if value == "" {
+		return fallback
+	}
+	return value
+}
+
+// valueOr is the value a pointer field was set to, or the default when unset.
+func valueOr[T any](value *T, fallback T) T {
+	if value == nil {
+		return fallback
+	}
+	return *value
 }

@@ -1,4 +1,4 @@
-package spec
+package config
 
 import (
 	"fmt"
@@ -51,4 +51,22 @@ func rcRank(rc int) int {
 		return 1 << 30
 	}
 	return rc
+}
+
+// DefaultK3sVersion is the k3s stable channel's release; docs/configuration.md: Defaults.
+const DefaultK3sVersion = "v1.36.2+k3s1"
+
+// minimumK3s is the oldest release hcloud-k3s supports: control-plane nodes
+// join concurrently, which needs k3s to retry "too many learner members"
+// (fixed in v1.26.5), and older minors are out of support anyway.
+var minimumK3s, _ = ParseVersion("v1.28.0+k3s1")
+
+func resolveK3sVersion(p *problems, tag string) Version {
+	version, err := ParseVersion(or(tag, DefaultK3sVersion))
+	if err != nil {
+		p.add("k3sVersion", or(tag, DefaultK3sVersion), "is not a pinned k3s release: use a tag such as %s from github.com/k3s-io/k3s/releases", DefaultK3sVersion)
+	} else if version.Less(minimumK3s) {
+		p.add("k3sVersion", version.String(), "is older than %s, the oldest release hcloud-k3s supports", minimumK3s)
+	}
+	return version
 }

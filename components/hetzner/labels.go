@@ -1,0 +1,19 @@
+package hetzner
+
+// The Hetzner labels hcloud-k3s puts on its servers. The firewall and the
+// API load balancer select servers by them, and the policy pack's
+// hcloud-k3s rules read them.
+const (
+	LabelCluster = "cluster" // the cluster's name
+	LabelRole    = "role"    // RoleControlPlane or RoleWorker
+	LabelPool    = "pool"    // the worker pool's name; RoleControlPlane on the control plane
+
+	RoleControlPlane = "control-plane"
+	RoleWorker       = "worker"
+
+	// LabelEtcdSnapshots on control-plane servers says where their etcd
+	// snapshots go: SnapshotsOffSite when a copy leaves the servers.
+	LabelEtcdSnapshots = "etcd-snapshots"
+	SnapshotsOffSite   = "s3"
+	SnapshotsLocal     = "local"
+)
