@@ -42,7 +42,8 @@ key=${url#https://nbg1.your-objectstorage.com/}
 if grep -qxF "$key" "$state/s3-objects"; then printf 200; else printf 404; fi`
 
 // k3sStub saves snapshots (uploading them unless $state/upload-fails), resets
-// the cluster from a snapshot, and answers /readyz while $state/active exists.
+// the cluster from a snapshot, and answers /readyz, asked with the admin
+// kubeconfig, while $state/active exists and $state/api-down does not.
 const k3sStub = `case "$1 $2" in
   "etcd-snapshot save")
     [ ! -f "$state/save-fails" ] || { echo 'time="2026-12-01T00:00:00Z" level=fatal msg="see server log for details: snapshot save already in progress"' >&2; exit 1; }
@@ -51,7 +52,7 @@ const k3sStub = `case "$1 $2" in
     [ -f "$state/upload-fails" ] || echo "backups/prod/$name" >>"$state/s3-objects" ;;
   "server --cluster-reset") [ ! -f "$state/reset-fails" ] || { echo "failed to download snapshot from S3" >&2; exit 1; }
     echo "Managed etcd cluster membership has been reset, restart without --cluster-reset flag now." ;;
-  "kubectl get") [ -f "$state/active" ] ;;
+  "kubectl --kubeconfig") [ "$4 $5" = "get --raw=/readyz" ] && [ -f "$state/active" ] && [ ! -f "$state/api-down" ] ;;
   *) exit 1 ;;
 esac`
 

@@ -1,5 +1,4 @@
-# Shared by the snapshot, restore and rejoin scripts: S3 checks and the wait
-# for the local API server. Parameters:
+# Shared by the snapshot, restore and rejoin scripts: the S3 checks. Parameters:
 # s3_endpoint, s3_region, s3_bucket, s3_folder, s3_access_key, secret_file
 # (the k3s drop-in that holds the secret key), and consequence (what a
 # failure means, ending every error).
@@ -43,13 +42,4 @@ s3_has_snapshot() {
     404) return 1 ;;
     *) fail "S3 answered HTTP $status for s3://$s3_bucket/$s3_folder/$1; $consequence" ;;
   esac
-}
-
-# wait_for_api waits for the local API server, failing with its unit's journal hint.
-wait_for_api() {
-  for _ in $(seq 1 150); do
-    k3s kubectl get --raw=/readyz >/dev/null 2>&1 && return 0
-    sleep 2
-  done
-  fail "the API server did not become ready within 300s; see journalctl -u k3s"
 }

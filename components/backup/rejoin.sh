@@ -19,5 +19,5 @@ if [ -d "$db" ]; then
 fi
 log "starting k3s: joining $server"
 timeout 600 systemctl start k3s || fail "k3s did not start; see journalctl -u k3s"
-wait_for_api
+wait_api_ready 300
 log "this member joined the restored cluster"

@@ -27,5 +27,5 @@ timeout 1800 k3s server --cluster-reset --cluster-reset-restore-path="$snapshot"
   fail "k3s could not restore $snapshot: see $reset_log; k3s is stopped and its previous database is under /var/lib/rancher/k3s/server/db/etcd-old-*"
 log "starting k3s"
 timeout 600 systemctl start k3s || fail "k3s did not start after the restore; see journalctl -u k3s"
-wait_for_api
+wait_api_ready 300
 log "restored $snapshot; run hcloud-k3s-etcd-rejoin on each other control-plane node, one at a time"

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/internal/shelltest"
+	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
 )
 
 func TestRestoreResetsTheClusterFromS3(t *testing.T) {
@@ -127,6 +128,31 @@ func TestRejoinRefusesAndChangesNothing(t *testing.T) {
 			res := h.MustFail(RejoinTool(testS3), "", tt.error)
 			res.AssertCalls(t, "systemctl")
 			shelltest.AssertUntouched(t, before, h.Files())
+		})
+	}
+}
+
+func TestRestoreAndRejoinWaitForTheAPIServerWithinABound(t *testing.T) {
+	tests := []struct {
+		name   string
+		node   func(t *testing.T) *shelltest.Host
+		script string
+	}{
+		{"restore", newNode, withArgs(RestoreTool(testS3), "old-snapshot")},
+		{"rejoin", joiningNode, RejoinTool(testS3)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := tt.node(t)
+			readyz := "k3s kubectl --kubeconfig " + h.Root + k3s.KubeconfigPath + " get --raw=/readyz"
+			res := h.MustRun(tt.script, "")
+			res.AssertCalls(t, "k3s kubectl", readyz)
+
+			h.Set("api-down", "")
+			res = h.MustFail(tt.script, "", "the k3s API server did not answer /readyz within 300s; see journalctl -u k3s")
+			if polls, sleeps := len(res.Called(readyz)), len(res.Called("sleep 2")); polls != 150 || sleeps != 149 {
+				t.Errorf("asked /readyz %d times and slept %d times, want 150 and 149 (300s)", polls, sleeps)
+			}
 		})
 	}
 }

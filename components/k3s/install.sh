@@ -93,6 +93,7 @@ write_file "$etc/config.yaml.d/10-flannel-iface.yaml" "flannel-iface: $iface"
 with_join_address
 write_file "$etc/config.yaml" "$config"
 
+# A k3s that cannot tell its version counts as not installed.
 current=$(installed_version)
 if [ -z "$current" ]; then
   log "installing k3s $version ($role)"

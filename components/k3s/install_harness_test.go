@@ -114,6 +114,12 @@ func (n *node) mustFail(want string) shelltest.Result {
 	return n.MustFail(n.install.Script(), n.stdin, want)
 }
 
+// readyz is the logged call that asks the node's API server whether it is
+// ready: the prelude's kubectl, with the admin kubeconfig.
+func (n *node) readyz() string {
+	return "k3s kubectl --kubeconfig " + n.Root + KubeconfigPath + " get --raw=/readyz"
+}
+
 // rollout runs the node's rollout as Pulumi does: no stdin.
 func (n *node) rollout() shelltest.Result { return n.Run(n.install.RolloutScript(), "") }
 

@@ -19,7 +19,7 @@ func TestInstallFreshServer(t *testing.T) {
 	n.Set("ready-after", "3")
 	res := n.mustRun()
 	checkFreshInstall(t, n, res)
-	res.AssertCalls(t, "k3s ", "k3s kubectl get --raw=/readyz", "k3s kubectl get --raw=/readyz", "k3s kubectl get --raw=/readyz")
+	res.AssertCalls(t, "k3s ", slices.Repeat([]string{n.readyz()}, 3)...)
 	res.Says(t, "k3s v1.33.5+k3s1 is ready")
 }
 
@@ -113,7 +113,7 @@ func TestRolloutWithNothingPendingOnlyWaitsUntilReady(t *testing.T) {
 	n.Set("ready-after", "2") // just powered on again after a resize
 	res := n.mustRollout()
 	res.AssertCalls(t, "timeout ")
-	res.AssertCalls(t, "k3s kubectl", "k3s kubectl get --raw=/readyz", "k3s kubectl get --raw=/readyz")
+	res.AssertCalls(t, "k3s kubectl", slices.Repeat([]string{n.readyz()}, 2)...)
 	res.Says(t, "rolling out configuration "+fmt.Sprintf("%.12x", sha256.Sum256([]byte(testConfig)))+" of k3s on this cx23 server")
 	res.Says(t, "k3s v1.33.5+k3s1 is ready")
 }
@@ -124,7 +124,7 @@ func TestRolloutSaysWhatFailed(t *testing.T) {
 	}{
 		{"restart fails", "fail-restart", "k3s failed to restart (systemctl exit status 1); see journalctl -u k3s"},
 		{"restart hangs", "hang-restart", "k3s did not restart within 300s; see journalctl -u k3s"},
-		{"never ready", "ready-after", "k3s was not ready within 300s; see journalctl -u k3s"},
+		{"never ready", "ready-after", "the k3s API server did not answer /readyz within 300s; see journalctl -u k3s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -24,24 +24,17 @@ unit_action() {
 # wait_ready VERSION: waits until a server's API answers, or an agent's unit
 # is active, then clears the restart marker.
 wait_ready() {
-  local i
-  for i in $(seq 1 $((unit_timeout / 2))); do
-    if [ "$role" = server ]; then
-      k3s kubectl get --raw=/readyz >/dev/null 2>&1 && break
-    else
-      systemctl is-active --quiet "$unit" && break
-    fi
-    [ "$i" -lt $((unit_timeout / 2)) ] ||
-      fail "$unit was not ready within ${unit_timeout}s; see journalctl -u $unit"
-    sleep 2
-  done
+  if [ "$role" = server ]; then
+    wait_api_ready "$unit_timeout"
+  else
+    local tries=$((unit_timeout / 2))
+    until systemctl is-active --quiet "$unit"; do
+      tries=$((tries - 1))
+      [ "$tries" -gt 0 ] || fail "$unit was not ready within ${unit_timeout}s; see journalctl -u $unit"
+      sleep 2
+    done
+  fi
   rm -f "$restart_pending"
   if [ "$role" = server ]; then log "k3s $1 is ready"; else log "k3s agent $1 started"; fi
-}
-
-installed_version() {
-  command -v k3s >/dev/null 2>&1 || return 0
-  # A k3s that cannot tell its version counts as not installed.
-  { k3s --version 2>/dev/null || true; } | awk 'NR == 1 { print $3 }'
 }
 

@@ -7,9 +7,8 @@
 # on anything else.
 minor() { [[ $1 =~ ^v([0-9]+)\.([0-9]+)\.[0-9]+ ]] && echo $((BASH_REMATCH[1] * 1000 + BASH_REMATCH[2])); }
 
-# A k3s that is missing or cannot tell its version prints nothing useful;
-# pipefail must not end the script before it says so.
-running=$({ k3s --version 2>/dev/null || true; } | awk 'NR == 1 { print $3 }')
+# A k3s that is missing or cannot tell its version prints nothing: minor fails.
+running=$(installed_version)
 running_minor=$(minor "$running") || fail "cannot read the running k3s version: 'k3s --version' printed no release"
 desired_minor=$(minor "$desired") || fail "the pinned k3s version $desired is not a release tag"
 if [ "$running" = "$desired" ]; then
