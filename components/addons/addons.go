@@ -1,20 +1,19 @@
 // Package addons installs what a Hetzner cluster needs from day one through
-// pulumi-kubernetes: the cloud-controller-manager, the CSI driver and the
-// system-upgrade-controller with the Plans that upgrade k3s in place.
+// pulumi-kubernetes, one file per add-on: hcloud.go (Hetzner's
+// cloud-controller-manager and CSI driver, and the Secret they read), suc.go
+// (the system-upgrade-controller) and upgradeplans.go (its Plans, which
+// upgrade k3s in place). The next add-ons go beside them: the
+// cluster-autoscaler for autoscaled pools (autoscaler.go) and Cilium when it
+// is the cluster's network (cilium.go).
 package addons
 
 import (
 	"errors"
-	"strconv"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 	"github.com/hcloud-k3s/hcloud-k3s/components/internal/component"
-	"github.com/hcloud-k3s/hcloud-k3s/components/lifecycle"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
-	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
-	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
-	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -73,23 +72,6 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	return a, ctx.RegisterResourceOutputs(a, pulumi.Map{})
 }
 
-// hcloudSecret is the kube-system/hcloud Secret the CCM and CSI driver read.
-func hcloudSecret(ctx *pulumi.Context, args Args, opts []pulumi.ResourceOption) error {
-	addons := args.Cluster.Addons
-	if !addons.CloudControllerManager.Enabled && !addons.CSIDriver.Enabled {
-		return nil
-	}
-	network := args.NetworkID.ToIntOutput().ApplyT(strconv.Itoa).(pulumi.StringOutput)
-	_, err := corev1.NewSecret(ctx, "hcloud", &corev1.SecretArgs{
-		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("hcloud"), Namespace: pulumi.String(kubeSystem)},
-		StringData: pulumi.StringMap{
-			"token":   pulumi.ToSecret(args.HcloudToken).(pulumi.StringOutput),
-			"network": network,
-		},
-	}, opts...)
-	return err
-}
-
 // hetznerChart installs one of Hetzner's Helm charts into kube-system, pinned.
 // helm/v4.Chart renders the chart in the provider and applies its objects as
 // Pulumi resources, so a preview lists every one of them and its changes
@@ -110,75 +92,4 @@ func hetznerChart(ctx *pulumi.Context, chart, release string, addon config.Addon
 		SkipAwait: pulumi.Bool(true),
 	}, opts...)
 	return err
-}
-
-// systemUpgradeController installs the controller from its embedded release
-// manifests and the two Plans; a k3sVersion change shows in a preview as a
-// change of the Plans' version, and nothing else.
-func systemUpgradeController(ctx *pulumi.Context, c config.Cluster, gate pulumi.Resource, opts []pulumi.ResourceOption) error {
-	if !c.Addons.SystemUpgradeController.Enabled {
-		return nil
-	}
-	manifest, err := sucManifest()
-	if err != nil {
-		return err
-	}
-	controller, err := newConfigGroup(ctx, "system-upgrade-controller", manifest, opts...)
-	if err != nil {
-		return err
-	}
-	server, err := plan(ctx, lifecycle.ServerPlanName, lifecycle.ServerPlan(c), append(opts, pulumi.DependsOn([]pulumi.Resource{controller, gate})))
-	if err != nil {
-		return err
-	}
-	_, err = plan(ctx, lifecycle.AgentPlanName, lifecycle.AgentPlan(c), append(opts, pulumi.DependsOn([]pulumi.Resource{controller, gate, server})))
-	return err
-}
-
-func plan(ctx *pulumi.Context, name string, planSpec map[string]any, opts []pulumi.ResourceOption) (*apiextensions.CustomResource, error) {
-	return apiextensions.NewCustomResource(ctx, name, &apiextensions.CustomResourceArgs{
-		ApiVersion: pulumi.String("upgrade.cattle.io/v1"),
-		Kind:       pulumi.String("Plan"),
-		Metadata:   &metav1.ObjectMetaArgs{Name: pulumi.String(name), Namespace: pulumi.String(lifecycle.UpgradeNamespace)},
-		OtherFields: map[string]any{
-			"spec": planSpec,
-		},
-	}, opts...)
-}
-
-// CCMValues configures the cloud-controller-manager for the private network:
-// node addresses from the network, pod CIDRs matching k3s, and no routes
-// (flannel encapsulates pod traffic; routes would also hit the 100-route limit).
-// The load balancers it makes for Services reach the nodes over the private
-// network: the firewall admits nothing but SSH, the API and ICMP on the public
-// interfaces, so NodePorts and health checks on public IPs would be dropped
-// (HCLOUD_LOAD_BALANCERS_USE_PRIVATE_IP defaults to false, CCM v1.35.0
-// docs/reference/load_balancer_envs.md).
-func CCMValues(c config.Cluster) map[string]any {
-	return map[string]any{
-		"networking": map[string]any{"enabled": true, "clusterCIDR": c.K3s.ClusterCIDR.String()},
-		"env": map[string]any{
-			"HCLOUD_NETWORK_ROUTES_ENABLED":        map[string]any{"value": "false"},
-			"HCLOUD_LOAD_BALANCERS_LOCATION":       map[string]any{"value": c.ControlPlane.Nodes[0].Location},
-			"HCLOUD_LOAD_BALANCERS_USE_PRIVATE_IP": map[string]any{"value": "true"},
-		},
-	}
-}
-
-// CSIValues makes hcloud-volumes the default storage class, and lets the
-// CSI controller run on control-plane nodes: they carry CriticalAddonsOnly
-// unless schedulable, and with every worker pool tainted the controller
-// (which tolerates nothing by default, csi-driver v2.22.1 chart/values.yaml)
-// would stay Pending. The CCM (hcloud-cloud-controller-manager v1.35.0
-// chart/templates/deployment.yaml) and the CSI node plugin (csi-driver
-// v2.22.1 chart/templates/node/daemonset.yaml) tolerate it already.
-func CSIValues() map[string]any {
-	return map[string]any{
-		"storageClasses": []any{map[string]any{
-			"name": "hcloud-volumes", "defaultStorageClass": true, "reclaimPolicy": "Delete",
-		}},
-		"controller": map[string]any{
-			"tolerations": []any{map[string]any{"key": config.ControlPlaneTaint.Key, "operator": "Exists"}},
-		},
-	}
 }

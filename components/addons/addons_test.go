@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/config"
-	"github.com/hcloud-k3s/hcloud-k3s/components/lifecycle"
 	"gopkg.in/yaml.v3"
 )
 
@@ -80,13 +79,13 @@ func TestSUCManifest(t *testing.T) {
 	}
 }
 
-// AgentPlan's Job deadline adds the drain to the controller's own default,
+// agentPlan's Job deadline adds the drain to the controller's own default,
 // which the embedded manifest sets.
 func TestJobDeadlineBesidesDrainIsTheControllersDefault(t *testing.T) {
 	env := find(t, sucObjects(t), "ConfigMap", "default-controller-env")["data"].(map[string]any)
-	seconds := strconv.Itoa(int(lifecycle.JobDeadlineBesidesDrain / time.Second))
+	seconds := strconv.Itoa(int(jobDeadlineBesidesDrain / time.Second))
 	if got := env["SYSTEM_UPGRADE_JOB_ACTIVE_DEADLINE_SECONDS"]; got != seconds {
-		t.Errorf("controller default deadline %v s, lifecycle assumes %v", got, lifecycle.JobDeadlineBesidesDrain)
+		t.Errorf("controller default deadline %v s, the agent Plan assumes %v", got, jobDeadlineBesidesDrain)
 	}
 }
 

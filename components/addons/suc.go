@@ -81,3 +81,26 @@ func newConfigGroup(ctx *pulumi.Context, name string, yaml string, opts ...pulum
 		&configGroupInputs{Yaml: pulumi.String(yaml)}, &group, utilities.PkgResourceDefaultOpts(opts)...)
 	return &group, err
 }
+
+// systemUpgradeController installs the controller from its embedded release
+// manifests and the two Plans; a k3sVersion change shows in a preview as a
+// change of the Plans' version, and nothing else.
+func systemUpgradeController(ctx *pulumi.Context, c config.Cluster, gate pulumi.Resource, opts []pulumi.ResourceOption) error {
+	if !c.Addons.SystemUpgradeController.Enabled {
+		return nil
+	}
+	manifest, err := sucManifest()
+	if err != nil {
+		return err
+	}
+	controller, err := newConfigGroup(ctx, "system-upgrade-controller", manifest, opts...)
+	if err != nil {
+		return err
+	}
+	server, err := plan(ctx, serverPlanName, serverPlan(c), append(opts, pulumi.DependsOn([]pulumi.Resource{controller, gate})))
+	if err != nil {
+		return err
+	}
+	_, err = plan(ctx, agentPlanName, agentPlan(c), append(opts, pulumi.DependsOn([]pulumi.Resource{controller, gate, server})))
+	return err
+}

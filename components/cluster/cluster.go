@@ -10,12 +10,12 @@ import (
 	"github.com/hcloud-k3s/hcloud-k3s/components/addons"
 	"github.com/hcloud-k3s/hcloud-k3s/components/apilb"
 	"github.com/hcloud-k3s/hcloud-k3s/components/backup"
+	"github.com/hcloud-k3s/hcloud-k3s/components/clusterops"
 	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 	"github.com/hcloud-k3s/hcloud-k3s/components/controlplane"
 	"github.com/hcloud-k3s/hcloud-k3s/components/firewall"
 	"github.com/hcloud-k3s/hcloud-k3s/components/internal/component"
 	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
-	"github.com/hcloud-k3s/hcloud-k3s/components/lifecycle"
 	"github.com/hcloud-k3s/hcloud-k3s/components/network"
 	"github.com/hcloud-k3s/hcloud-k3s/components/node"
 	"github.com/hcloud-k3s/hcloud-k3s/components/sshkey"
@@ -220,7 +220,7 @@ func (cl *Cluster) waitUntilReady(ctx *pulumi.Context, endpoints pulumi.AnyOutpu
 	}
 	nodes := c.Hostnames()
 	script := endpoints.ApplyT(func(v any) string {
-		return lifecycle.ReadyScript(checkedEndpoints(c, v.(endpointSet).provider(c)), nodes, readinessTimeout)
+		return clusterops.ReadyScript(checkedEndpoints(c, v.(endpointSet).provider(c)), nodes, readinessTimeout)
 	}).(pulumi.StringOutput)
 	return remote.NewCommand(ctx, "ready", &remote.CommandArgs{
 		Connection: cl.ControlPlane.Nodes[0].Connection,
@@ -242,7 +242,7 @@ func (cl *Cluster) markTeardown(ctx *pulumi.Context) error {
 			drains = append(drains, n.Drain)
 		}
 	}
-	create, destroy := lifecycle.TeardownScripts()
+	create, destroy := clusterops.TeardownScripts()
 	_, err := remote.NewCommand(ctx, "teardown", &remote.CommandArgs{
 		Connection: cl.ControlPlane.Nodes[0].Connection,
 		Create:     pulumi.String(create),
@@ -261,14 +261,14 @@ func (cl *Cluster) keepNodeLabels(ctx *pulumi.Context, ready pulumi.Resource) er
 	type group struct {
 		parent pulumi.Resource
 		name   string
-		labels lifecycle.NodeLabels
+		labels clusterops.NodeLabels
 	}
-	groups := []group{{cl.ControlPlane, "control-plane", lifecycle.NodeLabels{
+	groups := []group{{cl.ControlPlane, "control-plane", clusterops.NodeLabels{
 		Nodes: config.Hostnames(c.ControlPlane.Nodes), Taints: k3s.ControlPlaneTaints(c),
 		Known: []string{config.ControlPlaneTaint.ID()}, // set from the start, before the step recorded what it manages
 	}}}
 	for i, pool := range c.WorkerPools {
-		groups = append(groups, group{cl.WorkerPools[i], pool.Name, lifecycle.NodeLabels{
+		groups = append(groups, group{cl.WorkerPools[i], pool.Name, clusterops.NodeLabels{
 			Nodes: config.Hostnames(pool.Nodes), Labels: k3s.PoolLabels(pool), Taints: k3s.PoolTaints(pool),
 		}})
 	}
@@ -381,7 +381,7 @@ func (cl *Cluster) installAddons(ctx *pulumi.Context, endpoints pulumi.AnyOutput
 	if c.Addons.SystemUpgradeController.Enabled {
 		cmd, err := remote.NewCommand(ctx, "upgrade-gate", &remote.CommandArgs{
 			Connection: cl.ControlPlane.Nodes[0].Connection,
-			Create:     pulumi.String(lifecycle.UpgradeGateScript(c.K3sVersion.String())),
+			Create:     pulumi.String(clusterops.UpgradeGateScript(c.K3sVersion.String())),
 			Logging:    remote.LoggingStdoutAndStderr,
 		}, pulumi.Parent(cl), pulumi.DependsOn(gateAfter))
 		if err != nil {

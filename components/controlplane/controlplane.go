@@ -6,11 +6,11 @@ import (
 	"maps"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/backup"
+	"github.com/hcloud-k3s/hcloud-k3s/components/clusterops"
 	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 	"github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
 	"github.com/hcloud-k3s/hcloud-k3s/components/internal/component"
 	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
-	"github.com/hcloud-k3s/hcloud-k3s/components/lifecycle"
 	"github.com/hcloud-k3s/hcloud-k3s/components/node"
 	"github.com/pulumi/pulumi-command/sdk/go/command/remote"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -115,7 +115,7 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 }
 
 // joinVersion registers, on the first control-plane node, the step that
-// reads the version joining nodes install (lifecycle.ServerVersionScript).
+// reads the version joining nodes install (clusterops.ServerVersionScript).
 // It is there from the first up on, whatever already runs, so the same
 // config always registers the same graph: a step that appeared once the
 // cluster existed would make the second up create it and show every install
@@ -124,7 +124,7 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 func joinVersion(ctx *pulumi.Context, c config.Cluster, first *node.Node, parent pulumi.Resource) (pulumi.StringInput, error) {
 	cmd, err := remote.NewCommand(ctx, "k3s-version", &remote.CommandArgs{
 		Connection: first.Connection,
-		Create:     pulumi.String(lifecycle.ServerVersionScript(c.K3sVersion.String(), c.Hostnames())),
+		Create:     pulumi.String(clusterops.ServerVersionScript(c.K3sVersion.String(), c.Hostnames())),
 		Logging:    remote.LoggingStderr,
 	}, pulumi.Parent(parent), pulumi.DependsOn([]pulumi.Resource{first.Install}),
 		pulumi.Timeouts(&pulumi.CustomTimeouts{Create: "2m", Update: "2m"})) // one API call

@@ -9,11 +9,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hcloud-k3s/hcloud-k3s/components/clusterops"
 	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 	"github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
 	"github.com/hcloud-k3s/hcloud-k3s/components/internal/component"
 	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
-	"github.com/hcloud-k3s/hcloud-k3s/components/lifecycle"
 	"github.com/pulumi/pulumi-command/sdk/go/command/remote"
 	"github.com/pulumi/pulumi-hcloud/sdk/go/hcloud"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -257,7 +257,7 @@ func (n *Node) createDrain(ctx *pulumi.Context, name string, args Args) error {
 	}
 	controlPlane := args.Role == k3s.RoleServer
 	drain := n.PrivateIP.ApplyT(func(ip string) string {
-		return lifecycle.DrainScript(args.Node.Hostname, ip, controlPlane, args.DrainTimeout)
+		return clusterops.DrainScript(args.Node.Hostname, ip, controlPlane, args.DrainTimeout)
 	}).(pulumi.StringOutput)
 	var err error
 	n.Drain, err = remote.NewCommand(ctx, name+"-drain", &remote.CommandArgs{

@@ -1,4 +1,4 @@
-package lifecycle
+package addons
 
 import (
 	"reflect"
@@ -58,7 +58,7 @@ func TestServerPlan(t *testing.T) {
 				"upgrade": upgradeContainer,
 				"version": tt.version,
 			}
-			assertPlan(t, ServerPlan(resolve(t, tt.change)), want)
+			assertPlan(t, serverPlan(resolve(t, tt.change)), want)
 		})
 	}
 }
@@ -98,7 +98,7 @@ func TestAgentPlan(t *testing.T) {
 			for k, v := range tt.rollout {
 				want[k] = v
 			}
-			assertPlan(t, AgentPlan(resolve(t, tt.change)), want)
+			assertPlan(t, agentPlan(resolve(t, tt.change)), want)
 		})
 	}
 }

@@ -1,7 +1,11 @@
-// Package lifecycle renders the day-two operations of a cluster: the
-// readiness wait, draining a node that leaves, the upgrade gate, and the
-// system-upgrade-controller Plans. It is pure Go: no Pulumi.
-package lifecycle
+// Package clusterops renders the scripts that operate on the running cluster
+// from its first control-plane node, through the Kubernetes API: the
+// readiness wait, draining a node that leaves, the labels and taints of
+// running Nodes, the version joining nodes install, the upgrade gate and the
+// teardown mark. It is pure Go: no Pulumi. What runs on a node itself to
+// install or restart k3s is package k3s; the upgrade Plans are add-ons
+// (package addons).
+package clusterops
 
 import (
 	_ "embed"
