@@ -1,5 +1,11 @@
 // Package cluster wires the components of one k3s cluster together and owns
-// its outputs.
+// its outputs: the network, firewall and SSH key every node stands on, the
+// control plane and the worker pools (package node builds each node, and the
+// cluster owns the queues that keep restarts and resizes in turn), then what
+// runs against the cluster: readiness, the kubeconfig, the Nodes' labels and
+// the add-ons. An autoscaled pool registers no servers: the cluster-autoscaler
+// add-on (package addons) creates them, from the same pool config. A second
+// CNI is an add-on too, installed before readiness is awaited.
 package cluster
 
 import (
@@ -14,6 +20,7 @@ import (
 	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 	"github.com/hcloud-k3s/hcloud-k3s/components/controlplane"
 	"github.com/hcloud-k3s/hcloud-k3s/components/firewall"
+	"github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
 	"github.com/hcloud-k3s/hcloud-k3s/components/internal/component"
 	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
 	"github.com/hcloud-k3s/hcloud-k3s/components/network"
@@ -40,14 +47,14 @@ type Cluster struct {
 	// SSHPrivateKey is set (secret) only when hcloud-k3s generated the key.
 	SSHPrivateKey pulumi.StringOutput `pulumi:"sshPrivateKey"`
 
-	Spec         config.Cluster
+	Config       config.Cluster
 	ControlPlane *controlplane.ControlPlane
 	WorkerPools  []*workerpool.WorkerPool
 }
 
 // Args configures a cluster.
 type Args struct {
-	Spec config.Cluster
+	Config config.Cluster
 	// HcloudToken (secret) is given to the cloud-controller-manager and the
 	// CSI driver; required when either is enabled.
 	HcloudToken pulumi.StringInput
@@ -58,78 +65,118 @@ const readinessTimeout = 10 * time.Minute
 
 // New registers a cluster built from a validated config.
 func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluster, error) {
-	c := args.Spec
+	c := args.Config
+	seen, err := checkBeforeRegistering(ctx, args)
+	if err != nil {
+		return nil, err
+	}
+	cl := &Cluster{Config: c}
+	if err := ctx.RegisterComponentResource(component.Type("Cluster"), c.Name, cl, opts...); err != nil {
+		return nil, err
+	}
+	net, shared, err := cl.foundations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var lb *apilb.LoadBalancer
+	if c.APILoadBalancer.Enabled {
+		if lb, err = apilb.New(ctx, "api-lb", apilb.Args{Cluster: c, SubnetID: net.SubnetID, NetworkReady: net.Subnet}, pulumi.Parent(cl)); err != nil {
+			return nil, err
+		}
+	}
+	if err := cl.addNodes(ctx, shared, lb, seen); err != nil {
+		return nil, err
+	}
+	if err := cl.operate(ctx, lb, args.HcloudToken, net.NetworkID); err != nil {
+		return nil, err
+	}
+	cl.NetworkID = net.NetworkID
+	cl.InternalAPIEndpoint = pulumi.String(k3s.InternalURL(c)).ToStringOutput()
+	if lb != nil {
+		cl.LoadBalancerIP = lb.Address
+	}
+	if c.SSH.GeneratesKey() {
+		cl.SSHPrivateKey = shared.SSHPrivateKey.ToStringOutput()
+	}
+	return cl, ctx.RegisterResourceOutputs(cl, cl.Outputs())
+}
+
+// checkBeforeRegistering refuses, before any resource exists, what cannot
+// work: add-ons without the token they need, and changes Hetzner cannot
+// apply to what already runs (read from the cloud).
+func checkBeforeRegistering(ctx *pulumi.Context, args Args) (existing, error) {
+	c := args.Config
 	addonsNeedToken := c.Addons.CloudControllerManager.Enabled || c.Addons.CSIDriver.Enabled
 	if addonsNeedToken && args.HcloudToken == nil {
-		return nil, fmt.Errorf("hcloud:token is not set: the cloud-controller-manager and CSI driver add-ons need it " +
+		return existing{}, fmt.Errorf("hcloud:token is not set: the cloud-controller-manager and CSI driver add-ons need it " +
 			"(pulumi config set hcloud:token --secret), or disable both under hcloud-k3s:addons")
 	}
 	seen, err := observe(ctx, c)
 	if err != nil {
-		return nil, err
+		return existing{}, err
 	}
-	if err := seen.refusal(c); err != nil {
-		return nil, err
-	}
-	cl := &Cluster{Spec: c}
-	if err := ctx.RegisterComponentResource(component.Type("Cluster"), c.Name, cl, opts...); err != nil {
-		return nil, err
-	}
-	child := pulumi.Parent(cl)
-	labels := map[string]string{"cluster": c.Name}
+	return seen, seen.refusal(c)
+}
 
+// foundations registers what every node stands on: the network, the
+// firewall, the SSH key and the cluster token.
+func (cl *Cluster) foundations(ctx *pulumi.Context) (*network.Network, node.Shared, error) {
+	c := cl.Config
+	child := pulumi.Parent(cl)
+	labels := map[string]string{hetzner.LabelCluster: c.Name}
 	net, err := network.New(ctx, "network", network.Args{Name: c.Name, Network: c.Network, Labels: labels}, child)
 	if err != nil {
-		return nil, err
+		return nil, node.Shared{}, err
 	}
 	fw, err := firewall.New(ctx, "firewall", firewall.Args{
 		Name: c.Name, Firewall: c.Firewall, Selector: c.ClusterSelector(), Labels: labels,
 	}, child)
 	if err != nil {
-		return nil, err
+		return nil, node.Shared{}, err
 	}
 	key, err := sshkey.New(ctx, "ssh-key", sshkey.Args{PrivateKey: c.SSH.PrivateKey}, child)
 	if err != nil {
-		return nil, err
+		return nil, node.Shared{}, err
 	}
 	token, err := random.NewRandomPassword(ctx, "k3s-token", &random.RandomPasswordArgs{
 		Length:  pulumi.Int(48),
 		Special: pulumi.Bool(false),
 	}, child)
 	if err != nil {
-		return nil, err
+		return nil, node.Shared{}, err
 	}
-	shared := node.Shared{
-		K3sVersion:     c.K3sVersion,
-		AuthorizedKeys: c.SSH.AuthorizedKeys,
-		SubnetID:       net.SubnetID,
-		SSHPublicKey:   key.PublicKey,
-		SSHPrivateKey:  key.PrivateKey,
-		Token:          pulumi.ToSecret(token.Result).(pulumi.StringOutput),
-		ServerAfter:    []pulumi.Resource{net.Subnet, fw.Resource},
-	}
+	return net, node.Shared{
+		Cluster:       c,
+		SubnetID:      net.SubnetID,
+		SSHPublicKey:  key.PublicKey,
+		SSHPrivateKey: key.PrivateKey,
+		Token:         pulumi.ToSecret(token.Result).(pulumi.StringOutput),
+		ServerAfter:   []pulumi.Resource{net.Subnet, fw.Resource},
+	}, nil
+}
 
-	var lb *apilb.LoadBalancer
+// addNodes registers the control plane, then each worker pool. The cluster
+// owns the two rollout queues: one control-plane node down at a time, and
+// upgrade.agentConcurrency workers across every pool.
+func (cl *Cluster) addNodes(ctx *pulumi.Context, shared node.Shared, lb *apilb.LoadBalancer, seen existing) error {
+	c := cl.Config
 	var extraSANs pulumi.StringArrayInput
-	if c.APILoadBalancer.Enabled {
-		lb, err = apilb.New(ctx, "api-lb", apilb.Args{Cluster: c, SubnetID: net.SubnetID, NetworkReady: net.Subnet}, child)
-		if err != nil {
-			return nil, err
-		}
+	if lb != nil {
 		extraSANs = lb.SANs
 	}
 	resized := seen.resized(c.ControlPlane.Nodes, c.ControlPlane.ServerType)
 	if notice := resizeNotice("controlPlane.serverType", c.ControlPlane.ServerType, c.ControlPlane.Nodes, resized, 1); notice != "" {
 		logWarning(ctx, notice)
 	}
+	var err error
 	cl.ControlPlane, err = controlplane.New(ctx, "control-plane", controlplane.Args{
-		Cluster: c, Shared: shared, ExtraSANs: extraSANs, Resized: resized,
-	}, child)
+		Shared: shared, ExtraSANs: extraSANs, Queue: node.NewQueue(1), Resized: resized,
+	}, pulumi.Parent(cl))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	workerIPs := pulumi.StringArrayMap{}
-	var rollouts, resizes []pulumi.Resource
+	workers := node.NewQueue(c.Upgrade.AgentConcurrency)
 	for i, pool := range c.WorkerPools {
 		resized := seen.resized(pool.Nodes, pool.ServerType)
 		key := fmt.Sprintf("workerPools[%d].serverType", i)
@@ -137,53 +184,45 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluste
 			logWarning(ctx, notice)
 		}
 		wp, err := workerpool.New(ctx, pool.Name, workerpool.Args{
-			Cluster: c, Pool: pool, Shared: shared, JoinAfter: cl.ControlPlane.Init(), JoinVersion: cl.ControlPlane.JoinVersion,
-			DrainVia: cl.ControlPlane.Nodes[0].Connection, EarlierRollouts: rollouts,
-			Resized: resized, EarlierResizes: resizes,
-		}, child)
+			Pool: pool, Shared: shared, Join: cl.ControlPlane.Join, Queue: workers, Resized: resized,
+		}, pulumi.Parent(cl))
 		if err != nil {
-			return nil, err
+			return err
 		}
-		rollouts, resizes = wp.Rollouts, wp.Resizes
 		cl.WorkerPools = append(cl.WorkerPools, wp)
 		workerIPs[pool.Name] = wp.PublicIPs
 	}
-
-	if err := cl.markTeardown(ctx); err != nil {
-		return nil, err
-	}
-	endpoints := kubeconfigEndpoints(c, cl.ControlPlane.PublicIPs, lb)
-	ready, err := cl.waitUntilReady(ctx, endpoints)
-	if err != nil {
-		return nil, err
-	}
-	if err := cl.setKubeconfig(ctx, endpoints, ready); err != nil {
-		return nil, err
-	}
-	if err := cl.keepNodeLabels(ctx, ready); err != nil {
-		return nil, err
-	}
-	if err := cl.installAddons(ctx, endpoints, args.HcloudToken, net.NetworkID); err != nil {
-		return nil, err
-	}
 	cl.ControlPlaneIPs = cl.ControlPlane.PublicIPs
 	cl.WorkerIPs = workerIPs.ToStringArrayMapOutput()
-	cl.NetworkID = net.NetworkID
-	cl.InternalAPIEndpoint = pulumi.String(k3s.InternalURL(c)).ToStringOutput()
-	if lb != nil {
-		cl.LoadBalancerIP = lb.Address
+	return nil
+}
+
+// operate registers what runs against the cluster once its nodes exist: the
+// teardown mark, the readiness wait, the kubeconfig, the Nodes' labels and
+// the add-ons.
+func (cl *Cluster) operate(ctx *pulumi.Context, lb *apilb.LoadBalancer, token pulumi.StringInput, networkID pulumi.IntInput) error {
+	if err := cl.markTeardown(ctx); err != nil {
+		return err
 	}
-	if c.SSH.GeneratesKey() {
-		cl.SSHPrivateKey = key.PrivateKey
+	endpoints := kubeconfigEndpoints(cl.Config, cl.ControlPlane.PublicIPs, lb)
+	ready, err := cl.waitUntilReady(ctx, endpoints)
+	if err != nil {
+		return err
 	}
-	return cl, ctx.RegisterResourceOutputs(cl, cl.Outputs())
+	if err := cl.setKubeconfig(ctx, endpoints, ready); err != nil {
+		return err
+	}
+	if err := cl.keepNodeLabels(ctx, ready); err != nil {
+		return err
+	}
+	return cl.installAddons(ctx, endpoints, token, networkID)
 }
 
 // Outputs are the stack outputs, the interface app stacks rely on (see
 // README): loadBalancerIp only with a load balancer, sshPrivateKey only when
 // the key was generated, etcdSnapshotLocation only with S3 snapshots.
 func (cl *Cluster) Outputs() pulumi.Map {
-	c := cl.Spec
+	c := cl.Config
 	outputs := pulumi.Map{
 		"kubeconfig":          cl.Kubeconfig,
 		"apiEndpoint":         cl.APIEndpoint,
@@ -213,7 +252,7 @@ func (cl *Cluster) Outputs() pulumi.Map {
 // for: on the first control-plane node, the API answers at the endpoints
 // and every node has registered. The first up therefore succeeds in one run.
 func (cl *Cluster) waitUntilReady(ctx *pulumi.Context, endpoints pulumi.AnyOutput) (*remote.Command, error) {
-	c := cl.Spec
+	c := cl.Config
 	var installs []pulumi.Resource
 	for _, n := range cl.nodes() {
 		installs = append(installs, n.Install)
@@ -257,7 +296,7 @@ func (cl *Cluster) markTeardown(ctx *pulumi.Context) error {
 // (k3s applies config.yaml's only when a node registers). It runs once every
 // node has registered, and again whenever the labels, taints or nodes change.
 func (cl *Cluster) keepNodeLabels(ctx *pulumi.Context, ready pulumi.Resource) error {
-	c := cl.Spec
+	c := cl.Config
 	type group struct {
 		parent pulumi.Resource
 		name   string
@@ -354,7 +393,7 @@ func (cl *Cluster) setKubeconfig(ctx *pulumi.Context, endpoints pulumi.AnyOutput
 	if err != nil {
 		return err
 	}
-	c := cl.Spec
+	c := cl.Config
 	cl.APIEndpoint = endpoints.ApplyT(func(v any) string { return v.(endpointSet).def.URL() }).(pulumi.StringOutput)
 	kubeconfig := pulumi.All(pulumi.ToSecret(fetch.Stdout), endpoints).ApplyT(func(v []any) (string, error) {
 		eps := v[1].(endpointSet)
@@ -368,7 +407,7 @@ func (cl *Cluster) setKubeconfig(ctx *pulumi.Context, endpoints pulumi.AnyOutput
 // and installs the add-ons through a Kubernetes provider built from the
 // kubeconfig, at the endpoint the readiness step verified.
 func (cl *Cluster) installAddons(ctx *pulumi.Context, endpoints pulumi.AnyOutput, token pulumi.StringInput, networkID pulumi.IntInput) error {
-	c := cl.Spec
+	c := cl.Config
 	gateAfter := []pulumi.Resource{cl.ControlPlane.Init()}
 	if c.EtcdSnapshots.OffSite() {
 		snapshot, err := backup.NewSnapshotBeforeChange(ctx, c, cl.ControlPlane.Nodes[0].Connection, cl.ControlPlane.Init(), pulumi.Parent(cl))

@@ -1,5 +1,11 @@
-// Package node creates one cluster node: its server and the k3s install
-// that runs on it over SSH. Control-plane nodes and workers share it.
+// Package node builds every cluster node, whatever group it is in: its
+// server, and the k3s install, rollout and drain that run over SSH. A Group
+// holds what the nodes of the control plane or of one worker pool share, a
+// Join how a node joins the running cluster, and a Queue the rule "at most N
+// nodes down at a time" that restarts and resizes follow. The control plane
+// and the worker pools only say what differs. An autoscaled pool's servers
+// are created by the cluster-autoscaler, not here: their k3s config comes
+// from the same k3s.AgentConfig, rendered into cloud-init.
 package node
 
 import (
@@ -19,61 +25,14 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// Shared is what every node of a cluster takes alike.
-type Shared struct {
-	K3sVersion config.Version
-	// AuthorizedKeys are humans' public keys, installed by cloud-init.
-	AuthorizedKeys []string
-	SubnetID       pulumi.StringInput
-	// SSHPublicKey is the public half of SSHPrivateKey, installed by
-	// cloud-init (see package sshkey for why not as a Hetzner SSH key).
-	SSHPublicKey  pulumi.StringInput
-	SSHPrivateKey pulumi.StringInput // secret
-	Token         pulumi.StringInput // secret
-	// ServerAfter are resources every server waits for (subnet, firewall).
-	ServerAfter []pulumi.Resource
-}
-
-// Args configures one node.
+// Args configures one node: what it shares with its group, and its own place.
 type Args struct {
-	Shared
+	*Group
 	Node             config.Node
-	Role             k3s.Role
-	ServerType       string
-	Image            string
-	Labels           map[string]string
 	PlacementGroupID pulumi.IntInput
-	// ResizeAfter is what the server waits for when it is being resized: the
-	// rollout of the node resized before it, which ends once that node is
-	// ready again. nil otherwise, so creation never waits for it.
-	ResizeAfter []pulumi.Resource
-
-	// Config renders the node's k3s config once its addresses (and the
-	// extra TLS SANs, when any) are known.
-	Config    func(addr k3s.NodeAddresses, extraSANs []string) k3s.Config
-	ExtraSANs pulumi.StringArrayInput
-	// Version is the k3s version the node installs if it has none; nil is
-	// Shared.K3sVersion.
-	Version pulumi.StringInput
-	// JoinPeers are the addresses the node may join through (k3s.JoinPeers).
-	JoinPeers []string
-	// InstallAfter are resources the install waits for (the install that
-	// initialised the cluster).
-	InstallAfter []pulumi.Resource
-	// RolloutAfter are the rollouts this node's waits for: a configuration
-	// change restarts the control plane one node at a time and workers in
-	// batches. A rollout does nothing when it is created, so the chain costs
-	// nothing when the cluster is.
-	RolloutAfter []pulumi.Resource
-	// Setup, when set, registers a command on the node that its install
-	// waits for (the etcd snapshot settings of a control-plane node).
-	Setup func(ctx *pulumi.Context, name string, conn remote.ConnectionInput, opts ...pulumi.ResourceOption) (pulumi.Resource, error)
-
-	// DrainVia reaches the control-plane node that drains this node before
-	// its server is deleted; nil for the first control-plane node, which is
-	// never removed by scaling.
-	DrainVia     remote.ConnectionInput
-	DrainTimeout time.Duration
+	// Join is how the node joins the cluster; nil for the node that
+	// initialises it.
+	Join *Join
 	// DrainAfter orders control-plane removals one at a time: a node's drain
 	// is deleted (and so runs) before those it depends on.
 	DrainAfter []pulumi.Resource
@@ -102,35 +61,45 @@ type Node struct {
 // installTimeout bounds one install: cloud-init, download and k3s start.
 const installTimeout = 20 * time.Minute
 
-// New registers the node component.
+// New registers the node component: its server, then the k3s install, the
+// rollout and the drain that run over SSH.
 func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*Node, error) {
 	n := &Node{}
 	if err := ctx.RegisterComponentResource(component.Type("Node"), name, n, opts...); err != nil {
 		return nil, err
 	}
-	if err := n.createServer(ctx, name, args); err != nil {
+	resized := args.Resized[args.Node.Name]
+	rolloutAfter, resizeAfter := args.Queue.turn(resized)
+	if err := n.createServer(ctx, name, args, resizeAfter); err != nil {
 		return nil, err
+	}
+	var installAfter []pulumi.Resource
+	if args.Join != nil {
+		installAfter = []pulumi.Resource{args.Join.After}
 	}
 	if args.Setup != nil {
 		setup, err := args.Setup(ctx, name, n.Connection, pulumi.Parent(n))
 		if err != nil {
 			return nil, err
 		}
-		args.InstallAfter = append(slices.Clone(args.InstallAfter), setup)
+		installAfter = append(installAfter, setup)
 	}
-	if err := n.createInstall(ctx, name, args); err != nil {
+	if err := n.createInstall(ctx, name, args, installAfter); err != nil {
 		return nil, err
 	}
-	if err := n.createRollout(ctx, name, args); err != nil {
+	if err := n.createRollout(ctx, name, rolloutAfter); err != nil {
 		return nil, err
 	}
+	args.Queue.add(n.Rollout, resized)
 	if err := n.createDrain(ctx, name, args); err != nil {
 		return nil, err
 	}
 	return n, ctx.RegisterResourceOutputs(n, pulumi.Map{"publicIp": n.PublicIP, "privateIp": n.PrivateIP})
 }
 
-func (n *Node) createServer(ctx *pulumi.Context, name string, args Args) error {
+// createServer registers the server; resizeAfter is what it waits for when
+// its type changes (Queue).
+func (n *Node) createServer(ctx *pulumi.Context, name string, args Args, resizeAfter []pulumi.Resource) error {
 	attachment := hcloud.ServerNetworkTypeArgs{
 		SubnetId: args.SubnetID,
 		AliasIps: pulumi.StringArray{}, // an unset list makes the provider detach and re-attach on every update
@@ -145,7 +114,7 @@ func (n *Node) createServer(ctx *pulumi.Context, name string, args Args) error {
 		Location:   pulumi.String(args.Node.Location),
 		Labels:     pulumi.ToStringMap(args.Labels),
 		UserData: args.SSHPublicKey.ToStringOutput().ApplyT(func(key string) string {
-			return CloudConfig(append([]string{key}, args.AuthorizedKeys...))
+			return CloudConfig(append([]string{key}, args.Cluster.SSH.AuthorizedKeys...))
 		}).(pulumi.StringOutput),
 		PlacementGroupId: args.PlacementGroupID,
 		Networks:         hcloud.ServerNetworkTypeArray{attachment},
@@ -157,7 +126,7 @@ func (n *Node) createServer(ctx *pulumi.Context, name string, args Args) error {
 	var err error
 	n.Server, err = hcloud.NewServer(ctx, name, serverArgs,
 		pulumi.Parent(n),
-		pulumi.DependsOn(append(slices.Clone(args.ServerAfter), args.ResizeAfter...)),
+		pulumi.DependsOn(append(slices.Clone(args.ServerAfter), resizeAfter...)),
 		// Drift in these must never replace a running node (and its etcd
 		// member). sshKeys is what servers made before the key moved to
 		// cloud-init were given.
@@ -185,21 +154,23 @@ func (n *Node) createServer(ctx *pulumi.Context, name string, args Args) error {
 	return nil
 }
 
-func (n *Node) createInstall(ctx *pulumi.Context, name string, args Args) error {
+// createInstall registers the k3s install, after installAfter: the install
+// that initialised the cluster for a joining node, and the node's setup.
+func (n *Node) createInstall(ctx *pulumi.Context, name string, args Args, installAfter []pulumi.Resource) error {
 	extraSANs := args.ExtraSANs
 	if extraSANs == nil {
 		extraSANs = pulumi.StringArray{}
 	}
-	version := args.Version
-	if version == nil {
-		version = pulumi.String(args.K3sVersion.String())
+	var version pulumi.StringInput = pulumi.String(args.Cluster.K3sVersion.String())
+	if args.Join != nil {
+		version = args.Join.Version
 	}
 	n.installSpec = pulumi.All(n.PrivateIP, n.PublicIP, extraSANs, version).ApplyT(func(v []any) (k3s.Install, error) {
 		addr := k3s.NodeAddresses{PrivateIP: v[0].(string), PublicIP: v[1].(string)}
-		config, err := args.Config(addr, v[2].([]string)).Render()
+		rendered, err := args.Config(args.Node, addr, v[2].([]string)).Render()
 		return k3s.Install{
-			Role: args.Role, NodeIP: addr.PrivateIP, Version: v[3].(string), Config: config,
-			JoinPeers: args.JoinPeers, ServerType: args.ServerType,
+			Role: args.Role, NodeIP: addr.PrivateIP, Version: v[3].(string), Config: rendered,
+			JoinPeers: k3s.JoinPeers(args.Cluster, args.Node), ServerType: args.ServerType,
 		}, err
 	}).(pulumi.AnyOutput)
 	stdin := pulumi.ToSecret(args.Token.ToStringOutput().ApplyT(func(token string) string {
@@ -216,7 +187,7 @@ func (n *Node) createInstall(ctx *pulumi.Context, name string, args Args) error 
 		Stdin:      stdin,
 		Logging:    remote.LoggingStdoutAndStderr,
 	}, pulumi.Parent(n),
-		pulumi.DependsOn(args.InstallAfter),
+		pulumi.DependsOn(installAfter),
 		pulumi.Timeouts(&pulumi.CustomTimeouts{Create: installTimeout.String(), Update: installTimeout.String()}))
 	return err
 }
@@ -231,14 +202,14 @@ func (n *Node) script(render func(k3s.Install) string) pulumi.StringOutput {
 // config or server type changed, restarts k3s if the install left a change
 // pending and waits until the node is ready, before the rollouts that wait
 // for this one.
-func (n *Node) createRollout(ctx *pulumi.Context, name string, args Args) error {
+func (n *Node) createRollout(ctx *pulumi.Context, name string, rolloutAfter []pulumi.Resource) error {
 	var err error
 	n.Rollout, err = remote.NewCommand(ctx, name+"-rollout", &remote.CommandArgs{
 		Connection: n.Connection,
 		Update:     n.script(k3s.Install.RolloutScript),
 		Logging:    remote.LoggingStdoutAndStderr,
 	}, pulumi.Parent(n),
-		pulumi.DependsOn(append([]pulumi.Resource{n.Install}, args.RolloutAfter...)),
+		pulumi.DependsOn(append([]pulumi.Resource{n.Install}, rolloutAfter...)),
 		pulumi.Timeouts(&pulumi.CustomTimeouts{Update: rolloutTimeout.String()}))
 	return err
 }
@@ -252,16 +223,16 @@ const rolloutTimeout = 11 * time.Minute
 // and disabled, and its Node deleted, before its install and server are
 // deleted, since both depend on it.
 func (n *Node) createDrain(ctx *pulumi.Context, name string, args Args) error {
-	if args.DrainVia == nil {
-		return nil
+	if args.Join == nil {
+		return nil // the first control-plane node drains the others
 	}
 	controlPlane := args.Role == k3s.RoleServer
 	drain := n.PrivateIP.ApplyT(func(ip string) string {
-		return clusterops.DrainScript(args.Node.Hostname, ip, controlPlane, args.DrainTimeout)
+		return clusterops.DrainScript(args.Node.Hostname, ip, controlPlane, args.Cluster.DrainTimeout)
 	}).(pulumi.StringOutput)
 	var err error
 	n.Drain, err = remote.NewCommand(ctx, name+"-drain", &remote.CommandArgs{
-		Connection: args.DrainVia,
+		Connection: args.Join.DrainVia,
 		Create:     pulumi.String(fmt.Sprintf("echo 'hcloud-k3s: %s will be drained from here before it is removed'", args.Node.Hostname)),
 		Delete:     drain,
 		// The drain reaches the leaving node with the cluster's key to stop k3s.
@@ -273,7 +244,7 @@ func (n *Node) createDrain(ctx *pulumi.Context, name string, args Args) error {
 	}, pulumi.Parent(n),
 		pulumi.DeleteBeforeReplace(true),
 		pulumi.DependsOn(append([]pulumi.Resource{n.Install}, args.DrainAfter...)),
-		pulumi.Timeouts(&pulumi.CustomTimeouts{Delete: (args.DrainTimeout + etcdLeaveTimeout).String()}))
+		pulumi.Timeouts(&pulumi.CustomTimeouts{Delete: (args.Cluster.DrainTimeout + etcdLeaveTimeout).String()}))
 	return err
 }
 
@@ -303,14 +274,4 @@ func NewPlacementGroup(ctx *pulumi.Context, name, cluster string, labels map[str
 		return pulumi.IntOutput{}, err
 	}
 	return hetzner.IntID(pg.ID()), nil
-}
-
-// InTurn is what the next node's rollout (or resize) waits for: the rollout
-// `atOnce` places before it among those of earlier nodes, so at most
-// `atOnce` nodes are down at a time.
-func InTurn(earlier []pulumi.Resource, atOnce int) []pulumi.Resource {
-	if len(earlier) < atOnce {
-		return nil
-	}
-	return earlier[len(earlier)-atOnce : len(earlier)-atOnce+1]
 }

@@ -24,7 +24,7 @@ func Build(ctx *pulumi.Context) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	cl, err := cluster.New(ctx, cluster.Args{Spec: c, HcloudToken: hcloudToken(ctx)})
+	cl, err := cluster.New(ctx, cluster.Args{Config: c, HcloudToken: hcloudToken(ctx)})
 	if err != nil {
 		return nil, err
 	}

@@ -3,38 +3,27 @@ package workerpool
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 	"github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
 	"github.com/hcloud-k3s/hcloud-k3s/components/internal/component"
 	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
 	"github.com/hcloud-k3s/hcloud-k3s/components/node"
-	"github.com/pulumi/pulumi-command/sdk/go/command/remote"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // Args configures a worker pool.
 type Args struct {
-	Cluster config.Cluster
-	Pool    config.WorkerPool
-	Shared  node.Shared
-	// JoinAfter is the install that initialised the cluster: agents join as
-	// soon as it is up, without waiting for the other control-plane nodes.
-	JoinAfter pulumi.Resource
-	// JoinVersion is the version agents without k3s install; nil is the pinned one.
-	JoinVersion pulumi.StringInput
-	// DrainVia reaches the control-plane node that drains a removed worker.
-	DrainVia remote.ConnectionInput
-	// EarlierRollouts are the rollouts of the workers of the pools before
-	// this one: restarts roll through every worker of the cluster,
-	// Upgrade.AgentConcurrency at a time.
-	EarlierRollouts []pulumi.Resource
-	// Resized are the nodes whose server is being resized, and
-	// EarlierResizes the rollouts of the workers resized in the pools
-	// before: Upgrade.AgentConcurrency at a time across the cluster.
-	Resized        map[string]bool
-	EarlierResizes []pulumi.Resource
+	Pool   config.WorkerPool
+	Shared node.Shared
+	// Join is how agents join: as soon as the first control-plane node is
+	// up, without waiting for the others.
+	Join *node.Join
+	// Queue lets upgrade.agentConcurrency workers of the whole cluster down
+	// at a time; every pool shares it.
+	Queue *node.Queue
+	// Resized are the nodes whose server is being resized.
+	Resized map[string]bool
 }
 
 // WorkerPool is the pool's nodes and their placement groups.
@@ -43,9 +32,6 @@ type WorkerPool struct {
 
 	PublicIPs pulumi.StringArrayOutput `pulumi:"publicIps"`
 	Nodes     []*node.Node
-	// Rollouts are EarlierRollouts followed by this pool's, and Resizes
-	// EarlierResizes followed by the rollouts of this pool's resized nodes.
-	Rollouts, Resizes []pulumi.Resource
 }
 
 // New registers the worker-pool component. Nodes are spread over placement
@@ -56,52 +42,37 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	if err := ctx.RegisterComponentResource(component.Type("WorkerPool"), name, wp, opts...); err != nil {
 		return nil, err
 	}
-	c, pool := args.Cluster, args.Pool
+	c, pool := args.Shared.Cluster, args.Pool
 	labels := c.Labels(hetzner.RoleWorker, pool.Name)
-	groups := map[int]pulumi.IntOutput{}
+	group := &node.Group{
+		Shared:     args.Shared,
+		Role:       k3s.RoleAgent,
+		ServerType: pool.ServerType,
+		Image:      pool.Image,
+		Labels:     labels,
+		Config: func(member config.Node, addr k3s.NodeAddresses, _ []string) k3s.Config {
+			return k3s.AgentConfig(c, pool, member, addr)
+		},
+		Queue:   args.Queue,
+		Resized: args.Resized,
+	}
+	placements := map[int]pulumi.IntOutput{}
 	var publicIPs pulumi.StringArray
-	wp.Rollouts, wp.Resizes = slices.Clone(args.EarlierRollouts), slices.Clone(args.EarlierResizes)
-	batch := c.Upgrade.AgentConcurrency
 	for _, member := range pool.Nodes {
-		group, ok := groups[member.Placement]
+		placement, ok := placements[member.Placement]
 		if !ok {
 			var err error
-			group, err = node.NewPlacementGroup(ctx, fmt.Sprintf("%s-pg-%d", pool.Name, member.Placement+1), c.Name, labels, pulumi.Parent(wp))
+			placement, err = node.NewPlacementGroup(ctx, fmt.Sprintf("%s-pg-%d", pool.Name, member.Placement+1), c.Name, labels, pulumi.Parent(wp))
 			if err != nil {
 				return nil, err
 			}
-			groups[member.Placement] = group
+			placements[member.Placement] = placement
 		}
-		nodeArgs := node.Args{
-			Shared:           args.Shared,
-			Node:             member,
-			Role:             k3s.RoleAgent,
-			ServerType:       pool.ServerType,
-			Image:            pool.Image,
-			Labels:           labels,
-			PlacementGroupID: group,
-			Config: func(addr k3s.NodeAddresses, _ []string) k3s.Config {
-				return k3s.AgentConfig(c, pool, member, addr)
-			},
-			Version:      args.JoinVersion,
-			JoinPeers:    k3s.JoinPeers(c, member),
-			InstallAfter: []pulumi.Resource{args.JoinAfter},
-			RolloutAfter: node.InTurn(wp.Rollouts, batch),
-			DrainVia:     args.DrainVia,
-			DrainTimeout: c.DrainTimeout,
-		}
-		if args.Resized[member.Name] {
-			nodeArgs.ResizeAfter = node.InTurn(wp.Resizes, batch)
-		}
-		n, err := node.New(ctx, member.Name, nodeArgs, pulumi.Parent(wp))
+		n, err := node.New(ctx, member.Name, node.Args{Group: group, Node: member, PlacementGroupID: placement, Join: args.Join}, pulumi.Parent(wp))
 		if err != nil {
 			return nil, err
 		}
 		wp.Nodes = append(wp.Nodes, n)
-		wp.Rollouts = append(wp.Rollouts, n.Rollout)
-		if args.Resized[member.Name] {
-			wp.Resizes = append(wp.Resizes, n.Rollout)
-		}
 		publicIPs = append(publicIPs, n.PublicIP)
 	}
 	wp.PublicIPs = publicIPs.ToStringArrayOutput()
