@@ -219,7 +219,7 @@ func (cl *Cluster) operate(ctx *pulumi.Context, lb *apilb.LoadBalancer, token pu
 }
 
 // Outputs are the stack outputs, the interface app stacks rely on (see
-// README): loadBalancerIp only with a load balancer, sshPrivateKey only when
+// docs/outputs.md): loadBalancerIp only with a load balancer, sshPrivateKey only when
 // the key was generated, etcdSnapshotLocation only with S3 snapshots.
 func (cl *Cluster) Outputs() pulumi.Map {
 	c := cl.Config
