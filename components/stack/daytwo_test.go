@@ -1,9 +1,10 @@
-package main
+package stack_test
 
 // Day-two changes as Hetzner and k3s apply them: what waits for what when a
 // running cluster changes, read from the graph the program registers.
 
 import (
+	"github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
 	"slices"
 	"strings"
 	"testing"
@@ -167,7 +168,7 @@ func TestLabelsAndTaintsFollowTheConfigOnRunningNodes(t *testing.T) {
 
 func TestTheAPILoadBalancerIsReplacedOldFirst(t *testing.T) {
 	g := stack(t, "prod", nil)
-	for _, typ := range []string{lbType, "hcloud:index/loadBalancerNetwork:LoadBalancerNetwork"} {
+	for _, typ := range []string{lbType, hetzner.TypeLoadBalancerNetwork} {
 		if !g.get(typ, "api-lb").DeleteBeforeReplace {
 			t.Errorf("%s is created before the old one is deleted: its name or fixed IP would collide", typ)
 		}
