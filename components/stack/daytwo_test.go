@@ -185,8 +185,13 @@ func TestJoiningNodesInstallTheVersionOfTheControlPlane(t *testing.T) {
 		t.Error("the version joining nodes install is not read on the first control-plane node")
 	}
 	for _, name := range []string{"cp-2", "cp-3", "general-1", "arm-2"} {
-		if !slices.Contains(g.get(command, name+"-install").PropertyDependencies["create"], version.URN) {
+		install := g.get(command, name+"-install")
+		if !slices.Contains(install.PropertyDependencies["create"], version.URN) {
 			t.Errorf("%s installs the pinned version, not the one the control plane runs", name)
+		}
+		// Nothing of the install is ignored: it never runs with values kept in state.
+		if len(install.IgnoreChanges) != 0 {
+			t.Errorf("%s ignores changes to %v", name, install.IgnoreChanges)
 		}
 	}
 	if slices.Contains(g.get(command, "cp-1-install").Dependencies, version.URN) {

@@ -541,16 +541,6 @@ func pool(name string, count int) map[string]any {
 	return map[string]any{"name": name, "count": count, "serverType": "cx23", "location": "nbg1"}
 }
 
-func nodeResources(name string) []string {
-	return []string{command + "/" + name + "-drain", command + "/" + name + "-install", command + "/" + name + "-rollout",
-		"hcloud-k3s:index:Node/" + name, server + "/" + name}
-}
-
-// controlPlaneNodeResources adds the node's etcd snapshot setup to nodeResources.
-func controlPlaneNodeResources(name string) []string {
-	return append(nodeResources(name), command+"/"+name+"-etcd-s3")
-}
-
 func assertChange(t *testing.T, got change, added, removed []string, changed map[string][]string) {
 	t.Helper()
 	slices.Sort(added)
@@ -569,112 +559,19 @@ func assertChange(t *testing.T, got change, added, removed []string, changed map
 	}
 }
 
-// nodeListChanged is what changes with a group's node list, and nothing
-// else: readiness re-checks it, the group's labels step re-applies, and the
-// version new nodes install is read again.
-func nodeListChanged(group string) map[string][]string {
-	return map[string][]string{command + "/ready": {"create"}, command + "/" + group + "-labels": {"create"},
-		command + "/k3s-version": {"create"}}
-}
-
-func TestRaisingACountAddsNodesAndTouchesNothingElse(t *testing.T) {
-	before := stack(t, "dev", nil)
-	after := stack(t, "dev", map[string]any{"workerPools": []any{pool("workers", 3)}})
-	assertChange(t, diff(before, after), nodeResources("workers-3"), nil, nodeListChanged("workers"))
-}
-
-func TestLoweringACountDrainsTheRemovedNodes(t *testing.T) {
-	before := stack(t, "dev", map[string]any{"workerPools": []any{pool("workers", 3)}})
-	after := stack(t, "dev", nil)
-	assertChange(t, diff(before, after), nil, nodeResources("workers-3"), nodeListChanged("workers"))
-	drain := before.get(command, "workers-3-drain")
-	script := drain.Inputs["delete"].StringValue()
-	for _, want := range []string{"node='dev-workers-3'", "control_plane='false'", "timeout='300s'", "kubectl drain", "delete node"} {
-		if !strings.Contains(script, want) {
-			t.Errorf("drain script lacks %q", want)
-		}
-	}
+// A worker's drain runs on the first control-plane node, before its install
+// and server are deleted, and is replaced, first, with its server. The
+// story of removing workers is internal/enginetest's
+// TestRemovingWorkersDrainsFirst.
+func TestADrainIsReplacedWithItsServer(t *testing.T) {
+	g := stack(t, "dev", map[string]any{"workerPools": []any{pool("workers", 3)}})
+	drain := g.get(command, "workers-3-drain")
 	// Deleting runs in reverse dependency order: the drain before the install and the server.
-	if !before.dependsOn(drain, before.get(command, "workers-3-install")) || !before.dependsOn(drain, before.get(server, "workers-3")) {
+	if !g.dependsOn(drain, g.get(command, "workers-3-install")) || !g.dependsOn(drain, g.get(server, "workers-3")) {
 		t.Error("the drain would not run before the node's install and server are deleted")
 	}
-	if triggers := drain.Inputs["triggers"].Mappable(); !reflect.DeepEqual(triggers, []any{before.get(server, "workers-3").ID}) || !drain.DeleteBeforeReplace {
+	if triggers := drain.Inputs["triggers"].Mappable(); !reflect.DeepEqual(triggers, []any{g.get(server, "workers-3").ID}) || !drain.DeleteBeforeReplace {
 		t.Errorf("a replaced server would not be drained first: triggers %v, deleteBeforeReplace %v", triggers, drain.DeleteBeforeReplace)
-	}
-	if host := drain.Inputs["connection"].SecretValue().Element.ObjectValue()["host"].StringValue(); host != before.get(server, "cp-1").State["ipv4Address"].StringValue() {
-		t.Errorf("workers are drained from %s, want the first control-plane node", host)
-	}
-}
-
-func TestRemovingAPoolDrainsEachOfItsNodes(t *testing.T) {
-	before := stack(t, "dev", map[string]any{"workerPools": []any{pool("workers", 2), pool("batch", 2)}})
-	after := stack(t, "dev", map[string]any{"workerPools": []any{pool("workers", 2)}})
-	removed := append(nodeResources("batch-1"), nodeResources("batch-2")...)
-	removed = append(removed, "hcloud-k3s:index:WorkerPool/batch", hetzner.TypePlacementGroup+"/batch-pg-1",
-		command+"/batch-labels")
-	assertChange(t, diff(before, after), nil, removed, map[string][]string{command + "/ready": {"create"}, command + "/k3s-version": {"create"}})
-}
-
-func TestControlPlaneGrowsAndShrinksOneMemberAtATime(t *testing.T) {
-	three := stack(t, "prod", nil)
-	five := stack(t, "prod", map[string]any{"controlPlane": map[string]any{"count": 5, "serverType": "cx33", "locations": []string{"fsn1", "nbg1", "hel1"}}})
-	added := append(controlPlaneNodeResources("cp-4"), controlPlaneNodeResources("cp-5")...)
-	// The kubeconfig gains or loses a context per member; the provider is updated, not replaced.
-	changed := nodeListChanged("control-plane")
-	changed[cloudmodel.TypeKubernetesProvider+"/addons"] = []string{"kubeconfig"}
-	assertChange(t, diff(three, five), added, nil, changed)
-	assertChange(t, diff(five, three), nil, added, changed)
-	install := func(name string) mockcloud.Resource { return five.get(command, name+"-install") }
-	drain := func(name string) mockcloud.Resource { return five.get(command, name+"-drain") }
-	if !five.dependsOn(install("cp-4"), install("cp-1")) || five.dependsOn(install("cp-5"), install("cp-4")) {
-		t.Error("new members do not join the first node directly")
-	}
-	if !five.dependsOn(drain("cp-5"), drain("cp-4")) {
-		t.Error("removed members would not leave etcd one at a time (cp-5, then cp-4)")
-	}
-	if !strings.Contains(drain("cp-5").Inputs["delete"].StringValue(), "control_plane='true'") {
-		t.Error("a control-plane drain does not take the member out of etcd")
-	}
-	if names := five.names(command); slices.Contains(names, "cp-1-drain") {
-		t.Error("the first control-plane node has a drain: scaling never removes it")
-	}
-}
-
-// Joining nodes install what k3s-version reads on the first control-plane
-// node, so their installs do not change; the first node's installer re-runs
-// and changes nothing on a running node
-// (TestInstallNeverChangesTheVersionOfARunningNode): the Plans upgrade it.
-// No rollout restarts anything.
-func TestChangingK3sVersionChangesThePlansAndNoRunningNode(t *testing.T) {
-	before := stack(t, "prod", nil)
-	after := stack(t, "prod", map[string]any{"k3sVersion": "v1.34.1+k3s1"})
-	assertChange(t, diff(before, after), nil, nil, map[string][]string{
-		command + "/upgrade-gate":           {"create"},
-		command + "/k3s-version":            {"create"},
-		command + "/cp-1-install":           {"create"},
-		cloudmodel.TypePlan + "/k3s-server": {"spec"},
-		cloudmodel.TypePlan + "/k3s-agent":  {"spec"},
-	})
-	gate := after.get(command, "upgrade-gate")
-	if !strings.Contains(gate.Inputs["create"].StringValue(), "desired='v1.34.1+k3s1'") {
-		t.Error("the upgrade gate does not check the new version")
-	}
-	for _, plan := range []string{"k3s-server", "k3s-agent"} {
-		p := after.get(cloudmodel.TypePlan, plan)
-		if v := p.Inputs["spec"].ObjectValue()["version"].StringValue(); v != "v1.34.1+k3s1" {
-			t.Errorf("%s plan version = %s", plan, v)
-		}
-		if !after.dependsOn(p, gate) {
-			t.Errorf("%s plan changes before the upgrade gate passes", plan)
-		}
-	}
-	// A new node, or a replaced server, installs what the version read gives,
-	// the new version once no server runs an older one: nothing of the
-	// install is ignored, so it never runs with values kept in state.
-	install, version := after.get(command, "general-1-install"), after.get(command, "k3s-version")
-	if !slices.Contains(install.PropertyDependencies["create"], version.URN) || len(install.IgnoreChanges) != 0 ||
-		!strings.Contains(version.Inputs["create"].StringValue(), "pinned='v1.34.1+k3s1'") {
-		t.Errorf("a new node does not install the new version: ignoreChanges %v", install.IgnoreChanges)
 	}
 }
 
@@ -846,10 +743,11 @@ func TestPulumiYAMLDefaultsMatchTheProgram(t *testing.T) {
 	}
 }
 
-// A rebuilt first control-plane node finds the survivors among every address
-// a member may have, so the list never changes with the control plane's size,
-// and the kubeconfig is fetched again from the new server.
-func TestReplacingTheFirstControlPlaneJoinsSurvivors(t *testing.T) {
+// The first control-plane node's install lists every address a member may
+// have, whatever the control plane's size, so a rebuilt first server finds
+// the survivors (internal/enginetest's TestFirstControlPlaneServerRebuilt),
+// and the kubeconfig is fetched again from a new server.
+func TestFirstInstallListsEveryPossibleMember(t *testing.T) {
 	const peers = "join_peers='10.0.255.252 10.0.255.251 10.0.255.250 10.0.255.249'"
 	for _, count := range []int{1, 3, 5} {
 		g := stack(t, "prod", map[string]any{"controlPlane": map[string]any{"count": count, "serverType": "cx33", "locations": []string{"fsn1", "nbg1", "hel1"}}})
