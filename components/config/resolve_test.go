@@ -81,7 +81,7 @@ func TestResolveRejects(t *testing.T) {
 		{"k3s too old", func(in *Input) { in.K3sVersion = "v1.26.4+k3s1" },
 			`hcloud-k3s:k3sVersion: "v1.26.4+k3s1" is older than v1.28.0+k3s1, the oldest release hcloud-k3s supports`},
 		{"invalid k3s version", func(in *Input) { in.K3sVersion = "stable" },
-			`hcloud-k3s:k3sVersion: "stable" is not a pinned k3s release: use a tag such as v1.36.2+k3s1`},
+			`hcloud-k3s:k3sVersion: "stable" is not a pinned k3s release: use a tag such as v1.36.4+k3s1`},
 		{"too many servers", func(in *Input) { in.WorkerPools[0].Count = intp(100) },
 			`hcloud-k3s:workerPools: "101 servers" exceed the 100 servers a Hetzner private network holds`},
 		{"malformed taint", func(in *Input) { in.WorkerPools[0].Taints = []string{"gpu=true"} },

@@ -54,7 +54,7 @@ func rcRank(rc int) int {
 }
 
 // DefaultK3sVersion is the k3s stable channel's release; docs/configuration.md: Defaults.
-const DefaultK3sVersion = "v1.36.2+k3s1"
+const DefaultK3sVersion = "v1.36.4+k3s1"
 
 // minimumK3s is the oldest release hcloud-k3s supports: control-plane nodes
 // join concurrently, which needs k3s to retry "too many learner members"
