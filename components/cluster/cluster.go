@@ -102,8 +102,9 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluste
 }
 
 // checkBeforeRegistering refuses, before any resource exists, what cannot
-// work: add-ons without the token they need, and changes Hetzner cannot
-// apply to what already runs (read from the cloud).
+// work: add-ons without the token they need, changes Hetzner cannot apply
+// to what already runs, and servers of a type Hetzner cannot sell now where
+// they would be ordered (both read from the cloud).
 func checkBeforeRegistering(ctx *pulumi.Context, args Args) (existing, error) {
 	c := args.Config
 	addonsNeedToken := c.Addons.CloudControllerManager.Enabled || c.Addons.CSIDriver.Enabled
@@ -115,7 +116,14 @@ func checkBeforeRegistering(ctx *pulumi.Context, args Args) (existing, error) {
 	if err != nil {
 		return existing{}, err
 	}
-	return seen, seen.refusal(c)
+	if err := seen.refusal(c); err != nil {
+		return existing{}, err
+	}
+	catalogue, err := readCatalogue(ctx)
+	if err != nil {
+		return existing{}, err
+	}
+	return seen, config.CheckOrderable(c, catalogue, seen.orders)
 }
 
 // foundations registers what every node stands on: the network, the

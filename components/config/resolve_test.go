@@ -91,23 +91,6 @@ func TestResolveRejects(t *testing.T) {
 		{"label the kubelet may not set", func(in *Input) {
 			in.WorkerPools[0].Labels = map[string]string{"node-role.kubernetes.io/worker": "true"}
 		}, `hcloud-k3s:workerPools[0].labels: "node-role.kubernetes.io/worker" is in a kubernetes.io namespace that a kubelet may not set on itself`},
-		{"retired server type", func(in *Input) { in.WorkerPools[0].ServerType = "cx22" },
-			`hcloud-k3s:workerPools[0].serverType: "cx22" retired by Hetzner and no longer orderable; use its successor cx23`},
-		{"arm outside europe", func(in *Input) {
-			in.ControlPlane.Locations = []string{"ash"}
-			in.ControlPlane.ServerType = "ccx13"
-			in.WorkerPools[0].ServerType = "cax11"
-		}, `hcloud-k3s:workerPools[0].serverType: "cax11" is not sold in ash (us-east): cax types are sold in fsn1, hel1, nbg1`},
-		{"the default cx outside europe", func(in *Input) { in.ControlPlane.Locations = []string{"hil"} },
-			`hcloud-k3s:controlPlane.serverType: "cx23" is not sold in hil (us-west): cx types are sold in fsn1, hel1, nbg1`},
-		{"cpx gen1 in europe", func(in *Input) { in.WorkerPools[0].ServerType = "cpx51" },
-			`hcloud-k3s:workerPools[0].serverType: "cpx51" is no longer sold in nbg1 (eu-central); use its successor cpx62`},
-		{"cpx gen2 outside europe", func(in *Input) {
-			in.ControlPlane.Locations = []string{"sin"}
-			in.ControlPlane.ServerType = "cpx22"
-		}, `hcloud-k3s:controlPlane.serverType: "cpx22" is not sold in sin (ap-southeast): cpx types are sold in fsn1, hel1, nbg1`},
-		{"server type that does not exist", func(in *Input) { in.WorkerPools[0].ServerType = "cx99" },
-			`hcloud-k3s:workerPools[0].serverType: "cx99" is not a Hetzner Cloud server type; the closest are cx23, cx33, cx43`},
 		{"cluster name ending in a dash", func(in *Input) { in.ClusterName = "dev-" },
 			`hcloud-k3s:clusterName: "dev-" is invalid: use lowercase letters, digits and '-', starting with a letter and ending with a letter or digit`},
 		{"pool name ending in a dash", func(in *Input) { in.WorkerPools[0].Name = "gpu-" },
@@ -176,16 +159,6 @@ func TestResolveRejects(t *testing.T) {
 func TestResolveAccepts(t *testing.T) {
 	no := false
 	tests := map[string]func(*Input){
-		"cpx gen1 in the US": func(in *Input) {
-			in.ControlPlane.Locations = []string{"ash"}
-			in.ControlPlane.ServerType = "cpx21"
-			in.WorkerPools[0].ServerType = "ccx13"
-		},
-		"ccx in Singapore": func(in *Input) {
-			in.ControlPlane.Locations = []string{"sin"}
-			in.ControlPlane.ServerType = "ccx23"
-			in.WorkerPools[0].ServerType = "cpx11"
-		},
 		"network beside the gateway": func(in *Input) { in.Network.CIDR = "172.30.0.0/16" },
 		"servicelb without the CCM":  func(in *Input) { in.K3s.Disable = &[]string{"traefik"}; in.Addons.CloudControllerManager.Enabled = &no },
 		"names ending in digits":     func(in *Input) { in.ClusterName = "prod-2"; in.WorkerPools[0].Name = "gpu-1" },

@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -212,8 +213,16 @@ var hcloudLists = map[tokens.ModuleMember]struct {
 	"hcloud:index/getNetworks:getNetworks": {networkType, "networks"},
 }
 
-// hcloudInvoke answers the list data sources from the project.
+// hcloudInvoke answers the list data sources from the project, and the
+// server types from the world's catalogue; every read fails while Hetzner's
+// API is unreachable.
 func (w *world) hcloudInvoke(_ context.Context, req plugin.InvokeRequest) (plugin.InvokeResponse, error) {
+	if w.unreachable {
+		return plugin.InvokeResponse{}, errors.New("Get \"https://api.hetzner.cloud/v1/servers\": dial tcp: lookup api.hetzner.cloud: no such host")
+	}
+	if req.Tok == "hcloud:index/getServerTypes:getServerTypes" {
+		return plugin.InvokeResponse{Properties: resource.FromResourcePropertyMap(mockcloud.ServerTypesResult(w.catalogue))}, nil
+	}
 	list, ok := hcloudLists[req.Tok]
 	if !ok {
 		return plugin.InvokeResponse{}, fmt.Errorf("hcloud: no data source %s", req.Tok)

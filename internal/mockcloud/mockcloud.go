@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
 	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
@@ -71,6 +72,8 @@ type Options struct {
 	// networks its getServers and getNetworks invokes list (and every
 	// label selector matches). nil is a new project.
 	Existing *Existing
+	// ServerTypes is what getServerTypes lists; nil is Catalogue().
+	ServerTypes hetzner.Catalogue
 }
 
 // Existing is what a Hetzner project holds before a run.
@@ -80,7 +83,7 @@ type Existing struct {
 }
 
 // ExistingServer is a server that exists, as getServers lists it.
-type ExistingServer struct{ Name, ServerType string }
+type ExistingServer struct{ Name, ServerType, Location, IPv4 string }
 
 // ExistingNetwork is a network that exists, as getNetworks lists it.
 type ExistingNetwork struct{ Name, IPRange string }
@@ -91,6 +94,10 @@ func Run(program Program, opts Options) (*Result, error) {
 	mocks := &cloud{preview: opts.Preview, project: project, stack: opts.Stack, stacks: opts.Stacks}
 	if opts.Existing != nil {
 		mocks.existing = *opts.Existing
+	}
+	mocks.serverTypes = opts.ServerTypes
+	if mocks.serverTypes == nil {
+		mocks.serverTypes = Catalogue()
 	}
 	result := &Result{Outputs: map[string]Output{}}
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
@@ -117,13 +124,15 @@ func Run(program Program, opts Options) (*Result, error) {
 
 // cloud answers registrations like Hetzner Cloud and the other providers would.
 type cloud struct {
-	preview   bool
-	project   string
-	stack     string
-	stacks    map[string]resource.PropertyMap
-	existing  Existing
-	mu        sync.Mutex
-	resources []Resource
+	preview  bool
+	project  string
+	stack    string
+	stacks   map[string]resource.PropertyMap
+	existing Existing
+	// serverTypes is the catalogue getServerTypes lists.
+	serverTypes hetzner.Catalogue
+	mu          sync.Mutex
+	resources   []Resource
 }
 
 func (c *cloud) recorded() []Resource {
@@ -137,7 +146,7 @@ func (c *cloud) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	case "hcloud:index/getServers:getServers":
 		var servers []any
 		for _, s := range c.existing.Servers {
-			servers = append(servers, map[string]any{"name": s.Name, "serverType": s.ServerType})
+			servers = append(servers, map[string]any{"name": s.Name, "serverType": s.ServerType, "location": s.Location, "ipv4Address": s.IPv4})
 		}
 		return resource.NewPropertyMapFromMap(map[string]any{"id": "servers", "servers": servers}), nil
 	case "hcloud:index/getNetworks:getNetworks":
@@ -146,6 +155,8 @@ func (c *cloud) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 			networks = append(networks, map[string]any{"name": n.Name, "ipRange": n.IPRange})
 		}
 		return resource.NewPropertyMapFromMap(map[string]any{"id": "networks", "networks": networks}), nil
+	case "hcloud:index/getServerTypes:getServerTypes":
+		return ServerTypesResult(c.serverTypes), nil
 	}
 	return nil, fmt.Errorf("mockcloud: unexpected invoke %s", args.Token)
 }
