@@ -50,6 +50,10 @@ type Cluster struct {
 	Config       config.Cluster
 	ControlPlane *controlplane.ControlPlane
 	WorkerPools  []*workerpool.WorkerPool
+
+	// snapshot is the etcd snapshot taken before a change that takes a
+	// control-plane node down; nil without S3.
+	snapshot *remote.Command
 }
 
 // Args configures a cluster.
@@ -176,9 +180,13 @@ func (cl *Cluster) addNodes(ctx *pulumi.Context, shared node.Shared, lb *apilb.L
 	if notice := resizeNotice("controlPlane.serverType", c.ControlPlane.ServerType, c.ControlPlane.Nodes, resized, 1); notice != "" {
 		logWarning(ctx, notice)
 	}
+	queue := node.NewQueue(1)
+	if err := cl.snapshotBeforeResizing(ctx, queue, shared, seen, resized); err != nil {
+		return err
+	}
 	var err error
 	cl.ControlPlane, err = controlplane.New(ctx, "control-plane", controlplane.Args{
-		Shared: shared, ExtraSANs: extraSANs, Queue: node.NewQueue(1), Resized: resized,
+		Shared: shared, ExtraSANs: extraSANs, Queue: queue, Resized: resized,
 	}, pulumi.Parent(cl))
 	if err != nil {
 		return err
@@ -202,6 +210,26 @@ func (cl *Cluster) addNodes(ctx *pulumi.Context, shared node.Shared, lb *apilb.L
 	}
 	cl.ControlPlaneIPs = cl.ControlPlane.PublicIPs
 	cl.WorkerIPs = workerIPs.ToStringArrayMapOutput()
+	return nil
+}
+
+// snapshotBeforeResizing registers the etcd snapshot (with S3) before the
+// control plane when a server-type change resizes its servers, and makes
+// each resize wait for it: it runs on the first running control-plane
+// node, reached at the address Hetzner reports, since the servers it would
+// otherwise wait for are the ones that go down.
+func (cl *Cluster) snapshotBeforeResizing(ctx *pulumi.Context, queue *node.Queue, shared node.Shared, seen existing, resized map[string]bool) error {
+	c := cl.Config
+	address, running := seen.firstRunning(c.ControlPlane.Nodes)
+	if !c.EtcdSnapshots.OffSite() || len(resized) == 0 || !running {
+		return nil
+	}
+	var err error
+	cl.snapshot, err = backup.NewSnapshotBeforeChange(ctx, c, node.Connection(pulumi.String(address), shared.SSHPrivateKey), nil, pulumi.Parent(cl))
+	if err != nil {
+		return err
+	}
+	queue.ResizeAfter(cl.snapshot)
 	return nil
 }
 
@@ -417,12 +445,15 @@ func (cl *Cluster) setKubeconfig(ctx *pulumi.Context, endpoints pulumi.AnyOutput
 func (cl *Cluster) installAddons(ctx *pulumi.Context, endpoints pulumi.AnyOutput, token pulumi.StringInput, networkID pulumi.IntInput) error {
 	c := cl.Config
 	gateAfter := []pulumi.Resource{cl.ControlPlane.Init()}
-	if c.EtcdSnapshots.OffSite() {
-		snapshot, err := backup.NewSnapshotBeforeChange(ctx, c, cl.ControlPlane.Nodes[0].Connection, cl.ControlPlane.Init(), pulumi.Parent(cl))
+	if c.EtcdSnapshots.OffSite() && cl.snapshot == nil {
+		var err error
+		cl.snapshot, err = backup.NewSnapshotBeforeChange(ctx, c, cl.ControlPlane.Nodes[0].Connection, []pulumi.Resource{cl.ControlPlane.Init()}, pulumi.Parent(cl))
 		if err != nil {
 			return err
 		}
-		gateAfter = append(gateAfter, snapshot)
+	}
+	if cl.snapshot != nil {
+		gateAfter = append(gateAfter, cl.snapshot)
 	}
 	var gate pulumi.Resource
 	if c.Addons.SystemUpgradeController.Enabled {

@@ -95,6 +95,17 @@ func resizeNotice(key, serverType string, nodes []config.Node, resized map[strin
 		key, serverType, strings.Join(names, ", "), pace)
 }
 
+// firstRunning is the public address of the first of nodes whose server
+// runs; ok is false when none does.
+func (e existing) firstRunning(nodes []config.Node) (address string, ok bool) {
+	for _, n := range nodes {
+		if s, ok := e.servers[n.Hostname]; ok {
+			return s.publicIP, true
+		}
+	}
+	return "", false
+}
+
 // orders tells whether an up orders node's server of serverType from
 // Hetzner (config.Orders): a new server, one of another type, or one moved
 // to another location, which replaces it.

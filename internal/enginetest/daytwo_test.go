@@ -83,3 +83,25 @@ func TestTwoStacksShareOneSSHKey(t *testing.T) {
 		t.Errorf("the project still holds %d resources", n)
 	}
 }
+
+// A first control-plane server rebuilt after an upgrade installs the
+// version pinned now, not the one the cluster was created with.
+func TestFirstServerRebuiltAfterAnUpgradeInstallsTheNewVersion(t *testing.T) {
+	w := newWorld()
+	s := newStack(w, "prod", map[string]any{"k3sVersion": "v1.35.5+k3s1"})
+	s.Up(t).Check(t)
+	s.Set("k3sVersion", "v1.36.4+k3s1")
+	s.Up(t).Check(t)
+	if !w.cloud.deleteServer("prod-cp-1") {
+		t.Fatal("prod-cp-1 not found")
+	}
+	s.Refresh(t).Check(t)
+	r := s.Up(t).Check(t)
+	install := slices.IndexFunc(r.Operations, func(op operation) bool { return op.URN.Name() == "cp-1-install" })
+	r.Expect(t, install >= 0, "nothing was installed on the new cp-1")
+	if install >= 0 {
+		script := r.Operations[install].Script
+		r.Expect(t, strings.Contains(script, "v1.36.4+k3s1") && !strings.Contains(script, "v1.35.5+k3s1"),
+			"the new cp-1 does not install the pinned v1.36.4+k3s1:\n%s", script)
+	}
+}
