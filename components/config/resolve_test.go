@@ -253,3 +253,17 @@ func FuzzResolve(f *testing.F) {
 		}
 	})
 }
+
+func TestNewNodesInstallThePinnedVersionOrAnOlderOneRunning(t *testing.T) {
+	pinned, _ := ParseVersion("v1.36.4+k3s1")
+	for running, want := range map[string]string{
+		"v1.35.5+k3s1\n": "v1.35.5+k3s1", // an upgrade under way: never newer than the API servers
+		"v1.36.4+k3s1\n": "v1.36.4+k3s1",
+		"v1.36.5+k3s1\n": "v1.36.4+k3s1", // upgraded past the pin by hand
+		"\n":             "v1.36.4+k3s1", // the control plane could not be read
+	} {
+		if got := pinned.OrOlder(running); got != want {
+			t.Errorf("running %q: installs %s, want %s", running, got, want)
+		}
+	}
+}

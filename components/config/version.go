@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 )
 
 // Version is a k3s release tag such as v1.33.5+k3s1 (or v1.34.0-rc1+k3s1).
@@ -33,6 +34,17 @@ func ParseVersion(tag string) (Version, error) {
 }
 
 func (v Version) String() string { return v.tag }
+
+// OrOlder is the version a node that has no k3s installs: running, the
+// oldest release the control plane runs, when that is older than v (an
+// upgrade under way), else v; v too when running is not a release tag (the
+// control plane could not be read).
+func (v Version) OrOlder(running string) string {
+	if r, err := ParseVersion(strings.TrimSpace(running)); err == nil && r.Less(v) {
+		return r.String()
+	}
+	return v.String()
+}
 
 // Less orders releases; a release candidate comes before its final release.
 func (v Version) Less(o Version) bool {

@@ -59,12 +59,14 @@ type world struct {
 	// ordered; unreachable makes every read of Hetzner's API fail.
 	catalogue   facts.Catalogue
 	unreachable bool
+	// running is the k3s version each node runs, by hostname.
+	running map[string]string
 }
 
 func newWorld() *world {
 	return &world{
 		cloud: newHetzner(), learner: map[string]*sync.Mutex{}, secrets: []string{mockcloud.TestToken},
-		catalogue: mockcloud.Catalogue(),
+		catalogue: mockcloud.Catalogue(), running: map[string]string{},
 	}
 }
 

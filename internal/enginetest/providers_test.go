@@ -8,6 +8,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -255,10 +256,16 @@ func (w *world) commandProvider(stack string) *deploytest.Provider {
 			return fmt.Errorf("ssh: dial tcp %s:22: connect: no route to host", host)
 		}
 		op := operation{Kind: kind, Type: commandType, URN: urn, Node: node, Script: script, stack: stack}
-		return w.do(op, func() error { return nil })
+		return w.do(op, func() error {
+			w.recordInstall(urn, node, script)
+			return nil
+		})
 	}
 	outputs := func(inputs property.Map, script string) property.Map {
 		stdout := mockcloud.CommandStdout(resource.NewProperty(script))
+		if strings.Contains(script, "nodeInfo.kubeletVersion") { // the version read (clusterops.ServerVersionScript)
+			stdout = w.oldestControlPlaneVersion(stack) + "\n"
+		}
 		w.keepKubeconfigSecret(stdout)
 		return inputs.Set("stdout", property.New(stdout)).Set("stderr", property.New(""))
 	}
@@ -402,4 +409,33 @@ func (w *world) keepKubeconfigSecret(stdout string) {
 			w.keepSecret(strings.TrimSpace(key))
 		}
 	}
+}
+
+// installVersion finds the version an install script installs.
+var installVersion = regexp.MustCompile(`(?m)^version='(v[^']+)'$`)
+
+// recordInstall notes the k3s version a node's install put on it: the
+// version the node runs until the upgrade Plans (not modelled) change it.
+func (w *world) recordInstall(urn resource.URN, node, script string) {
+	m := installVersion.FindStringSubmatch(script)
+	if !strings.HasSuffix(urn.Name(), "-install") || m == nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.running[node] = m[1]
+}
+
+// oldestControlPlaneVersion is what the version read prints: the oldest
+// version a control-plane node of the stack runs.
+func (w *world) oldestControlPlaneVersion(stack string) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	oldest := ""
+	for node, version := range w.running {
+		if strings.HasPrefix(node, stack+"-cp-") && (oldest == "" || semver.MustParse(version[1:]).LT(semver.MustParse(oldest[1:]))) {
+			oldest = version
+		}
+	}
+	return oldest
 }
