@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 	"github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
 	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -323,10 +324,19 @@ func newKeyPair(n int) (string, string) {
 var k3sKubeconfig string
 
 // CommandStdout answers like a remote command whose script is create would
-// on a healthy node: the kubeconfig fetch prints a k3s.yaml.
+// on a healthy node: the kubeconfig fetch prints a k3s.yaml, and the version
+// read (clusterops.ServerVersionScript) the version the modelled control
+// plane runs, the default one.
 func CommandStdout(create resource.PropertyValue) string {
-	if create.IsString() && create.StringValue() == k3s.FetchKubeconfigScript {
+	switch {
+	case !create.IsString():
+	case create.StringValue() == k3s.FetchKubeconfigScript:
 		return k3sKubeconfig
+	case strings.Contains(create.StringValue(), "nodeInfo.kubeletVersion"):
+		return RunningK3sVersion + "\n"
 	}
 	return "hcloud-k3s: k3s is ready\n"
 }
+
+// RunningK3sVersion is the k3s version the modelled control plane runs.
+const RunningK3sVersion = config.DefaultK3sVersion
