@@ -47,19 +47,12 @@ func TestFirstControlPlaneServerRebuilt(t *testing.T) {
 	w := newWorld()
 	s := newStack(w, "prod", nil)
 	s.Up(t).Check(t)
-	if !w.cloud.deleteServer("prod-cp-1") {
-		t.Fatal("prod-cp-1 not found")
-	}
-	s.Refresh(t).Check(t)
-	r := s.Up(t).Check(t)
-
-	install := slices.IndexFunc(r.Operations, func(op operation) bool { return op.URN.Name() == "cp-1-install" })
-	r.Expect(t, install >= 0, "nothing was installed on the new cp-1")
-	if install < 0 {
+	r, install, ok := rebuildFirstServer(t, w, s)
+	if !ok {
 		return
 	}
-	r.Expect(t, r.Operations[install].Node == "prod-cp-1", "cp-1's install ran on %s", r.Operations[install].Node)
-	r.Expect(t, strings.Contains(r.Operations[install].Script, "\njoin_peers='10."), "the new cp-1 has no members to join")
+	r.Expect(t, install.Node == "prod-cp-1", "cp-1's install ran on %s", install.Node)
+	r.Expect(t, strings.Contains(install.Script, "\njoin_peers='10."), "the new cp-1 has no members to join")
 	for _, step := range r.Of(string(serverType), del, replace, deploy.OpCreateReplacement) {
 		r.Expect(t, step.Name() == "cp-1", "another server was replaced: %s", step.URN)
 	}
@@ -92,16 +85,26 @@ func TestFirstServerRebuiltAfterAnUpgradeInstallsTheNewVersion(t *testing.T) {
 	s.Up(t).Check(t)
 	s.Set("k3sVersion", "v1.36.4+k3s1")
 	s.Up(t).Check(t)
+	r, install, ok := rebuildFirstServer(t, w, s)
+	r.Expect(t, !ok || strings.Contains(install.Script, "v1.36.4+k3s1") && !strings.Contains(install.Script, "v1.35.5+k3s1"),
+		"the new cp-1 does not install the pinned v1.36.4+k3s1:\n%s", install.Script)
+}
+
+// rebuildFirstServer deletes prod's first control-plane server outside
+// Pulumi, then refreshes and runs an up, which builds a new one: the up,
+// and the install on the new server; ok is false (and reported) when
+// nothing was installed.
+func rebuildFirstServer(t *testing.T, w *world, s *Stack) (r *Run, install operation, ok bool) {
+	t.Helper()
 	if !w.cloud.deleteServer("prod-cp-1") {
 		t.Fatal("prod-cp-1 not found")
 	}
 	s.Refresh(t).Check(t)
-	r := s.Up(t).Check(t)
-	install := slices.IndexFunc(r.Operations, func(op operation) bool { return op.URN.Name() == "cp-1-install" })
-	r.Expect(t, install >= 0, "nothing was installed on the new cp-1")
-	if install >= 0 {
-		script := r.Operations[install].Script
-		r.Expect(t, strings.Contains(script, "v1.36.4+k3s1") && !strings.Contains(script, "v1.35.5+k3s1"),
-			"the new cp-1 does not install the pinned v1.36.4+k3s1:\n%s", script)
+	r = s.Up(t).Check(t)
+	i := slices.IndexFunc(r.Operations, func(op operation) bool { return op.URN.Name() == "cp-1-install" })
+	r.Expect(t, i >= 0, "nothing was installed on the new cp-1")
+	if i < 0 {
+		return r, operation{}, false
 	}
+	return r, r.Operations[i], true
 }
