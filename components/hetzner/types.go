@@ -93,11 +93,11 @@ func (c Catalogue) successor(t ServerType, location string) string {
 
 // suggest names the types orderable in location closest to t.
 func (c Catalogue) suggest(t ServerType, location string) string {
-	closest := c.Closest(t, location, alternatives)
-	if len(closest) == 0 {
+	names := c.closest(t, location, alternatives)
+	if len(names) == 0 {
 		return fmt.Sprintf("Hetzner offers no %s server type in %s now: pick another location", t.Architecture, location)
 	}
-	return fmt.Sprintf("the closest types orderable there are %s", strings.Join(closest, ", "))
+	return fmt.Sprintf("the closest types orderable there are %s", strings.Join(names, ", "))
 }
 
 func (c Catalogue) orderable(name, location string) bool {
@@ -105,10 +105,10 @@ func (c Catalogue) orderable(name, location string) bool {
 	return ok && o.Available && !o.Deprecated
 }
 
-// Closest lists up to n types orderable in location with t's architecture,
+// closest lists up to n types orderable in location with t's architecture,
 // nearest in cores and memory first (each compared by ratio, so 2→4 cores is
 // as far as 8→16), then of t's series, then by name.
-func (c Catalogue) Closest(t ServerType, location string, n int) []string {
+func (c Catalogue) closest(t ServerType, location string, n int) []string {
 	var candidates []ServerType
 	for _, name := range c.Names() {
 		other := c[name]
