@@ -38,7 +38,7 @@ func TestServerPlan(t *testing.T) {
 		name, version string
 		change        func(in *config.Input)
 	}{
-		{"defaults", "v1.36.2+k3s1", func(*config.Input) {}},
+		{"defaults", "v1.36.4+k3s1", func(*config.Input) {}},
 		{"pinned version, agent settings ignored", "v1.34.1+k3s2", func(in *config.Input) {
 			in.K3sVersion = "v1.34.1+k3s2"
 			in.Upgrade = config.UpgradeInput{AgentConcurrency: intp(4), Drain: boolp(true)}
@@ -76,9 +76,9 @@ func TestAgentPlan(t *testing.T) {
 		change        func(in *config.Input)
 		rollout       map[string]any // drain or cordon
 	}{
-		{"defaults: one at a time, drained", "v1.36.2+k3s1", 1, func(*config.Input) {}, drained("5m0s", 1200)},
-		{"drain timeout", "v1.36.2+k3s1", 1, func(in *config.Input) { in.DrainTimeout = "90s" }, drained("1m30s", 990)},
-		{"drain longer than the controller's default deadline", "v1.36.2+k3s1", 1, func(in *config.Input) { in.DrainTimeout = "1h" }, drained("1h0m0s", 4500)},
+		{"defaults: one at a time, drained", "v1.36.4+k3s1", 1, func(*config.Input) {}, drained("5m0s", 1200)},
+		{"drain timeout", "v1.36.4+k3s1", 1, func(in *config.Input) { in.DrainTimeout = "90s" }, drained("1m30s", 990)},
+		{"drain longer than the controller's default deadline", "v1.36.4+k3s1", 1, func(in *config.Input) { in.DrainTimeout = "1h" }, drained("1h0m0s", 4500)},
 		{"concurrency, cordoned, pinned version", "v1.34.1+k3s2", 3, func(in *config.Input) {
 			in.K3sVersion = "v1.34.1+k3s2"
 			in.Upgrade = config.UpgradeInput{AgentConcurrency: intp(3), Drain: boolp(false)}

@@ -24,24 +24,29 @@ func Labels(s config.EtcdSnapshots) map[string]string {
 // (k3s's own S3 timeout is 5 minutes: etcd-s3-timeout, k3s pkg/cli/cmds/etcd_snapshot.go at v1.33.5) and the upload check.
 const snapshotTimeout = 15 * time.Minute
 
-// snapshotReason names the changes the on-demand snapshot guards.
-const snapshotReason = "a k3s upgrade or a control-plane resize"
+// snapshotReason names the changes the on-demand snapshot guards: each
+// takes a control-plane node down.
+const snapshotReason = "a k3s upgrade, a control-plane scale or a control-plane server-type change"
 
 // NewSnapshotBeforeChange registers the on-demand snapshot, taken on the
-// first control-plane node after its install. Its triggers are the k3s
-// version and the control-plane size, so preview shows it replaced, and it
-// runs, whenever either changes: before the upgrade gate (which depends on
-// it) and before leaving members are drained, since the engine deletes
-// removed resources only after every create and update has finished
-// (pulumi pkg/resource/deploy/deployment_executor.go, performPostSteps).
-// It needs S3: a snapshot left on the node does not survive losing it.
-func NewSnapshotBeforeChange(ctx *pulumi.Context, c config.Cluster, conn remote.ConnectionInput, after pulumi.Resource, opts ...pulumi.ResourceOption) (*remote.Command, error) {
+// first control-plane node, after what `after` lists. Its triggers are the
+// k3s version, the control-plane size and its server type, so preview shows
+// it replaced, and it runs, whenever one changes: before the upgrade gate
+// (which depends on it), before leaving members are drained, since the
+// engine deletes removed resources only after every create and update has
+// finished (pulumi pkg/resource/deploy/deployment_executor.go,
+// performPostSteps), and, for a server-type change, before the first server
+// is powered off (its resize waits for it: node.Queue.ResizeAfter). It
+// needs S3: a snapshot left on the node does not survive losing it.
+func NewSnapshotBeforeChange(ctx *pulumi.Context, c config.Cluster, conn remote.ConnectionInput, after []pulumi.Resource, opts ...pulumi.ResourceOption) (*remote.Command, error) {
 	return remote.NewCommand(ctx, "etcd-snapshot", &remote.CommandArgs{
 		Connection: conn,
 		Create:     pulumi.String(SnapshotScript(*c.EtcdSnapshots.S3, "pre-change", snapshotReason)),
-		Triggers:   pulumi.Array{pulumi.String(c.K3sVersion.String()), pulumi.Int(len(c.ControlPlane.Nodes))},
-		Logging:    remote.LoggingStdoutAndStderr,
-	}, append(opts, pulumi.DependsOn([]pulumi.Resource{after}),
+		Triggers: pulumi.Array{
+			pulumi.String(c.K3sVersion.String()), pulumi.Int(len(c.ControlPlane.Nodes)), pulumi.String(c.ControlPlane.ServerType),
+		},
+		Logging: remote.LoggingStdoutAndStderr,
+	}, append(opts, pulumi.DependsOn(after),
 		pulumi.Timeouts(&pulumi.CustomTimeouts{Create: snapshotTimeout.String()}))...)
 }
 

@@ -7,14 +7,14 @@ import (
 )
 
 func snapshotScript() string {
-	return SnapshotScript(testS3, "pre-change", "a k3s upgrade or a control-plane resize")
+	return SnapshotScript(testS3, "pre-change", "a k3s upgrade, a control-plane scale or a control-plane server-type change")
 }
 
 func TestSnapshotBeforeChangeReachesS3(t *testing.T) {
 	h := newNode(t)
 	res := h.MustRun(snapshotScript(), "")
 	res.AssertCalls(t, "k3s", "k3s etcd-snapshot save --name pre-change")
-	res.Says(t, "taking an etcd snapshot before a k3s upgrade or a control-plane resize")
+	res.Says(t, "taking an etcd snapshot before a k3s upgrade, a control-plane scale or a control-plane server-type change")
 	res.Says(t, "snapshot "+savedSnapshot+" is in s3://backups/prod")
 }
 

@@ -12,6 +12,7 @@ import (
 	"fmt"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/apilb"
+	"github.com/hcloud-k3s/hcloud-k3s/components/backup"
 	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 	"github.com/hcloud-k3s/hcloud-k3s/components/controlplane"
 	"github.com/hcloud-k3s/hcloud-k3s/components/firewall"
@@ -22,6 +23,7 @@ import (
 	"github.com/hcloud-k3s/hcloud-k3s/components/node"
 	"github.com/hcloud-k3s/hcloud-k3s/components/sshkey"
 	"github.com/hcloud-k3s/hcloud-k3s/components/workerpool"
+	"github.com/pulumi/pulumi-command/sdk/go/command/remote"
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -44,6 +46,10 @@ type Cluster struct {
 	Config       config.Cluster
 	ControlPlane *controlplane.ControlPlane
 	WorkerPools  []*workerpool.WorkerPool
+
+	// snapshot is the etcd snapshot taken before a change that takes a
+	// control-plane node down; nil without S3.
+	snapshot *remote.Command
 }
 
 // Args configures a cluster.
@@ -93,8 +99,9 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluste
 }
 
 // checkBeforeRegistering refuses, before any resource exists, what cannot
-// work: add-ons without the token they need, and changes Hetzner cannot
-// apply to what already runs (read from the cloud).
+// work: add-ons without the token they need, changes Hetzner cannot apply
+// to what already runs, and servers of a type Hetzner cannot sell now where
+// they would be ordered (both read from the cloud).
 func checkBeforeRegistering(ctx *pulumi.Context, args Args) (existing, error) {
 	c := args.Config
 	addonsNeedToken := c.Addons.CloudControllerManager.Enabled || c.Addons.CSIDriver.Enabled
@@ -106,7 +113,14 @@ func checkBeforeRegistering(ctx *pulumi.Context, args Args) (existing, error) {
 	if err != nil {
 		return existing{}, err
 	}
-	return seen, seen.refusal(c)
+	if err := seen.refusal(c); err != nil {
+		return existing{}, err
+	}
+	catalogue, err := readCatalogue(ctx)
+	if err != nil {
+		return existing{}, err
+	}
+	return seen, config.CheckOrderable(c, catalogue, seen.orders)
 }
 
 // foundations registers what every node stands on: the network, the
@@ -159,9 +173,13 @@ func (cl *Cluster) addNodes(ctx *pulumi.Context, shared node.Shared, lb *apilb.L
 	if notice := resizeNotice("controlPlane.serverType", c.ControlPlane.ServerType, c.ControlPlane.Nodes, resized, 1); notice != "" {
 		logWarning(ctx, notice)
 	}
+	queue := node.NewQueue(1)
+	if err := cl.snapshotBeforeResizing(ctx, queue, shared, seen, resized); err != nil {
+		return err
+	}
 	var err error
 	cl.ControlPlane, err = controlplane.New(ctx, "control-plane", controlplane.Args{
-		Shared: shared, ExtraSANs: extraSANs, Queue: node.NewQueue(1), Resized: resized,
+		Shared: shared, ExtraSANs: extraSANs, Queue: queue, Resized: resized,
 	}, pulumi.Parent(cl))
 	if err != nil {
 		return err
@@ -185,6 +203,26 @@ func (cl *Cluster) addNodes(ctx *pulumi.Context, shared node.Shared, lb *apilb.L
 	}
 	cl.ControlPlaneIPs = cl.ControlPlane.PublicIPs
 	cl.WorkerIPs = workerIPs.ToStringArrayMapOutput()
+	return nil
+}
+
+// snapshotBeforeResizing registers the etcd snapshot (with S3) before the
+// control plane when a server-type change resizes its servers, and makes
+// each resize wait for it: it runs on the first running control-plane
+// node, reached at the address Hetzner reports, since the servers it would
+// otherwise wait for are the ones that go down.
+func (cl *Cluster) snapshotBeforeResizing(ctx *pulumi.Context, queue *node.Queue, shared node.Shared, seen existing, resized map[string]bool) error {
+	c := cl.Config
+	address, running := seen.firstRunning(c.ControlPlane.Nodes)
+	if !c.EtcdSnapshots.OffSite() || len(resized) == 0 || !running {
+		return nil
+	}
+	var err error
+	cl.snapshot, err = backup.NewSnapshotBeforeChange(ctx, c, node.Connection(pulumi.String(address), shared.SSHPrivateKey), nil, pulumi.Parent(cl))
+	if err != nil {
+		return err
+	}
+	queue.ResizeAfter(cl.snapshot)
 	return nil
 }
 

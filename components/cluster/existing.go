@@ -15,8 +15,13 @@ import (
 // like are judged against. The cloud, not the last deployment's state, is
 // what a change meets.
 type existing struct {
-	serverTypes map[string]string // by hostname
+	servers     map[string]server // by hostname
 	networkCIDR string            // "" before the network exists
+}
+
+// server is what Hetzner says of one of the cluster's servers.
+type server struct {
+	serverType, location, publicIP string
 }
 
 // observe reads the cluster's servers and network.
@@ -30,9 +35,9 @@ func observe(ctx *pulumi.Context, c config.Cluster) (existing, error) {
 	if err != nil {
 		return existing{}, fmt.Errorf("reading the cluster's network: %w", err)
 	}
-	e := existing{serverTypes: map[string]string{}}
+	e := existing{servers: map[string]server{}}
 	for _, s := range servers.Servers {
-		e.serverTypes[s.Name] = s.ServerType
+		e.servers[s.Name] = server{serverType: s.ServerType, location: s.Location, publicIP: s.Ipv4Address}
 	}
 	for _, n := range networks.Networks {
 		if n.Name == c.Name {
@@ -62,7 +67,7 @@ func (e existing) refusal(c config.Cluster) error {
 func (e existing) resized(nodes []config.Node, serverType string) map[string]bool {
 	names := map[string]bool{}
 	for _, n := range nodes {
-		if was, ok := e.serverTypes[n.Hostname]; ok && was != serverType {
+		if was, ok := e.servers[n.Hostname]; ok && was.serverType != serverType {
 			names[n.Name] = true
 		}
 	}
@@ -88,6 +93,25 @@ func resizeNotice(key, serverType string, nodes []config.Node, resized map[strin
 	return fmt.Sprintf("%s: %s resizes %s %s: each server is powered off, resized, and ready again before the next "+
 		"starts. Hetzner grows the disk, so a server cannot move back to a type with a smaller disk.",
 		key, serverType, strings.Join(names, ", "), pace)
+}
+
+// firstRunning is the public address of the first of nodes whose server
+// runs; ok is false when none does.
+func (e existing) firstRunning(nodes []config.Node) (address string, ok bool) {
+	for _, n := range nodes {
+		if s, ok := e.servers[n.Hostname]; ok {
+			return s.publicIP, true
+		}
+	}
+	return "", false
+}
+
+// orders tells whether an up orders node's server of serverType from
+// Hetzner (config.Orders): a new server, one of another type, or one moved
+// to another location, which replaces it.
+func (e existing) orders(n config.Node, serverType string) bool {
+	s, ok := e.servers[n.Hostname]
+	return !ok || s.serverType != serverType || s.location != n.Location
 }
 
 // logWarning shows a message in preview and up; a failure to log is no

@@ -139,12 +139,15 @@ const labelsTimeout = 10 * time.Minute
 func (cl *Cluster) installAddons(ctx *pulumi.Context, endpoints pulumi.AnyOutput, token pulumi.StringInput, networkID pulumi.IntInput) error {
 	c := cl.Config
 	gateAfter := []pulumi.Resource{cl.ControlPlane.Init()}
-	if c.EtcdSnapshots.OffSite() {
-		snapshot, err := backup.NewSnapshotBeforeChange(ctx, c, cl.ControlPlane.Nodes[0].Connection, cl.ControlPlane.Init(), pulumi.Parent(cl))
+	if c.EtcdSnapshots.OffSite() && cl.snapshot == nil {
+		var err error
+		cl.snapshot, err = backup.NewSnapshotBeforeChange(ctx, c, cl.ControlPlane.Nodes[0].Connection, []pulumi.Resource{cl.ControlPlane.Init()}, pulumi.Parent(cl))
 		if err != nil {
 			return err
 		}
-		gateAfter = append(gateAfter, snapshot)
+	}
+	if cl.snapshot != nil {
+		gateAfter = append(gateAfter, cl.snapshot)
 	}
 	var gate pulumi.Resource
 	if c.Addons.SystemUpgradeController.Enabled {

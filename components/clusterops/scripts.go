@@ -102,12 +102,12 @@ func (l NodeLabels) Script() string {
 	}, nodeLabelsBody)
 }
 
-// ServerVersionScript prints the version new nodes install: pinned, or the
-// oldest the control plane runs when that is older. nodes are the cluster's
+// ServerVersionScript prints the oldest version the control plane runs, or
+// nothing when it cannot tell: new nodes install that one when it is older
+// than the pinned one (config.Version.OrOlder). nodes are the cluster's
 // hostnames, so adding one reads the versions again.
-func ServerVersionScript(pinned string, nodes []string) string {
+func ServerVersionScript(nodes []string) string {
 	return shell.Script([]shell.Param{
-		{Name: "pinned", Value: pinned},
 		{Name: "nodes", Value: strings.Join(nodes, " ")},
 	}, serverVersionBody)
 }

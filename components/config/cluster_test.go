@@ -81,7 +81,7 @@ func TestResolveRejects(t *testing.T) {
 		{"k3s too old", func(in *Input) { in.K3sVersion = "v1.26.4+k3s1" },
 			`hcloud-k3s:k3sVersion: "v1.26.4+k3s1" is older than v1.28.0+k3s1, the oldest release hcloud-k3s supports`},
 		{"invalid k3s version", func(in *Input) { in.K3sVersion = "stable" },
-			`hcloud-k3s:k3sVersion: "stable" is not a pinned k3s release: use a tag such as v1.36.2+k3s1`},
+			`hcloud-k3s:k3sVersion: "stable" is not a pinned k3s release: use a tag such as v1.36.4+k3s1`},
 		{"too many servers", func(in *Input) { in.WorkerPools[0].Count = intp(100) },
 			`hcloud-k3s:workerPools: "101 servers" exceed the 100 servers a Hetzner private network holds`},
 		{"malformed taint", func(in *Input) { in.WorkerPools[0].Taints = []string{"gpu=true"} },
@@ -91,23 +91,6 @@ func TestResolveRejects(t *testing.T) {
 		{"label the kubelet may not set", func(in *Input) {
 			in.WorkerPools[0].Labels = map[string]string{"node-role.kubernetes.io/worker": "true"}
 		}, `hcloud-k3s:workerPools[0].labels: "node-role.kubernetes.io/worker" is in a kubernetes.io namespace that a kubelet may not set on itself`},
-		{"retired server type", func(in *Input) { in.WorkerPools[0].ServerType = "cx22" },
-			`hcloud-k3s:workerPools[0].serverType: "cx22" retired by Hetzner and no longer orderable; use its successor cx23`},
-		{"arm outside europe", func(in *Input) {
-			in.ControlPlane.Locations = []string{"ash"}
-			in.ControlPlane.ServerType = "ccx13"
-			in.WorkerPools[0].ServerType = "cax11"
-		}, `hcloud-k3s:workerPools[0].serverType: "cax11" is not sold in ash (us-east): cax types are sold in fsn1, hel1, nbg1`},
-		{"the default cx outside europe", func(in *Input) { in.ControlPlane.Locations = []string{"hil"} },
-			`hcloud-k3s:controlPlane.serverType: "cx23" is not sold in hil (us-west): cx types are sold in fsn1, hel1, nbg1`},
-		{"cpx gen1 in europe", func(in *Input) { in.WorkerPools[0].ServerType = "cpx51" },
-			`hcloud-k3s:workerPools[0].serverType: "cpx51" is no longer sold in nbg1 (eu-central); use its successor cpx62`},
-		{"cpx gen2 outside europe", func(in *Input) {
-			in.ControlPlane.Locations = []string{"sin"}
-			in.ControlPlane.ServerType = "cpx22"
-		}, `hcloud-k3s:controlPlane.serverType: "cpx22" is not sold in sin (ap-southeast): cpx types are sold in fsn1, hel1, nbg1`},
-		{"server type that does not exist", func(in *Input) { in.WorkerPools[0].ServerType = "cx99" },
-			`hcloud-k3s:workerPools[0].serverType: "cx99" is not a Hetzner Cloud server type; the closest are cx23, cx33, cx43`},
 		{"cluster name ending in a dash", func(in *Input) { in.ClusterName = "dev-" },
 			`hcloud-k3s:clusterName: "dev-" is invalid: use lowercase letters, digits and '-', starting with a letter and ending with a letter or digit`},
 		{"pool name ending in a dash", func(in *Input) { in.WorkerPools[0].Name = "gpu-" },
@@ -176,16 +159,6 @@ func TestResolveRejects(t *testing.T) {
 func TestResolveAccepts(t *testing.T) {
 	no := false
 	tests := map[string]func(*Input){
-		"cpx gen1 in the US": func(in *Input) {
-			in.ControlPlane.Locations = []string{"ash"}
-			in.ControlPlane.ServerType = "cpx21"
-			in.WorkerPools[0].ServerType = "ccx13"
-		},
-		"ccx in Singapore": func(in *Input) {
-			in.ControlPlane.Locations = []string{"sin"}
-			in.ControlPlane.ServerType = "ccx23"
-			in.WorkerPools[0].ServerType = "cpx11"
-		},
 		"network beside the gateway": func(in *Input) { in.Network.CIDR = "172.30.0.0/16" },
 		"servicelb without the CCM":  func(in *Input) { in.K3s.Disable = &[]string{"traefik"}; in.Addons.CloudControllerManager.Enabled = &no },
 		"names ending in digits":     func(in *Input) { in.ClusterName = "prod-2"; in.WorkerPools[0].Name = "gpu-1" },
@@ -268,4 +241,18 @@ func FuzzResolve(f *testing.F) {
 			t.Fatalf("resolved without a control plane: %s", data)
 		}
 	})
+}
+
+func TestNewNodesInstallThePinnedVersionOrAnOlderOneRunning(t *testing.T) {
+	pinned, _ := ParseVersion("v1.36.4+k3s1")
+	for running, want := range map[string]string{
+		"v1.35.5+k3s1\n": "v1.35.5+k3s1", // an upgrade under way: never newer than the API servers
+		"v1.36.4+k3s1\n": "v1.36.4+k3s1",
+		"v1.36.5+k3s1\n": "v1.36.4+k3s1", // upgraded past the pin by hand
+		"\n":             "v1.36.4+k3s1", // the control plane could not be read
+	} {
+		if got := pinned.OrOlder(running); got != want {
+			t.Errorf("running %q: installs %s, want %s", running, got, want)
+		}
+	}
 }

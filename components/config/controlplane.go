@@ -39,12 +39,6 @@ func resolveControlPlane(p *problems, in ControlPlaneInput, locations []string) 
 		Image:       or(in.Image, DefaultImage),
 		Schedulable: in.Schedulable,
 	}
-	for _, location := range locations {
-		if problem := serverTypeProblem(cp.ServerType, location); problem != "" {
-			p.add("controlPlane.serverType", cp.ServerType, "%s", problem)
-			break
-		}
-	}
 	for i := range count {
 		cp.Nodes = append(cp.Nodes, Node{Name: fmt.Sprintf("cp-%d", i+1), Location: locations[i%len(locations)]})
 	}

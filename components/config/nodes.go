@@ -34,16 +34,6 @@ func Hostnames(nodes []Node) []string {
 	return names
 }
 
-// serverTypeProblem explains why a server type cannot be ordered in a
-// location, or returns "" when it can.
-func serverTypeProblem(serverType, location string) string {
-	problem, known := hetzner.ServerTypeProblem(serverType, location)
-	if !known {
-		return fmt.Sprintf("is not a Hetzner Cloud server type; the closest are %s", strings.Join(closest(serverType, hetzner.ServerTypes(), 3), ", "))
-	}
-	return problem
-}
-
 func checkLocations(p *problems, key string, locations []string) {
 	zones := map[string]bool{}
 	for i, location := range locations {

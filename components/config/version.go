@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 )
 
 // Version is a k3s release tag such as v1.33.5+k3s1 (or v1.34.0-rc1+k3s1).
@@ -34,6 +35,17 @@ func ParseVersion(tag string) (Version, error) {
 
 func (v Version) String() string { return v.tag }
 
+// OrOlder is the version a node that has no k3s installs: running, the
+// oldest release the control plane runs, when that is older than v (an
+// upgrade under way), else v; v too when running is not a release tag (the
+// control plane could not be read).
+func (v Version) OrOlder(running string) string {
+	if r, err := ParseVersion(strings.TrimSpace(running)); err == nil && r.Less(v) {
+		return r.String()
+	}
+	return v.String()
+}
+
 // Less orders releases; a release candidate comes before its final release.
 func (v Version) Less(o Version) bool {
 	a := [5]int{v.Major, v.Minor, v.Patch, rcRank(v.RC), v.K3s}
@@ -54,7 +66,7 @@ func rcRank(rc int) int {
 }
 
 // DefaultK3sVersion is the k3s stable channel's release; docs/configuration.md: Defaults.
-const DefaultK3sVersion = "v1.36.2+k3s1"
+const DefaultK3sVersion = "v1.36.4+k3s1"
 
 // minimumK3s is the oldest release hcloud-k3s supports: control-plane nodes
 // join concurrently, which needs k3s to retry "too many learner members"

@@ -65,9 +65,6 @@ func resolveWorkerPool(p *problems, key string, in WorkerPoolInput, home, zone s
 		Labels:     in.Labels,
 	}
 	checkInZone(p, key+".location", pool.Location, zone)
-	if problem := serverTypeProblem(pool.ServerType, pool.Location); problem != "" {
-		p.add(key+".serverType", pool.ServerType, "%s", problem)
-	}
 	for _, k := range slices.Sorted(maps.Keys(in.Labels)) {
 		if problem := nodeLabelProblem(k); problem != "" {
 			p.add(key+".labels", k, "%s", problem)

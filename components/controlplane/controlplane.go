@@ -108,12 +108,13 @@ func (cp *ControlPlane) Init() pulumi.Resource { return cp.Join.After }
 func join(ctx *pulumi.Context, c config.Cluster, first *node.Node, parent pulumi.Resource) (*node.Join, error) {
 	cmd, err := remote.NewCommand(ctx, "k3s-version", &remote.CommandArgs{
 		Connection: first.Connection,
-		Create:     pulumi.String(clusterops.ServerVersionScript(c.K3sVersion.String(), c.Hostnames())),
+		Create:     pulumi.String(clusterops.ServerVersionScript(c.Hostnames())),
 		Logging:    remote.LoggingStderr,
 	}, pulumi.Parent(parent), pulumi.DependsOn([]pulumi.Resource{first.Install}),
 		pulumi.Timeouts(&pulumi.CustomTimeouts{Create: "2m", Update: "2m"})) // one API call
 	if err != nil {
 		return nil, err
 	}
-	return &node.Join{After: first.Install, Version: cmd.Stdout, DrainVia: first.Connection}, nil
+	version := cmd.Stdout.ApplyT(c.K3sVersion.OrOlder).(pulumi.StringOutput)
+	return &node.Join{After: first.Install, Version: version, DrainVia: first.Connection}, nil
 }

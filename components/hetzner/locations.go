@@ -34,14 +34,3 @@ func Locations() []string { return slices.Sorted(maps.Keys(zoneOfLocation)) }
 
 // Zones lists the network zones, sorted.
 func Zones() []string { return slices.Compact(slices.Sorted(maps.Values(zoneOfLocation))) }
-
-// LocationsIn lists the locations of the given network zones, sorted.
-func LocationsIn(zones []string) []string {
-	var out []string
-	for _, location := range Locations() {
-		if slices.Contains(zones, zoneOfLocation[location]) {
-			out = append(out, location)
-		}
-	}
-	return out
-}

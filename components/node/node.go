@@ -143,15 +143,20 @@ func (n *Node) createServer(ctx *pulumi.Context, name string, args Args, resizeA
 	} else {
 		n.PrivateIP = n.Server.Networks.Index(pulumi.Int(0)).Ip().Elem()
 	}
-	n.Connection = remote.ConnectionArgs{
-		Host:       n.PublicIP,
+	n.Connection = Connection(n.PublicIP, args.SSHPrivateKey)
+	return nil
+}
+
+// Connection reaches a node at host over SSH as root.
+func Connection(host, privateKey pulumi.StringInput) remote.ConnectionArgs {
+	return remote.ConnectionArgs{
+		Host:       host,
 		User:       pulumi.String("root"),
-		PrivateKey: args.SSHPrivateKey,
+		PrivateKey: privateKey,
 		// A new server's sshd needs a while; keep dialling for about five minutes.
 		DialErrorLimit: pulumi.Int(30),
 		PerDialTimeout: pulumi.Int(10),
 	}
-	return nil
 }
 
 // createInstall registers the k3s install, after installAfter: the install
@@ -161,9 +166,9 @@ func (n *Node) createInstall(ctx *pulumi.Context, name string, args Args, instal
 	if extraSANs == nil {
 		extraSANs = pulumi.StringArray{}
 	}
-	var version pulumi.StringInput = pulumi.String(args.Cluster.K3sVersion.String())
-	if args.Join != nil {
-		version = args.Join.Version
+	version, err := n.versionToInstall(ctx, name, args)
+	if err != nil {
+		return err
 	}
 	n.installSpec = pulumi.All(n.PrivateIP, n.PublicIP, extraSANs, version).ApplyT(func(v []any) (k3s.Install, error) {
 		addr := k3s.NodeAddresses{PrivateIP: v[0].(string), PublicIP: v[1].(string)}
@@ -176,7 +181,6 @@ func (n *Node) createInstall(ctx *pulumi.Context, name string, args Args, instal
 	stdin := pulumi.ToSecret(args.Token.ToStringOutput().ApplyT(func(token string) string {
 		return k3s.InstallStdin(token)
 	})).(pulumi.StringOutput)
-	var err error
 	// Nothing is ignored: a replaced server's install runs with the current
 	// version and config (ignored inputs would keep the old ones even through
 	// a replacement). A running node never changes its version here (the
@@ -190,6 +194,26 @@ func (n *Node) createInstall(ctx *pulumi.Context, name string, args Args, instal
 		pulumi.DependsOn(installAfter),
 		pulumi.Timeouts(&pulumi.CustomTimeouts{Create: installTimeout.String(), Update: installTimeout.String()}))
 	return err
+}
+
+// versionToInstall is the k3s version the node installs if it has none: a
+// joining node's is read from the running cluster (Join.Version). The node
+// that initialises the cluster has no cluster to read it from, so it
+// installs the pinned version, kept in a Stash that is replaced with its
+// server (the engine keeps a Stash's output until then: pulumi
+// pkg/resource/deploy/builtins.go, Update): a rebuilt first server installs
+// the version pinned then, and a k3sVersion change, which the upgrade Plans
+// carry out, leaves its install as it is.
+func (n *Node) versionToInstall(ctx *pulumi.Context, name string, args Args) (pulumi.StringInput, error) {
+	if args.Join != nil {
+		return args.Join.Version, nil
+	}
+	stash, err := pulumi.NewStash(ctx, name+"-install-version", &pulumi.StashArgs{Input: pulumi.String(args.Cluster.K3sVersion.String())},
+		pulumi.Parent(n), pulumi.ReplacementTrigger(n.Server.ID()))
+	if err != nil {
+		return nil, err
+	}
+	return stash.Output.ApplyT(func(v any) string { return v.(string) }).(pulumi.StringOutput), nil
 }
 
 // script renders one of the node's scripts once its install is known.

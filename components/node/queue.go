@@ -10,17 +10,23 @@ import "github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 type Queue struct {
 	atOnce            int
 	rollouts, resizes []pulumi.Resource
+	// resizesAfter is what every resize waits for as well.
+	resizesAfter []pulumi.Resource
 }
 
 // NewQueue returns a queue that lets atOnce nodes down at a time.
 func NewQueue(atOnce int) *Queue { return &Queue{atOnce: atOnce} }
+
+// ResizeAfter makes every resize in the queue wait for r as well: the etcd
+// snapshot taken before a control-plane server is powered off.
+func (q *Queue) ResizeAfter(r pulumi.Resource) { q.resizesAfter = append(q.resizesAfter, r) }
 
 // turn is what the next node waits for: its rollout always, its server only
 // when it is being resized, so creation never waits for the queue.
 func (q *Queue) turn(resized bool) (rolloutAfter, resizeAfter []pulumi.Resource) {
 	rolloutAfter = inTurn(q.rollouts, q.atOnce)
 	if resized {
-		resizeAfter = inTurn(q.resizes, q.atOnce)
+		resizeAfter = append(inTurn(q.resizes, q.atOnce), q.resizesAfter...)
 	}
 	return rolloutAfter, resizeAfter
 }

@@ -40,6 +40,7 @@ var roleByType = map[string]string{
 	cloudmodel.TypeChart:              "helm chart",
 	cloudmodel.TypeConfigGroup:        "manifests",
 	cloudmodel.TypePlan:               "upgrade plan",
+	cloudmodel.TypeStash:              "pinned version",
 }
 
 // roleOf is the part r plays; a command's is what it runs
@@ -99,8 +100,8 @@ func knownLatency(r mockcloud.Resource) (d time.Duration, known bool) {
 // same node. Every resource also waits for its own provider.
 var mayWaitFor = map[string][]string{
 	"subnet":              {"network"},
-	"server":              {"subnet", "firewall", "key pair", "placement group"},                  // cloud-init installs the public key
-	"init install":        {"own server", "key pair", "token", "load balancer", "own etcd setup"}, // SSH; token on stdin; LB IPs as TLS SANs; S3 secret drop-in
+	"server":              {"subnet", "firewall", "key pair", "placement group"},                                        // cloud-init installs the public key
+	"init install":        {"own server", "key pair", "token", "load balancer", "own etcd setup", "own pinned version"}, // SSH; token on stdin; LB IPs as TLS SANs; S3 secret drop-in
 	"join install":        {"own server", "key pair", "token", "load balancer", "init install", "own etcd setup", "k3s version"},
 	"k3s version":         {"init install", "server", "key pair"}, // read on the first control-plane server: what joining nodes install
 	"etcd setup":          {"own server", "key pair"},
@@ -108,9 +109,10 @@ var mayWaitFor = map[string][]string{
 	"agent install":       {"own server", "key pair", "token", "init install", "k3s version"},
 	"readiness check":     {"init install", "join install", "agent install", "server", "key pair", "load balancer"}, // every node, every endpoint
 	"kubeconfig":          {"init install", "server", "key pair"},
-	"drain":               {"own install", "own server", "server", "key pair"},                       // runs on the first control-plane server; replaced with its own
-	"upgrade gate":        {"init install", "server", "key pair", "etcd snapshot"},                   // upgrades wait for a snapshot in S3
-	"rollout":             {"own install", "own server", "key pair", "load balancer", "k3s version"}, // its config digest holds the LB's IPs and the version
+	"drain":               {"own install", "own server", "server", "key pair"},                                             // runs on the first control-plane server; replaced with its own
+	"upgrade gate":        {"init install", "server", "key pair", "etcd snapshot"},                                         // upgrades wait for a snapshot in S3
+	"rollout":             {"own install", "own server", "key pair", "load balancer", "k3s version", "own pinned version"}, // its config digest holds the LB's IPs and the version
+	"pinned version":      {"own server"},                                                                                  // replaced with its server, so a rebuilt first node installs the version pinned then
 	"teardown":            {"server", "key pair"},
 	"node labels":         {"readiness check", "server", "key pair"}, // runs on the first control-plane server once every node is up
 	"kubernetes provider": {"kubeconfig", "server", "load balancer"}, // its context is an endpoint the readiness step checked
@@ -158,6 +160,8 @@ func roleSeenFrom(from, to mockcloud.Resource) string {
 		return "own install"
 	case role == "etcd setup":
 		return "own etcd setup"
+	case role == "pinned version":
+		return "own pinned version"
 	}
 	return role
 }

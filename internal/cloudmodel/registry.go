@@ -18,6 +18,7 @@ const (
 	TypeChart              = "kubernetes:helm.sh/v4:Chart"
 	TypeConfigGroup        = "kubernetes:yaml/v2:ConfigGroup"
 	TypePlan               = "kubernetes:upgrade.cattle.io/v1:Plan"
+	TypeStash              = "pulumi:index:Stash"
 )
 
 // Create is what creating one resource of a type costs.
@@ -68,6 +69,7 @@ var Creates = map[string]Create{
 	TypePrivateKey:         {},
 	TypeRandomPassword:     {},
 	TypeKubernetesProvider: {},
+	TypeStash:              {}, // the version the first node installs, kept in state
 
 	// Kubernetes objects, applied through the API load balancer.
 	TypeSecret: {Latency: second},

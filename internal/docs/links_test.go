@@ -59,9 +59,9 @@ func anchors(doc string) map[string]bool {
 }
 
 func TestAnchors(t *testing.T) {
-	got := anchors("# Day two\n## Parallelism: `--parallel`\n## Resize the control plane (1 ↔ 3 ↔ 5)\n" +
+	got := anchors("# Day two\n## Parallelism: `--parallel`\n## Scale the control plane (1 ↔ 3 ↔ 5)\n" +
 		"```sh\n# not a heading\n```\n## Change labels, taints or `controlPlane.schedulable`\n## Day two\n")
-	for _, want := range []string{"day-two", "parallelism---parallel", "resize-the-control-plane-1--3--5",
+	for _, want := range []string{"day-two", "parallelism---parallel", "scale-the-control-plane-1--3--5",
 		"change-labels-taints-or-controlplaneschedulable", "day-two-1"} {
 		if !got[want] {
 			t.Errorf("no anchor %s in %v", want, got)

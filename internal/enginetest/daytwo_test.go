@@ -47,24 +47,17 @@ func TestFirstControlPlaneServerRebuilt(t *testing.T) {
 	w := newWorld()
 	s := newStack(w, "prod", nil)
 	s.Up(t).Check(t)
-	if !w.cloud.deleteServer("prod-cp-1") {
-		t.Fatal("prod-cp-1 not found")
-	}
-	s.Refresh(t).Check(t)
-	r := s.Up(t).Check(t)
-
-	install := slices.IndexFunc(r.Operations, func(op operation) bool { return op.URN.Name() == "cp-1-install" })
-	r.Expect(t, install >= 0, "nothing was installed on the new cp-1")
-	if install < 0 {
+	r, install, ok := rebuildFirstServer(t, w, s)
+	if !ok {
 		return
 	}
-	r.Expect(t, r.Operations[install].Node == "prod-cp-1", "cp-1's install ran on %s", r.Operations[install].Node)
+	r.Expect(t, install.Node == "prod-cp-1", "cp-1's install ran on %s", install.Node)
 	// It looks for survivors among every address a member may have, so the
 	// list does not depend on the control plane's size, and initialises
 	// only when none answers.
 	const peers = "\njoin_peers='10.0.255.252 10.0.255.251 10.0.255.250 10.0.255.249'"
-	r.Expect(t, strings.Contains(r.Operations[install].Script, peers), "the new cp-1 does not look for every possible member")
-	r.Expect(t, strings.Contains(r.Operations[install].Script, "cluster-init: true"), "the new cp-1 could not initialise when no member answers")
+	r.Expect(t, strings.Contains(install.Script, peers), "the new cp-1 does not look for every possible member")
+	r.Expect(t, strings.Contains(install.Script, "cluster-init: true"), "the new cp-1 could not initialise when no member answers")
 	fetched := slices.ContainsFunc(r.Steps, func(s Step) bool { return s.Name() == "kubeconfig" && s.Op != deploy.OpSame })
 	r.Expect(t, fetched, "the kubeconfig was not fetched again from the new server")
 	for _, step := range r.Of(string(serverType), del, replace, deploy.OpCreateReplacement) {
@@ -89,4 +82,36 @@ func TestTwoStacksShareOneSSHKey(t *testing.T) {
 	if n := w.cloud.count(); n != 0 {
 		t.Errorf("the project still holds %d resources", n)
 	}
+}
+
+// A first control-plane server rebuilt after an upgrade installs the
+// version pinned now, not the one the cluster was created with.
+func TestFirstServerRebuiltAfterAnUpgradeInstallsTheNewVersion(t *testing.T) {
+	w := newWorld()
+	s := newStack(w, "prod", map[string]any{"k3sVersion": "v1.35.5+k3s1"})
+	s.Up(t).Check(t)
+	s.Set("k3sVersion", "v1.36.4+k3s1")
+	s.Up(t).Check(t)
+	r, install, ok := rebuildFirstServer(t, w, s)
+	r.Expect(t, !ok || strings.Contains(install.Script, "v1.36.4+k3s1") && !strings.Contains(install.Script, "v1.35.5+k3s1"),
+		"the new cp-1 does not install the pinned v1.36.4+k3s1:\n%s", install.Script)
+}
+
+// rebuildFirstServer deletes prod's first control-plane server outside
+// Pulumi, then refreshes and runs an up, which builds a new one: the up,
+// and the install on the new server; ok is false (and reported) when
+// nothing was installed.
+func rebuildFirstServer(t *testing.T, w *world, s *Stack) (r *Run, install operation, ok bool) {
+	t.Helper()
+	if !w.cloud.deleteServer("prod-cp-1") {
+		t.Fatal("prod-cp-1 not found")
+	}
+	s.Refresh(t).Check(t)
+	r = s.Up(t).Check(t)
+	i := slices.IndexFunc(r.Operations, func(op operation) bool { return op.URN.Name() == "cp-1-install" })
+	r.Expect(t, i >= 0, "nothing was installed on the new cp-1")
+	if i < 0 {
+		return r, operation{}, false
+	}
+	return r, r.Operations[i], true
 }

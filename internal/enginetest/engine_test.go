@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	facts "github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
 	"github.com/hcloud-k3s/hcloud-k3s/components/stack"
 	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
 	"github.com/pulumi/pulumi/pkg/v3/engine"
@@ -53,10 +54,20 @@ type world struct {
 	secrets []string    // values that must never appear outside a secret
 	lastID  int
 	learner map[string]*sync.Mutex // per stack: etcd admits one learner at a time
+
+	// catalogue is the server types Hetzner lists, and where each can be
+	// ordered; unreachable makes every read of Hetzner's API fail.
+	catalogue   facts.Catalogue
+	unreachable bool
+	// running is the k3s version each node runs, by hostname.
+	running map[string]string
 }
 
 func newWorld() *world {
-	return &world{cloud: newHetzner(), learner: map[string]*sync.Mutex{}, secrets: []string{mockcloud.TestToken}}
+	return &world{
+		cloud: newHetzner(), learner: map[string]*sync.Mutex{}, secrets: []string{mockcloud.TestToken},
+		catalogue: mockcloud.Catalogue(), running: map[string]string{},
+	}
 }
 
 // operation is one create, update, delete (or a server's resize) a

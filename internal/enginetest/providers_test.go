@@ -6,12 +6,14 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
+	"errors"
 	"fmt"
-	"github.com/hcloud-k3s/hcloud-k3s/internal/cloudmodel"
+	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/blang/semver"
+	"github.com/hcloud-k3s/hcloud-k3s/internal/cloudmodel"
 	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
 	"github.com/pulumi/pulumi/pkg/v3/resource/deploy/deploytest"
 	"github.com/pulumi/pulumi/pkg/v3/resource/plugin"
@@ -213,8 +215,16 @@ var hcloudLists = map[tokens.ModuleMember]struct {
 	"hcloud:index/getNetworks:getNetworks": {networkType, "networks"},
 }
 
-// hcloudInvoke answers the list data sources from the project.
+// hcloudInvoke answers the list data sources from the project, and the
+// server types from the world's catalogue; every read fails while Hetzner's
+// API is unreachable.
 func (w *world) hcloudInvoke(_ context.Context, req plugin.InvokeRequest) (plugin.InvokeResponse, error) {
+	if w.unreachable {
+		return plugin.InvokeResponse{}, errors.New("Get \"https://api.hetzner.cloud/v1/servers\": dial tcp: lookup api.hetzner.cloud: no such host")
+	}
+	if req.Tok == "hcloud:index/getServerTypes:getServerTypes" {
+		return plugin.InvokeResponse{Properties: resource.FromResourcePropertyMap(mockcloud.ServerTypesResult(w.catalogue))}, nil
+	}
 	list, ok := hcloudLists[req.Tok]
 	if !ok {
 		return plugin.InvokeResponse{}, fmt.Errorf("hcloud: no data source %s", req.Tok)
@@ -247,10 +257,16 @@ func (w *world) commandProvider(stack string) *deploytest.Provider {
 			return fmt.Errorf("ssh: dial tcp %s:22: connect: no route to host", host)
 		}
 		op := operation{Kind: kind, Type: commandType, URN: urn, Node: node, Script: script, stack: stack}
-		return w.do(op, func() error { return nil })
+		return w.do(op, func() error {
+			w.recordInstall(urn, node, script)
+			return nil
+		})
 	}
 	outputs := func(inputs property.Map, script string) property.Map {
 		stdout := mockcloud.CommandStdout(resource.NewProperty(script))
+		if strings.Contains(script, "nodeInfo.kubeletVersion") { // the version read (clusterops.ServerVersionScript)
+			stdout = w.oldestControlPlaneVersion(stack) + "\n"
+		}
 		w.keepKubeconfigSecret(stdout)
 		return inputs.Set("stdout", property.New(stdout)).Set("stderr", property.New(""))
 	}
@@ -394,4 +410,33 @@ func (w *world) keepKubeconfigSecret(stdout string) {
 			w.keepSecret(strings.TrimSpace(key))
 		}
 	}
+}
+
+// installVersion finds the version an install script installs.
+var installVersion = regexp.MustCompile(`(?m)^version='(v[^']+)'$`)
+
+// recordInstall notes the k3s version a node's install put on it: the
+// version the node runs until the upgrade Plans (not modelled) change it.
+func (w *world) recordInstall(urn resource.URN, node, script string) {
+	m := installVersion.FindStringSubmatch(script)
+	if !strings.HasSuffix(urn.Name(), "-install") || m == nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.running[node] = m[1]
+}
+
+// oldestControlPlaneVersion is what the version read prints: the oldest
+// version a control-plane node of the stack runs.
+func (w *world) oldestControlPlaneVersion(stack string) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	oldest := ""
+	for node, version := range w.running {
+		if strings.HasPrefix(node, stack+"-cp-") && (oldest == "" || semver.MustParse(version[1:]).LT(semver.MustParse(oldest[1:]))) {
+			oldest = version
+		}
+	}
+	return oldest
 }

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/hcloud-k3s/hcloud-k3s/components/config"
+	"github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
 	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
@@ -71,6 +73,8 @@ type Options struct {
 	// networks its getServers and getNetworks invokes list (and every
 	// label selector matches). nil is a new project.
 	Existing *Existing
+	// ServerTypes is what getServerTypes lists; nil is Catalogue().
+	ServerTypes hetzner.Catalogue
 }
 
 // Existing is what a Hetzner project holds before a run.
@@ -80,7 +84,7 @@ type Existing struct {
 }
 
 // ExistingServer is a server that exists, as getServers lists it.
-type ExistingServer struct{ Name, ServerType string }
+type ExistingServer struct{ Name, ServerType, Location, IPv4 string }
 
 // ExistingNetwork is a network that exists, as getNetworks lists it.
 type ExistingNetwork struct{ Name, IPRange string }
@@ -91,6 +95,10 @@ func Run(program Program, opts Options) (*Result, error) {
 	mocks := &cloud{preview: opts.Preview, project: project, stack: opts.Stack, stacks: opts.Stacks}
 	if opts.Existing != nil {
 		mocks.existing = *opts.Existing
+	}
+	mocks.serverTypes = opts.ServerTypes
+	if mocks.serverTypes == nil {
+		mocks.serverTypes = Catalogue()
 	}
 	result := &Result{Outputs: map[string]Output{}}
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
@@ -117,13 +125,15 @@ func Run(program Program, opts Options) (*Result, error) {
 
 // cloud answers registrations like Hetzner Cloud and the other providers would.
 type cloud struct {
-	preview   bool
-	project   string
-	stack     string
-	stacks    map[string]resource.PropertyMap
-	existing  Existing
-	mu        sync.Mutex
-	resources []Resource
+	preview  bool
+	project  string
+	stack    string
+	stacks   map[string]resource.PropertyMap
+	existing Existing
+	// serverTypes is the catalogue getServerTypes lists.
+	serverTypes hetzner.Catalogue
+	mu          sync.Mutex
+	resources   []Resource
 }
 
 func (c *cloud) recorded() []Resource {
@@ -137,7 +147,7 @@ func (c *cloud) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	case "hcloud:index/getServers:getServers":
 		var servers []any
 		for _, s := range c.existing.Servers {
-			servers = append(servers, map[string]any{"name": s.Name, "serverType": s.ServerType})
+			servers = append(servers, map[string]any{"name": s.Name, "serverType": s.ServerType, "location": s.Location, "ipv4Address": s.IPv4})
 		}
 		return resource.NewPropertyMapFromMap(map[string]any{"id": "servers", "servers": servers}), nil
 	case "hcloud:index/getNetworks:getNetworks":
@@ -146,6 +156,8 @@ func (c *cloud) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 			networks = append(networks, map[string]any{"name": n.Name, "ipRange": n.IPRange})
 		}
 		return resource.NewPropertyMapFromMap(map[string]any{"id": "networks", "networks": networks}), nil
+	case "hcloud:index/getServerTypes:getServerTypes":
+		return ServerTypesResult(c.serverTypes), nil
 	}
 	return nil, fmt.Errorf("mockcloud: unexpected invoke %s", args.Token)
 }
@@ -231,6 +243,9 @@ func (c *cloud) answer(args pulumi.MockResourceArgs) (string, resource.PropertyM
 		set("stderr", "")
 	case "hcloud:index/network:Network": // its ID goes into the CCM's Secret
 		return id, state
+	case "pulumi:index:Stash": // a new stash keeps its input (pulumi pkg/resource/deploy/builtins.go Create)
+		state["output"] = args.Inputs["input"]
+		return id, state
 	}
 	if c.preview {
 		return "", state
@@ -309,10 +324,19 @@ func newKeyPair(n int) (string, string) {
 var k3sKubeconfig string
 
 // CommandStdout answers like a remote command whose script is create would
-// on a healthy node: the kubeconfig fetch prints a k3s.yaml.
+// on a healthy node: the kubeconfig fetch prints a k3s.yaml, and the version
+// read (clusterops.ServerVersionScript) the version the modelled control
+// plane runs, the default one.
 func CommandStdout(create resource.PropertyValue) string {
-	if create.IsString() && create.StringValue() == k3s.FetchKubeconfigScript {
+	switch {
+	case !create.IsString():
+	case create.StringValue() == k3s.FetchKubeconfigScript:
 		return k3sKubeconfig
+	case strings.Contains(create.StringValue(), "nodeInfo.kubeletVersion"):
+		return RunningK3sVersion + "\n"
 	}
 	return "hcloud-k3s: k3s is ready\n"
 }
+
+// RunningK3sVersion is the k3s version the modelled control plane runs.
+const RunningK3sVersion = config.DefaultK3sVersion

@@ -104,13 +104,14 @@ func (s *stack) targets(lb *resource) []target {
 // network, as far as known values tell. Only that traffic escapes the
 // servers' firewalls: traffic to a public IP is filtered like any other
 // (docs.hetzner.com/cloud/firewalls/faq). That takes a LoadBalancerTarget
-// with usePrivateIp on a load balancer attached to a network; inline
-// targets cannot use private IPs (SDK LoadBalancerTargetType: "Does not
-// work"), and ip targets cannot be cloud servers (cloud_resource_ip_not_allowed).
+// with usePrivateIp, which works only on a load balancer attached to a
+// network (load_balancer_not_attached_to_network otherwise,
+// terraform-provider-hcloud#268): the target is judged as declared, since
+// the attachment may live outside the stack (made by hand, or by another
+// stack). Inline targets cannot use private IPs (SDK LoadBalancerTargetType:
+// "Does not work"), and ip targets cannot be cloud servers
+// (cloud_resource_ip_not_allowed).
 func (s *stack) privateTargetServers(lb *resource) []*resource {
-	if len(s.attached(lb, typeLoadBalancerNetwork)) == 0 {
-		return nil
-	}
 	var servers []*resource
 	for _, t := range s.targets(lb) {
 		private, known := orDefault(t.props, "usePrivateIp", false, asBool)
