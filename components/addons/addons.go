@@ -1,10 +1,10 @@
 // Package addons installs what a Hetzner cluster needs from day one through
-// pulumi-kubernetes, one file per add-on: hcloud.go (Hetzner's
-// cloud-controller-manager and CSI driver, and the Secret they read), suc.go
-// (the system-upgrade-controller) and upgradeplans.go (its Plans, which
-// upgrade k3s in place). The next add-ons go beside them: the
-// cluster-autoscaler for autoscaled pools (autoscaler.go) and Cilium when it
-// is the cluster's network (cilium.go).
+// pulumi-kubernetes, one file per add-on: cilium.go (Cilium, when it is the
+// cluster's network), hcloud.go (Hetzner's cloud-controller-manager and CSI
+// driver, and the Secret they read), suc.go (the system-upgrade-controller)
+// and upgradeplans.go (its Plans, which upgrade k3s in place). The next
+// add-on goes beside them: the cluster-autoscaler for autoscaled pools
+// (autoscaler.go).
 package addons
 
 import (
@@ -62,6 +62,7 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	}
 	k8s := []pulumi.ResourceOption{pulumi.Parent(a), pulumi.Provider(a.Provider)}
 	if err := errors.Join(
+		ciliumChart(ctx, c, k8s),
 		hcloudSecret(ctx, args, k8s),
 		hetznerChart(ctx, "hcloud-cloud-controller-manager", "hccm", c.Addons.CloudControllerManager, CCMValues(c), k8s),
 		hetznerChart(ctx, "hcloud-csi", "hcloud-csi", c.Addons.CSIDriver, CSIValues(), k8s),

@@ -27,8 +27,11 @@ func hcloudSecret(ctx *pulumi.Context, args Args, opts []pulumi.ResourceOption) 
 }
 
 // CCMValues configures the cloud-controller-manager for the private network:
-// node addresses from the network, pod CIDRs matching k3s, and no routes
-// (flannel encapsulates pod traffic; routes would also hit the 100-route limit).
+// node addresses from the network, pod CIDRs matching k3s, and routes only
+// when Cilium routes pods' traffic natively: then the CCM adds to the Hetzner
+// network a route to each node's pods (one per node, and a network holds at
+// most 100 servers). Flannel, and Cilium's tunnel, encapsulate pod traffic
+// between the nodes' own addresses, and need none.
 // The load balancers it makes for Services reach the nodes over the private
 // network: the firewall admits nothing but SSH, the API and ICMP on the public
 // interfaces, so NodePorts and health checks on public IPs would be dropped
@@ -38,12 +41,16 @@ func CCMValues(c config.Cluster) map[string]any {
 	return map[string]any{
 		"networking": map[string]any{"enabled": true, "clusterCIDR": c.K3s.ClusterCIDR.String()},
 		"env": map[string]any{
-			"HCLOUD_NETWORK_ROUTES_ENABLED":        map[string]any{"value": "false"},
+			"HCLOUD_NETWORK_ROUTES_ENABLED":        map[string]any{"value": strconv.FormatBool(routesPods(c))},
 			"HCLOUD_LOAD_BALANCERS_LOCATION":       map[string]any{"value": c.ControlPlane.Nodes[0].Location},
 			"HCLOUD_LOAD_BALANCERS_USE_PRIVATE_IP": map[string]any{"value": "true"},
 		},
 	}
 }
+
+// routesPods tells whether pods' traffic travels through the Hetzner
+// network's routes.
+func routesPods(c config.Cluster) bool { return c.K3s.Cilium != nil && c.K3s.Cilium.NativeRouting() }
 
 // CSIValues makes hcloud-volumes the default storage class, and lets the
 // CSI controller run on control-plane nodes: they carry CriticalAddonsOnly

@@ -4,8 +4,10 @@
 // cluster owns the queues that keep restarts and resizes in turn), then what
 // runs against the cluster: readiness, the kubeconfig, the Nodes' labels and
 // the add-ons. An autoscaled pool registers no servers: the cluster-autoscaler
-// add-on (package addons) creates them, from the same pool config. A second
-// CNI is an add-on too, installed before readiness is awaited.
+// add-on (package addons) creates them, from the same pool config. Cilium,
+// when it is the cluster's network, is an add-on too: nodes register without
+// a network, so it is installed after readiness (which waits for
+// registration, not for Ready nodes), and awaited.
 package cluster
 
 import (
@@ -100,8 +102,9 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluste
 
 // checkBeforeRegistering refuses, before any resource exists, what cannot
 // work: add-ons without the token they need, changes Hetzner cannot apply
-// to what already runs, and servers of a type Hetzner cannot sell now where
-// they would be ordered (both read from the cloud).
+// to what already runs (a new network or CNI for running servers), and
+// servers of a type Hetzner cannot sell now where they would be ordered
+// (all read from the cloud).
 func checkBeforeRegistering(ctx *pulumi.Context, args Args) (existing, error) {
 	c := args.Config
 	addonsNeedToken := c.Addons.CloudControllerManager.Enabled || c.Addons.CSIDriver.Enabled

@@ -2,9 +2,13 @@ package cluster
 
 import (
 	"fmt"
+	"maps"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/config"
+	"github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
 	"github.com/pulumi/pulumi-hcloud/sdk/go/hcloud"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -12,16 +16,18 @@ import (
 // existing is what Hetzner Cloud already runs for the cluster, read (two
 // requests, by the cluster label) before any resource is registered: the
 // previous values that changes Hetzner cannot apply as the program would
-// like are judged against. The cloud, not the last deployment's state, is
-// what a change meets.
+// like are judged against, and the network the servers' labels say their
+// k3s runs. The cloud, not the last deployment's state, is what a change
+// meets.
 type existing struct {
 	servers     map[string]server // by hostname
-	networkCIDR string            // "" before the network exists
+	networkCIDR string            // the network's ip_range; "" before the network exists
 }
 
 // server is what Hetzner says of one of the cluster's servers.
 type server struct {
 	serverType, location, publicIP string
+	labels                         map[string]string
 }
 
 // observe reads the cluster's servers and network.
@@ -37,7 +43,7 @@ func observe(ctx *pulumi.Context, c config.Cluster) (existing, error) {
 	}
 	e := existing{servers: map[string]server{}}
 	for _, s := range servers.Servers {
-		e.servers[s.Name] = server{serverType: s.ServerType, location: s.Location, publicIP: s.Ipv4Address}
+		e.servers[s.Name] = server{serverType: s.ServerType, location: s.Location, publicIP: s.Ipv4Address, labels: s.Labels}
 	}
 	for _, n := range networks.Networks {
 		if n.Name == c.Name {
@@ -47,17 +53,103 @@ func observe(ctx *pulumi.Context, c config.Cluster) (existing, error) {
 	return e, nil
 }
 
-// refusal is the error for a change that would destroy the cluster's nodes:
-// a network's ip_range is ForceNew (terraform-provider-hcloud
+// refusal is the error for a change a running cluster cannot take: a new
+// network (CNI), or a new way for Cilium to route or to serve Services
+// (networkChange), and a change that would destroy the cluster's nodes: a
+// network's ip_range is ForceNew (terraform-provider-hcloud
 // internal/network/resource.go), so a new network.cidr would replace the
 // network and, with it, every server.
 func (e existing) refusal(c config.Cluster) error {
-	if e.networkCIDR == "" || e.networkCIDR == c.Network.CIDR.String() {
+	if err := e.networkChange(c); err != nil {
+		return err
+	}
+	if e.networkCIDR == "" || e.networkCIDR == c.Network.IPRange.String() {
 		return nil
 	}
 	return fmt.Errorf("hcloud-k3s:network.cidr: %s is not allowed: the cluster's network %s has %s, and changing it "+
 		"would replace the network and every server. Set it back to %s, or build a new cluster in a new stack",
 		c.Network.CIDR, c.Name, e.networkCIDR, e.networkCIDR)
+}
+
+// networkChange refuses to change what the servers' labels say their k3s
+// runs (config.Cluster.CNILabels). Pods keep the addresses and routes the
+// old network gave them until their node restarts, so between two networks
+// a cluster would lose its pod traffic; k3s starts or stops kube-proxy on a
+// node only when it restarts (agents read disable-kube-proxy from the
+// server at start, k3s pkg/agent/config/config.go); and Cilium's routing
+// decides the Hetzner network's ip_range (config.Network.IPRange), which
+// cannot change without a new network. No migration is built: a new
+// cluster in a new stack is the way.
+func (e existing) networkChange(c config.Cluster) error {
+	want := c.CNILabels()
+	for _, name := range slices.Sorted(maps.Keys(e.servers)) {
+		had := e.servers[name].labels
+		for _, check := range networkChecks {
+			was, now := had[check.label], want[check.label]
+			if was == now {
+				continue
+			}
+			return fmt.Errorf("hcloud-k3s:%s: %s is not allowed: the cluster's servers (%s among them) %s, and %s. "+
+				"Set it back to %s, or build a new cluster in a new stack and move the workloads",
+				check.key, check.value(c), name, check.runs(was), check.why, check.value(configWith(c, check, was)))
+		}
+	}
+	return nil
+}
+
+// networkCheck is one label networkChange compares: the config key it
+// follows, and how the message names what a value means.
+type networkCheck struct {
+	label, key string
+	runs       func(labelValue string) string
+	value      func(c config.Cluster) string
+	why        string
+}
+
+var networkChecks = []networkCheck{
+	{hetzner.LabelCNI, "k3s.cni", func(v string) string {
+		if v == "" {
+			return "run flannel (they have no label " + hetzner.LabelCNI + ")"
+		}
+		return "run " + v + " (label " + hetzner.LabelCNI + "=" + v + ")"
+	}, func(c config.Cluster) string { return c.K3s.CNI },
+		"a running cluster cannot change its network: pods keep the old one's addresses and routes until their node restarts"},
+	{hetzner.LabelCiliumRouting, "k3s.cilium.routing", func(v string) string {
+		return "route pods' traffic with " + v + " routing (label " + hetzner.LabelCiliumRouting + "=" + v + ")"
+	}, func(c config.Cluster) string { return ciliumOf(c).Routing },
+		"native routing needs a Hetzner network that spans the pods' range: changing it would replace the network and every server"},
+	{hetzner.LabelKubeProxy, "k3s.cilium.kubeProxyReplacement", func(v string) string {
+		return "have Services served by " + v + " (label " + hetzner.LabelKubeProxy + "=" + v + ")"
+	}, func(c config.Cluster) string { return strconv.FormatBool(ciliumOf(c).KubeProxyReplacement) },
+		"k3s starts or stops kube-proxy on a node only when it restarts, so nodes would serve Services twice or not at all"},
+}
+
+// ciliumOf is the cluster's Cilium settings, zero without Cilium.
+func ciliumOf(c config.Cluster) config.Cilium {
+	if c.K3s.Cilium == nil {
+		return config.Cilium{}
+	}
+	return *c.K3s.Cilium
+}
+
+// configWith is c with the setting check follows as the servers' label
+// value says, to name the value to set back.
+func configWith(c config.Cluster, check networkCheck, labelValue string) config.Cluster {
+	k, cil := c.K3s, ciliumOf(c)
+	switch check.label {
+	case hetzner.LabelCNI:
+		k.CNI = config.CNIFlannel
+		if labelValue != "" {
+			k.CNI = labelValue
+		}
+	case hetzner.LabelCiliumRouting:
+		cil.Routing = labelValue
+	case hetzner.LabelKubeProxy:
+		cil.KubeProxyReplacement = labelValue == hetzner.KubeProxyCilium
+	}
+	k.Cilium = &cil
+	c.K3s = k
+	return c
 }
 
 // resized lists the nodes whose server exists with another type than

@@ -79,6 +79,7 @@ func Resolve(stack string, in Input) (Cluster, error) {
 	c.EtcdSnapshots = resolveEtcdSnapshots(&p, in.EtcdSnapshots, c.Name, home)
 	checkCapacity(&p, c)
 	checkCIDRsApart(&p, c)
+	resolveNetworkRange(&p, &c)
 	checkOneServiceLoadBalancer(&p, c)
 	if len(p) > 0 {
 		return Cluster{}, p.err()

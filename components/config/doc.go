@@ -5,14 +5,12 @@
 // Each section of the configuration is a vertical slice in its own file: the
 // input as the user writes it, the validated type the components read, and
 // the resolution from one to the other (controlplane.go, workerpools.go,
-// network.go, firewall.go, apilb.go, ssh.go, k3s.go, addons.go, upgrade.go,
-// snapshots.go). cluster.go holds the whole (Input, Cluster, Resolve) and the
+// network.go, firewall.go, apilb.go, ssh.go, k3s.go, cni.go (k3s.cni and
+// k3s.cilium), addons.go, upgrade.go, snapshots.go). cluster.go holds the whole (Input, Cluster, Resolve) and the
 // checks across sections; decode.go reads the stack config strictly;
 // problems.go collects every problem with its key. Hetzner's own facts
 // (locations, server types, limits) come from package hetzner.
 //
-// Where the next features go: an autoscaled pool is a worker pool with
-// `autoscaling: {min, max}` instead of `count`, resolved in workerpools.go;
-// a second CNI is `k3s.cni` with its own options, resolved in k3s.go (or a
-// cni.go slice of its own once it has more than a handful of options).
+// Where the next feature goes: an autoscaled pool is a worker pool with
+// `autoscaling: {min, max}` instead of `count`, resolved in workerpools.go.
 package config

@@ -10,16 +10,22 @@ import (
 
 // K3sInput is the `k3s` key.
 type K3sInput struct {
-	FlannelBackend  string    `json:"flannelBackend"`
-	Disable         *[]string `json:"disable"`
-	ClusterCIDR     string    `json:"clusterCidr"`
-	ServiceCIDR     string    `json:"serviceCidr"`
-	ExtraServerArgs []string  `json:"extraServerArgs"`
-	ExtraAgentArgs  []string  `json:"extraAgentArgs"`
+	CNI             string       `json:"cni"`
+	Cilium          *CiliumInput `json:"cilium"`
+	FlannelBackend  string       `json:"flannelBackend"`
+	Disable         *[]string    `json:"disable"`
+	ClusterCIDR     string       `json:"clusterCidr"`
+	ServiceCIDR     string       `json:"serviceCidr"`
+	ExtraServerArgs []string     `json:"extraServerArgs"`
+	ExtraAgentArgs  []string     `json:"extraAgentArgs"`
 }
 
 // K3s holds cluster-wide k3s settings.
 type K3s struct {
+	CNI string // CNIFlannel or CNICilium
+	// Cilium is set when Cilium is the cluster's network.
+	Cilium *Cilium
+	// FlannelBackend is k3s's flannel-backend: FlannelBackendNone with Cilium.
 	FlannelBackend  string
 	Disable         []string
 	ClusterCIDR     netip.Prefix
@@ -59,10 +65,8 @@ var (
 )
 
 func resolveK3s(p *problems, in K3sInput) K3s {
-	k := K3s{FlannelBackend: or(in.FlannelBackend, DefaultFlannelBackend), Disable: valueOr(in.Disable, DefaultDisable)}
-	if !slices.Contains(flannelBackends, k.FlannelBackend) {
-		p.add("k3s.flannelBackend", k.FlannelBackend, "is not supported: use %s (host-gw needs layer 2, which Hetzner networks do not give)", strings.Join(flannelBackends, " or "))
-	}
+	k := K3s{Disable: valueOr(in.Disable, DefaultDisable)}
+	resolveCNI(p, &k, in)
 	for i, item := range k.Disable {
 		if !slices.Contains(disableable, item) {
 			p.add(fmt.Sprintf("k3s.disable[%d]", i), item, "is not a packaged k3s component: use %s", strings.Join(disableable, ", "))

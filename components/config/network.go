@@ -16,8 +16,11 @@ type NetworkInput struct {
 
 // Network is the private network all nodes and the load balancer join.
 type Network struct {
-	CIDR netip.Prefix
-	Zone string
+	CIDR netip.Prefix // network.cidr: the subnet the servers and the load balancer live in
+	// IPRange is the Hetzner network's ip_range: CIDR, or a range that also
+	// spans the pods' when Cilium routes natively (resolveNetworkRange).
+	IPRange netip.Prefix
+	Zone    string
 }
 
 const DefaultNetworkCIDR = "10.0.0.0/16"

@@ -23,8 +23,13 @@ var world = []string{"0.0.0.0/0", "::/0"}
 
 // Rules lists the inbound rules: SSH and the Kubernetes API from their
 // allowlists only, ICMP from anywhere. Hetzner firewalls do not filter the
-// private network, so node-to-node traffic needs no rule. An empty allowlist
-// means no rule, which closes that port.
+// private network (docs.hetzner.com/cloud/firewalls/faq, "Can Firewalls
+// secure traffic to my private Hetzner Cloud Networks?"), so node-to-node
+// traffic needs no rule: flannel's VXLAN or WireGuard, and Cilium's (VXLAN
+// on 8472/udp, WireGuard on 51871/udp, health checks on 4240/tcp, Hubble on
+// 4244/tcp), which runs between the nodes' private addresses. The same
+// ports on the public interfaces stay closed. An empty allowlist means no
+// rule, which closes that port.
 func Rules(fw config.Firewall) []Rule {
 	rules := []Rule{{Description: "ICMP", Protocol: "icmp", SourceIPs: world}}
 	if len(fw.SSHAllowed) > 0 {

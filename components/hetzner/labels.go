@@ -17,4 +17,17 @@ const (
 	LabelEtcdSnapshots = "etcd-snapshots"
 	SnapshotsOffSite   = "s3"
 	SnapshotsLocal     = "local"
+
+	// LabelCNI on every server of a cluster whose network is Cilium says so
+	// (CNICilium); a server without it runs k3s's flannel.
+	// LabelCiliumRouting says how Cilium routes pods' traffic (tunnel or
+	// native), and LabelKubeProxy who serves Services: Cilium in place of
+	// kube-proxy (KubeProxyCilium), or k3s's kube-proxy (KubeProxyK3s). A
+	// running cluster keeps all three: package cluster refuses to change them.
+	LabelCNI           = "cni"
+	LabelCiliumRouting = "cilium-routing"
+	LabelKubeProxy     = "kube-proxy"
+	CNICilium          = "cilium"
+	KubeProxyCilium    = "cilium"
+	KubeProxyK3s       = "k3s"
 )

@@ -19,6 +19,15 @@ const (
 	TokenPath      = "/etc/rancher/k3s/token"
 	KubeconfigPath = "/etc/rancher/k3s/k3s.yaml"
 	APIPort        = 6443
+	// LocalAPIPort is where every node reaches the Kubernetes API on
+	// 127.0.0.1 without any Service or load balancer: a server's own
+	// kube-apiserver (k3s pkg/daemons/control/server.go, defaults:
+	// https-listen-port + 1, bound to loopback), and an agent's client load
+	// balancer over every server (k3s pkg/cli/cmds/agent.go, lb-server-port,
+	// default 6444; the agent's kubelet talks to the API through it). Both
+	// present the API's serving certificate, whose SANs include 127.0.0.1
+	// (k3s pkg/cli/server/server.go).
+	LocalAPIPort = 6444
 )
 
 // Config is /etc/rancher/k3s/config.yaml; keys are k3s's long flag names.
@@ -35,6 +44,8 @@ type Config struct {
 	ClusterCIDR            string   `json:"cluster-cidr,omitempty"`
 	ServiceCIDR            string   `json:"service-cidr,omitempty"`
 	FlannelBackend         string   `json:"flannel-backend,omitempty"`
+	DisableNetworkPolicy   bool     `json:"disable-network-policy,omitempty"`
+	DisableKubeProxy       bool     `json:"disable-kube-proxy,omitempty"`
 	Disable                []string `json:"disable,omitempty"`
 	DisableCloudController bool     `json:"disable-cloud-controller,omitempty"`
 	EtcdExposeMetrics      bool     `json:"etcd-expose-metrics,omitempty"`
@@ -80,6 +91,14 @@ func ServerConfig(c config.Cluster, node config.Node, addr NodeAddresses, extraS
 	cfg.ClusterCIDR = c.K3s.ClusterCIDR.String()
 	cfg.ServiceCIDR = c.K3s.ServiceCIDR.String()
 	cfg.FlannelBackend = c.K3s.FlannelBackend
+	if cil := c.K3s.Cilium; cil != nil {
+		// Cilium enforces network policies, and serves Services when it
+		// replaces kube-proxy. Both are server flags: agents take them from
+		// the server (k3s pkg/agent/config/config.go, DisableNPC and
+		// getKubeProxyDisabled), as they take flannel-backend.
+		cfg.DisableNetworkPolicy = true
+		cfg.DisableKubeProxy = cil.KubeProxyReplacement
+	}
 	cfg.Disable = c.K3s.Disable
 	cfg.DisableCloudController = c.ExternalCloudProvider()
 	cfg.EtcdExposeMetrics = true
@@ -117,7 +136,10 @@ func S3SecretDropIn(secretKey string) string {
 }
 
 // AgentConfig is the config of a worker node; the install adds the address
-// it joins through (see JoinPeers).
+// it joins through (see JoinPeers). It is the same whatever the cluster's
+// network: an agent takes flannel-backend, disable-network-policy and
+// disable-kube-proxy from the server it joins (k3s pkg/cli/cmds/agent.go has
+// no such flags).
 func AgentConfig(c config.Cluster, pool config.WorkerPool, node config.Node, addr NodeAddresses) Config {
 	cfg := baseConfig(c, node, addr)
 	cfg.NodeLabel, cfg.NodeTaint = PoolLabels(pool), PoolTaints(pool)

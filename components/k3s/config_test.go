@@ -43,6 +43,15 @@ func TestConfigRender(t *testing.T) {
 		{"S3 snapshots to another endpoint, region and folder, on a joining member", s3Snapshots(config.S3Input{
 			Endpoint: "s3.example.com:9000", Region: "eu-west-1", Folder: "clusters/prod"}), server(1), "snapshots-s3-other.yaml"},
 		{"agents take no snapshots", s3Snapshots(config.S3Input{}), agent, "agent.yaml"},
+		{"with Cilium, a server runs no flannel, no network policy controller and no kube-proxy",
+			withCilium(config.CiliumInput{}), server(0), "cilium-first-control-plane.yaml"},
+		{"with Cilium beside kube-proxy, a server keeps kube-proxy", withCilium(config.CiliumInput{KubeProxyReplacement: ptr(false)}),
+			server(0), "cilium-kube-proxy.yaml"},
+		{"with Cilium, a joining server has the same network settings", withCilium(config.CiliumInput{
+			Encryption: "wireguard", Routing: "native"}), server(1), "cilium-joining-control-plane.yaml"},
+		{"with Cilium, an agent's config is a flannel agent's: it takes the network settings from the server",
+			withCilium(config.CiliumInput{Routing: "native", Encryption: "wireguard"}), agent, "agent.yaml"},
+		{"with Cilium beside kube-proxy too", withCilium(config.CiliumInput{KubeProxyReplacement: ptr(false)}), agent, "agent.yaml"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,6 +78,16 @@ func TestConfigRender(t *testing.T) {
 		})
 	}
 }
+
+// withCilium makes Cilium the cluster's network, with opts.
+func withCilium(opts config.CiliumInput) func(in *config.Input) {
+	return func(in *config.Input) {
+		in.K3s.CNI = config.CNICilium
+		in.K3s.Cilium = &opts
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
 
 // testS3SecretKey is the S3 secret key in the tests; no config.yaml may contain it.
 const testS3SecretKey = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"

@@ -16,7 +16,10 @@ type Args struct {
 	Labels  map[string]string
 }
 
-// Network is a private network with one cloud subnet spanning it.
+// Network is a private network with one cloud subnet, network.cidr, which
+// spans it, unless Cilium routes natively: then the network also holds the
+// pods' range, outside the subnet, where the cloud-controller-manager adds a
+// route to each node's pods (config.Network.IPRange).
 type Network struct {
 	pulumi.ResourceState
 
@@ -32,10 +35,9 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	if err := ctx.RegisterComponentResource(component.Type("Network"), name, n, opts...); err != nil {
 		return nil, err
 	}
-	cidr := args.Network.CIDR.String()
 	net, err := hcloud.NewNetwork(ctx, name, &hcloud.NetworkArgs{
 		Name:    pulumi.String(args.Name),
-		IpRange: pulumi.String(cidr),
+		IpRange: pulumi.String(args.Network.IPRange.String()),
 		Labels:  pulumi.ToStringMap(args.Labels),
 	}, pulumi.Parent(n))
 	if err != nil {
@@ -46,7 +48,7 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 		NetworkId:   n.NetworkID,
 		Type:        pulumi.String("cloud"),
 		NetworkZone: pulumi.String(args.Network.Zone),
-		IpRange:     pulumi.String(cidr),
+		IpRange:     pulumi.String(args.Network.CIDR.String()),
 	}, pulumi.Parent(n))
 	if err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ package node
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -112,7 +113,7 @@ func (n *Node) createServer(ctx *pulumi.Context, name string, args Args, resizeA
 		ServerType: pulumi.String(args.ServerType),
 		Image:      pulumi.String(args.Image),
 		Location:   pulumi.String(args.Node.Location),
-		Labels:     pulumi.ToStringMap(args.Labels),
+		Labels:     pulumi.ToStringMap(serverLabels(args)),
 		UserData: args.SSHPublicKey.ToStringOutput().ApplyT(func(key string) string {
 			return CloudConfig(append([]string{key}, args.Cluster.SSH.AuthorizedKeys...))
 		}).(pulumi.StringOutput),
@@ -274,6 +275,16 @@ func (n *Node) createDrain(ctx *pulumi.Context, name string, args Args) error {
 
 // etcdLeaveTimeout bounds the wait for a control-plane node to leave etcd.
 const etcdLeaveTimeout = 6 * time.Minute
+
+// serverLabels are the group's labels and those that say which network
+// the server's k3s runs (config.Cluster.CNILabels), which the cluster reads
+// back to refuse a change of network a running cluster cannot take.
+func serverLabels(args Args) map[string]string {
+	labels := map[string]string{}
+	maps.Copy(labels, args.Labels)
+	maps.Copy(labels, args.Cluster.CNILabels())
+	return labels
+}
 
 // CloudConfig is the user data that installs SSH keys for root. Without a
 // Hetzner SSH key the server gets a root password: password logins are off.

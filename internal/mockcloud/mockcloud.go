@@ -84,7 +84,10 @@ type Existing struct {
 }
 
 // ExistingServer is a server that exists, as getServers lists it.
-type ExistingServer struct{ Name, ServerType, Location, IPv4 string }
+type ExistingServer struct {
+	Name, ServerType, Location, IPv4 string
+	Labels                           map[string]string
+}
 
 // ExistingNetwork is a network that exists, as getNetworks lists it.
 type ExistingNetwork struct{ Name, IPRange string }
@@ -147,7 +150,11 @@ func (c *cloud) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	case "hcloud:index/getServers:getServers":
 		var servers []any
 		for _, s := range c.existing.Servers {
-			servers = append(servers, map[string]any{"name": s.Name, "serverType": s.ServerType, "location": s.Location, "ipv4Address": s.IPv4})
+			labels := map[string]any{}
+			for k, v := range s.Labels {
+				labels[k] = v
+			}
+			servers = append(servers, map[string]any{"name": s.Name, "serverType": s.ServerType, "location": s.Location, "ipv4Address": s.IPv4, "labels": labels})
 		}
 		return resource.NewPropertyMapFromMap(map[string]any{"id": "servers", "servers": servers}), nil
 	case "hcloud:index/getNetworks:getNetworks":
