@@ -1,4 +1,4 @@
-package main
+package stack_test
 
 // Cilium as the cluster's network: what the program registers for each of
 // its options, on dev and prod, and what it refuses on a running cluster.
@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/config"
+	"github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
+	"github.com/hcloud-k3s/hcloud-k3s/internal/cloudmodel"
 	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
 )
 
@@ -115,8 +117,8 @@ func checkCiliumK3sConfig(t *testing.T, g graph, kpr bool) {
 // firewall opens nothing new.
 func checkCiliumNetwork(t *testing.T, g graph, stackName string, native, kpr bool) {
 	t.Helper()
-	ipRange := g.get("hcloud:index/network:Network", "network").Inputs["ipRange"].StringValue()
-	subnet := g.get("hcloud:index/networkSubnet:NetworkSubnet", "network").Inputs["ipRange"].StringValue()
+	ipRange := g.get(hetzner.TypeNetwork, "network").Inputs["ipRange"].StringValue()
+	subnet := g.get(hetzner.TypeNetworkSubnet, "network").Inputs["ipRange"].StringValue()
 	if want := map[bool]string{false: "10.0.0.0/16", true: "10.0.0.0/10"}[native]; ipRange != want || subnet != "10.0.0.0/16" {
 		t.Errorf("network %s with subnet %s, want %s with subnet 10.0.0.0/16", ipRange, subnet, want)
 	}
@@ -132,7 +134,7 @@ func checkCiliumNetwork(t *testing.T, g graph, stackName string, native, kpr boo
 	}
 	flannel := stack(t, stackName, nil)
 	rules := func(g graph) any {
-		return g.get("hcloud:index/firewall:Firewall", "firewall").Inputs["rules"].Mappable()
+		return g.get(hetzner.TypeFirewall, "firewall").Inputs["rules"].Mappable()
 	}
 	if !reflect.DeepEqual(rules(g), rules(flannel)) {
 		t.Errorf("Cilium changes the firewall: the private network it uses is not filtered, and nothing may open to the world:\n%v\nwant\n%v", rules(g), rules(flannel))
@@ -163,7 +165,7 @@ func TestFlannelStacksStayAsTheyWere(t *testing.T) {
 // node to be Ready, which only Cilium makes them.
 func TestCiliumComesAfterReadinessAndTheKubeconfig(t *testing.T) {
 	g := stack(t, "prod", map[string]any{"k3s": ciliumK3s(map[string]any{})})
-	provider := g.get("pulumi:providers:kubernetes", "addons")
+	provider := g.get(cloudmodel.TypeKubernetesProvider, "addons")
 	cilium := g.get(chart, "cilium")
 	if !strings.HasPrefix(cilium.Provider, provider.URN+"::") {
 		t.Errorf("the cilium chart is applied through %s, not the cluster's provider", cilium.Provider)
