@@ -65,8 +65,10 @@ func (j Join) Script() string {
 
 // cloudConfig is the part of cloud-init's #cloud-config that the join uses.
 type cloudConfig struct {
-	WriteFiles []cloudFile `json:"write_files"`
-	RunCmd     [][]string  `json:"runcmd"`
+	SSHPasswordAuth   bool        `json:"ssh_pwauth"`
+	SSHAuthorizedKeys []string    `json:"ssh_authorized_keys"`
+	WriteFiles        []cloudFile `json:"write_files"`
+	RunCmd            [][]string  `json:"runcmd"`
 }
 
 type cloudFile struct {
@@ -75,12 +77,13 @@ type cloudFile struct {
 	Content     string `json:"content"`
 }
 
-// CloudInit is the user data of the autoscaler's servers: it writes the
+// CloudInit is the user data of the autoscaler's servers: like a fixed
+// server's, root logs in with the authorized keys only; it writes the
 // token (root only), the join script and a unit that runs it, at first boot
 // and at every boot after, which changes nothing on a node that has joined.
 // The unit starts without blocking, after cloud-init, which the install
 // waits for. It holds the cluster token: a secret wherever it goes.
-func (j Join) CloudInit(token string) (string, error) {
+func (j Join) CloudInit(token string, authorizedKeys []string) (string, error) {
 	unit := fmt.Sprintf(`[Unit]
 Description=hcloud-k3s: join the k3s cluster
 Wants=network-online.target
@@ -95,6 +98,7 @@ ExecStart=%s
 WantedBy=multi-user.target
 `, TokenPath, joinScriptPath)
 	doc, err := yaml.Marshal(cloudConfig{
+		SSHAuthorizedKeys: authorizedKeys,
 		WriteFiles: []cloudFile{
 			{Path: TokenPath, Permissions: "0600", Content: InstallStdin(token)},
 			{Path: joinScriptPath, Permissions: "0700", Content: j.Script()},

@@ -85,7 +85,7 @@ func TestAutoscaledConfigIsTheFixedWorkersLessWhatBootDecides(t *testing.T) {
 }
 
 func TestCloudInitKeepsTheTokenOutOfTheScript(t *testing.T) {
-	user, err := testJoin("10.0.255.254").CloudInit(testToken)
+	user, err := testJoin("10.0.255.254").CloudInit(testToken, []string{"ssh-ed25519 AAAAC3Nza user@host"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,6 +95,9 @@ func TestCloudInitKeepsTheTokenOutOfTheScript(t *testing.T) {
 	var doc cloudConfig
 	if err := yaml.Unmarshal([]byte(user), &doc); err != nil {
 		t.Fatal(err)
+	}
+	if doc.SSHPasswordAuth || !slices.Equal(doc.SSHAuthorizedKeys, []string{"ssh-ed25519 AAAAC3Nza user@host"}) {
+		t.Errorf("root login: password %v, keys %q; want keys only, as on fixed servers", doc.SSHPasswordAuth, doc.SSHAuthorizedKeys)
 	}
 	files := map[string]cloudFile{}
 	for _, f := range doc.WriteFiles {
