@@ -50,6 +50,12 @@ type Cluster struct {
 	Config       config.Cluster
 	ControlPlane *controlplane.ControlPlane
 	WorkerPools  []*workerpool.WorkerPool
+
+	// firewallID is given to the autoscaler, and autoscaledServers are the
+	// steps that remove its servers (autoscaling.go).
+	firewallID        pulumi.IntOutput
+	autoscaledServers []pulumi.Resource
+	shared            node.Shared
 }
 
 // Args configures a cluster.
@@ -85,6 +91,10 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluste
 		}
 	}
 	if err := cl.addNodes(ctx, shared, lb, seen); err != nil {
+		return nil, err
+	}
+	cl.shared = shared
+	if err := cl.autoscaledServersRemoval(ctx, shared, args.HcloudToken); err != nil {
 		return nil, err
 	}
 	if err := cl.operate(ctx, lb, args.HcloudToken, net.NetworkID); err != nil {
@@ -134,6 +144,7 @@ func (cl *Cluster) foundations(ctx *pulumi.Context) (*network.Network, node.Shar
 	if err != nil {
 		return nil, node.Shared{}, err
 	}
+	cl.firewallID = fw.FirewallID
 	key, err := sshkey.New(ctx, "ssh-key", sshkey.Args{PrivateKey: c.SSH.PrivateKey}, child)
 	if err != nil {
 		return nil, node.Shared{}, err
@@ -239,6 +250,9 @@ func (cl *Cluster) Outputs() pulumi.Map {
 	if c.SSH.GeneratesKey() {
 		outputs["sshPrivateKey"] = cl.SSHPrivateKey
 	}
+	if len(c.AutoscaledPools()) > 0 {
+		outputs["autoscaledPools"] = autoscaledPoolsOutput(c)
+	}
 	if s3 := c.EtcdSnapshots.S3; s3 != nil {
 		outputs["etcdSnapshotLocation"] = pulumi.StringMap{
 			"endpoint": pulumi.String(s3.Endpoint), "region": pulumi.String(s3.Region),
@@ -281,6 +295,8 @@ func (cl *Cluster) markTeardown(ctx *pulumi.Context) error {
 			drains = append(drains, n.Drain)
 		}
 	}
+	// The removals of autoscaled servers, too, skip draining.
+	drains = append(drains, cl.autoscaledServers...)
 	create, destroy := clusterops.TeardownScripts()
 	_, err := remote.NewCommand(ctx, "teardown", &remote.CommandArgs{
 		Connection: cl.ControlPlane.Nodes[0].Connection,
@@ -430,6 +446,9 @@ func (cl *Cluster) installAddons(ctx *pulumi.Context, endpoints pulumi.AnyOutput
 	}
 	_, err := addons.New(ctx, "addons", addons.Args{
 		Cluster: c, Kubeconfig: cl.Kubeconfig, HcloudToken: token, NetworkID: networkID, UpgradeGate: gate,
+		Autoscaler: addons.AutoscalerArgs{
+			ClusterToken: cl.shared.Token, FirewallID: cl.firewallID, SSHPublicKey: cl.shared.SSHPublicKey, CleanupSteps: cl.autoscaledServers,
+		},
 		Context: endpoints.ApplyT(func(v any) string { return v.(endpointSet).provider(c).Context }).(pulumi.StringOutput),
 	}, pulumi.Parent(cl))
 	return err

@@ -162,6 +162,10 @@ func checkAutoscaling(p *problems, c *Cluster) {
 		if pool.Autoscaling == nil {
 			continue
 		}
+		// HCLOUD_CLUSTER_CONFIG has one image per architecture for every node group.
+		if pool.Image != pools[0].Image {
+			p.add(fmt.Sprintf("workerPools[%d].image", i), pool.Image, "differs from %q, the image of autoscaled pool %s: the autoscaler creates every autoscaled pool's servers from one image", pools[0].Image, pools[0].Name)
+		}
 		if group := c.NodeGroup(pool); len(group)+nodeGroupSuffix > maxServerName {
 			p.add(fmt.Sprintf("workerPools[%d].name", i), pool.Name, "is too long for an autoscaled pool: the autoscaler names servers %s-<16 hex digits>, and a server name is at most %d characters; "+
 				"shorten the pool or cluster name to at most %d characters together", group, maxServerName, maxServerName-nodeGroupSuffix-1)

@@ -89,6 +89,10 @@ func TestAutoscalingRejects(t *testing.T) {
 			in.ClusterName = "a-rather-long-cluster-name-xyz"
 			in.WorkerPools[1].Name = "pool-with-a-long-name"[:20]
 		}, `hcloud-k3s:workerPools[1].name: "pool-with-a-long-nam" is too long for an autoscaled pool`},
+		{"autoscaled pools of two images", func(in *Input) {
+			*in = autoscaled(0, 3)
+			in.WorkerPools = append(in.WorkerPools, WorkerPoolInput{Name: "batch", Image: "debian-12", Autoscaling: &AutoscalingInput{Max: intp(2)}})
+		}, `hcloud-k3s:workerPools[2].image: "debian-12" differs from "ubuntu-24.04", the image of autoscaled pool burst`},
 		{"threshold above 1", func(in *Input) {
 			*in = autoscaled(0, 3)
 			t := 1.5
