@@ -351,3 +351,16 @@ func TestSecretScanSeesThroughTheAutoscalersConfig(t *testing.T) {
 		t.Error("the scan found a token where there is none")
 	}
 }
+
+// The policy pack judges the autoscaler the program deploys as it judges
+// any: its servers are behind the cluster's firewall and in its network,
+// on the first up (IDs unknown in preview) and the next.
+func TestPolicyPackPassesTheAutoscaler(t *testing.T) {
+	pack := startPolicyPack(t)
+	s := newStack(newWorld(), "dev", map[string]any{"workerPools": withBurst("dev", 0, 3)})
+	pack.use(s)
+	for range 2 {
+		r := s.Up(t).Check(t)
+		r.Expect(t, len(r.Violations) == 0, "policy violations: %v", r.Violations)
+	}
+}

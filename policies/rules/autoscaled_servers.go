@@ -42,7 +42,7 @@ func checkAutoscaledServers(st *stack, _ settings) []violation {
 				{"HCLOUD_FIREWALL", typeFirewall, "firewall", "open to the internet, unprotected by the cluster's firewall"},
 				{"HCLOUD_NETWORK", typeNetwork, "network", "outside the cluster's private network"},
 			} {
-				if problem := st.settingProblem(env, setting.name, setting.typ, setting.what); problem != "" {
+				if problem := st.settingProblem(deployment, env, setting.name, setting.typ, setting.what); problem != "" {
 					found = append(found, violation{urn: deployment.URN, message: fmt.Sprintf(
 						"cluster-autoscaler %q %s: the servers it creates for node groups %s would be %s",
 						deployment.Name, problem, strings.Join(groups, ", "), setting.consequence)})
@@ -54,9 +54,11 @@ func checkAutoscaledServers(st *stack, _ settings) []violation {
 }
 
 // settingProblem says what is wrong with the env var that names the autoscaler's firewall or
-// network, or "" when it names one of the stack's, or one the stack cannot judge (unknown
-// while previewed, or outside a stack that manages none of that type).
-func (s *stack) settingProblem(env map[string]envValue, name, typ, what string) string {
+// network, or "" when it names one of the stack's (by ID or name, or computed from one, as the
+// engine's dependency record of the Deployment's spec says when IDs are not in the analysed
+// properties), or one the stack cannot judge (unknown while previewed, or outside a stack
+// that manages none of that type).
+func (s *stack) settingProblem(deployment *resource, env map[string]envValue, name, typ, what string) string {
 	value, set := env[name]
 	switch {
 	case !set || (value.known && value.value == ""):
@@ -64,7 +66,7 @@ func (s *stack) settingProblem(env map[string]envValue, name, typ, what string) 
 	case !value.known || len(s.ofType(typ)) == 0:
 		return ""
 	}
-	if s.byID(typ, property.New(value.value)) != nil || s.byName(typ, value.value) != nil {
+	if s.byID(typ, property.New(value.value)) != nil || s.byName(typ, value.value) != nil || len(s.dependencies(deployment, "spec", typ)) > 0 {
 		return ""
 	}
 	return fmt.Sprintf("names %s %q in %s, which is none of the stack's", what, value.value, name)
