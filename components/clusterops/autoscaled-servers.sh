@@ -61,7 +61,8 @@ remove_all() {
   local servers id name
   declare -A deleting=()
   for _ in $(seq 1 60); do
-    servers=$(group_servers)
+    # group_servers runs in a subshell: its failure, already reported, must end the script here.
+    servers=$(group_servers) || exit 1
     [ -n "$servers" ] || return 0
     while read -r id name; do
       [ -n "${deleting[$id]:-}" ] || remove "$id" "$name"

@@ -125,3 +125,14 @@ func TestAutoscaledServersScriptPassesShellcheck(t *testing.T) {
 	shelltest.Shellcheck(t, autoscaledServers())
 	shelltest.Shellcheck(t, AutoscaledServersNote(testNodeGroup))
 }
+
+// A token the API refuses (revoked, read-only) deletes nothing and says
+// which servers to look for: the destroy stops before the network goes.
+func TestRefusedTokenStopsWithTheNodeGroupNamed(t *testing.T) {
+	h := newAPIHost(t, "41 prod-burst-1a2b")
+	h.Set("token", "another-token")
+	h.MustFail(autoscaledServers(), testHcloudToken+"\n", "cannot list the servers of node group prod-burst through the Hetzner API")
+	if !strings.Contains(h.StateFile("servers"), "41 ") {
+		t.Error("a server was deleted with a refused token")
+	}
+}
