@@ -41,33 +41,58 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	if err := ctx.RegisterComponentResource(component.Type("APILoadBalancer"), name, l, opts...); err != nil {
 		return nil, err
 	}
-	c, cfg := args.Cluster, args.Cluster.APILoadBalancer
-	child := pulumi.Parent(l)
-	lb, err := hcloud.NewLoadBalancer(ctx, name, &hcloud.LoadBalancerArgs{
+	lb, err := newLoadBalancer(ctx, name, args.Cluster, pulumi.Parent(l))
+	if err != nil {
+		return nil, err
+	}
+	if err := route(ctx, name, args, lb, pulumi.Parent(l)); err != nil {
+		return nil, err
+	}
+	cfg := args.Cluster.APILoadBalancer
+	l.PublicIP = lb.Ipv4
+	l.PrivateIP = pulumi.String(cfg.PrivateIP.String()).ToStringOutput()
+	l.Address = l.PrivateIP
+	if cfg.PublicInterface {
+		l.Address = l.PublicIP
+	}
+	l.SANs = pulumi.StringArray{l.PublicIP, l.PrivateIP}.ToStringArrayOutput()
+	return l, ctx.RegisterResourceOutputs(l, pulumi.Map{
+		"publicIp": l.PublicIP, "privateIp": l.PrivateIP, "address": l.Address, "sans": l.SANs,
+	})
+}
+
+// newLoadBalancer registers the Hetzner load balancer itself.
+func newLoadBalancer(ctx *pulumi.Context, name string, c config.Cluster, opts ...pulumi.ResourceOption) (*hcloud.LoadBalancer, error) {
+	cfg := c.APILoadBalancer
+	return hcloud.NewLoadBalancer(ctx, name, &hcloud.LoadBalancerArgs{
 		Name:             pulumi.String(c.Name + "-api"),
 		LoadBalancerType: pulumi.String(cfg.Type),
 		Location:         pulumi.String(cfg.Location),
-		Labels:           pulumi.ToStringMap(map[string]string{"cluster": c.Name, "role": "api"}),
+		Labels:           pulumi.ToStringMap(map[string]string{hetzner.LabelCluster: c.Name, hetzner.LabelRole: hetzner.RoleAPI}),
 		Algorithm:        &hcloud.LoadBalancerAlgorithmArgs{Type: pulumi.String("round_robin")},
-	}, child,
+	}, append(opts,
 		// A new location replaces the load balancer (location is ForceNew,
 		// terraform-provider-hcloud internal/loadbalancer/resource.go). Its
 		// name is unique in the project and its private IP fixed, so the old
 		// one must go first; the API stays reachable on the servers' IPs.
-		pulumi.DeleteBeforeReplace(true))
-	if err != nil {
-		return nil, err
-	}
+		pulumi.DeleteBeforeReplace(true))...)
+}
+
+// route registers the way traffic takes: the load balancer's attachment to
+// the network, its TCP service and its target, the control plane by label
+// over private IPs.
+func route(ctx *pulumi.Context, name string, args Args, lb *hcloud.LoadBalancer, opts ...pulumi.ResourceOption) error {
+	cfg := args.Cluster.APILoadBalancer
 	lbID := hetzner.IntID(lb.ID())
 	attachment, err := hcloud.NewLoadBalancerNetwork(ctx, name, &hcloud.LoadBalancerNetworkArgs{
 		LoadBalancerId:        lbID,
 		SubnetId:              args.SubnetID,
 		Ip:                    pulumi.String(cfg.PrivateIP.String()),
 		EnablePublicInterface: pulumi.Bool(cfg.PublicInterface),
-	}, child, pulumi.DependsOn([]pulumi.Resource{args.NetworkReady}),
-		pulumi.DeleteBeforeReplace(true)) // its fixed IP must be free for the replacement
+	}, append(opts, pulumi.DependsOn([]pulumi.Resource{args.NetworkReady}),
+		pulumi.DeleteBeforeReplace(true))...) // its fixed IP must be free for the replacement
 	if err != nil {
-		return nil, err
+		return err
 	}
 	_, err = hcloud.NewLoadBalancerService(ctx, name, &hcloud.LoadBalancerServiceArgs{
 		LoadBalancerId:  lb.ID().ToStringOutput(),
@@ -81,28 +106,16 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 			Timeout:  pulumi.Int(5),
 			Retries:  pulumi.Int(3),
 		},
-	}, child)
+	}, opts...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	// Private-IP targets are refused until the load balancer is on the network.
 	_, err = hcloud.NewLoadBalancerTarget(ctx, name, &hcloud.LoadBalancerTargetArgs{
 		LoadBalancerId: lbID,
 		Type:           pulumi.String("label_selector"),
-		LabelSelector:  pulumi.String(c.ControlPlaneSelector()),
+		LabelSelector:  pulumi.String(args.Cluster.ControlPlaneSelector()),
 		UsePrivateIp:   pulumi.Bool(true),
-	}, child, pulumi.DependsOn([]pulumi.Resource{attachment}))
-	if err != nil {
-		return nil, err
-	}
-	l.PublicIP = lb.Ipv4
-	l.PrivateIP = pulumi.String(cfg.PrivateIP.String()).ToStringOutput()
-	l.Address = l.PrivateIP
-	if cfg.PublicInterface {
-		l.Address = l.PublicIP
-	}
-	l.SANs = pulumi.StringArray{l.PublicIP, l.PrivateIP}.ToStringArrayOutput()
-	return l, ctx.RegisterResourceOutputs(l, pulumi.Map{
-		"publicIp": l.PublicIP, "privateIp": l.PrivateIP, "address": l.Address, "sans": l.SANs,
-	})
+	}, append(opts, pulumi.DependsOn([]pulumi.Resource{attachment}))...)
+	return err
 }

@@ -5,11 +5,12 @@ package hetzner
 // hcloud-k3s rules read them.
 const (
 	LabelCluster = "cluster" // the cluster's name
-	LabelRole    = "role"    // RoleControlPlane or RoleWorker
+	LabelRole    = "role"    // RoleControlPlane, RoleWorker, or RoleAPI on the API load balancer
 	LabelPool    = "pool"    // the worker pool's name; RoleControlPlane on the control plane
 
 	RoleControlPlane = "control-plane"
 	RoleWorker       = "worker"
+	RoleAPI          = "api"
 
 	// LabelEtcdSnapshots on control-plane servers says where their etcd
 	// snapshots go: SnapshotsOffSite when a copy leaves the servers.

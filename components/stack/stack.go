@@ -14,7 +14,7 @@ import (
 )
 
 // Build reads the stack config, validates it, registers the cluster and
-// returns the stack outputs: the interface app stacks rely on (see README).
+// returns the stack outputs: the interface app stacks rely on (see docs/outputs.md).
 func Build(ctx *pulumi.Context) (pulumi.Map, error) {
 	in, err := readConfig(ctx)
 	if err != nil {

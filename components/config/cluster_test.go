@@ -262,17 +262,6 @@ func TestNodeNamesAreStableWhenPoolsChange(t *testing.T) {
 	}
 }
 
-func TestVersionOrder(t *testing.T) {
-	order := []string{"v1.32.9+k3s1", "v1.33.0-rc1+k3s1", "v1.33.0+k3s1", "v1.33.0+k3s2", "v1.33.5+k3s1", "v1.34.1+k3s1"}
-	for i := range order[1:] {
-		a, _ := ParseVersion(order[i])
-		b, _ := ParseVersion(order[i+1])
-		if !a.Less(b) || b.Less(a) {
-			t.Errorf("want %s < %s", a, b)
-		}
-	}
-}
-
 // FuzzResolve: no input may panic; every input either resolves or explains why.
 func FuzzResolve(f *testing.F) {
 	f.Add(`{"controlPlane":{"count":3,"locations":["fsn1","nbg1","hel1"]},"firewall":{"sshAllowedCidrs":["198.51.100.7/32"]},"workerPools":[{"name":"a"}]}`)
