@@ -11,8 +11,9 @@
 // problems.go collects every problem with its key. Hetzner's own facts
 // (locations, server types, limits) come from package hetzner.
 //
-// Where the next features go: an autoscaled pool is a worker pool with
-// `autoscaling: {min, max}` instead of `count`, resolved in workerpools.go;
-// a second CNI is `k3s.cni` with its own options, resolved in k3s.go (or a
+// An autoscaled pool is a worker pool with `autoscaling: {min, max}`
+// instead of `count` (workerpools.go); its bounds and the autoscaler's
+// settings are resolved in autoscaling.go. Where the next feature goes: a
+// second CNI is `k3s.cni` with its own options, resolved in k3s.go (or a
 // cni.go slice of its own once it has more than a handful of options).
 package config
