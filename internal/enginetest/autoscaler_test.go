@@ -261,8 +261,8 @@ func TestRemovingAnAutoscaledPoolDeletesItsServers(t *testing.T) {
 	r.Expect(t, len(left) == 0, "servers of the removed pool are still running: %v", left)
 	removal, ok := r.Find(del, "burst-autoscaled-servers")
 	r.Expect(t, ok, "the removal of the pool's servers did not run")
-	autoscaler, updated := r.Find(del, "cluster-autoscaler")
-	r.Expect(t, updated && autoscaler.End < removal.Begin, "the autoscaler was not stopped before the pool's servers were removed")
+	autoscaler, stopped := r.Find(del, "cluster-autoscaler")
+	r.Expect(t, stopped && autoscaler.End < removal.Begin, "the autoscaler was not stopped before the pool's servers were removed")
 }
 
 func TestDestroyRemovesTheAutoscalersServersBeforeTheNetwork(t *testing.T) {
@@ -363,4 +363,21 @@ func TestPolicyPackPassesTheAutoscaler(t *testing.T) {
 		r := s.Up(t).Check(t)
 		r.Expect(t, len(r.Violations) == 0, "policy violations: %v", r.Violations)
 	}
+}
+
+// With two autoscaled pools, removing one reconfigures the autoscaler
+// first (it no longer manages that node group), then removes that pool's
+// servers only.
+func TestRemovingOneOfTwoAutoscaledPoolsKeepsTheOther(t *testing.T) {
+	w := newWorld()
+	batch := map[string]any{"name": "batch", "serverType": "cx23", "location": "nbg1", "autoscaling": map[string]any{"min": 1, "max": 4}}
+	s := newStack(w, "dev", map[string]any{"workerPools": append(withBurst("dev", 1, 5), batch)})
+	s.Up(t).Check(t)
+	s.Set("workerPools", withBurst("dev", 1, 5))
+	r := s.Up(t).Check(t)
+	reconfigured, ok := r.Find(update, "cluster-autoscaler")
+	removal, removed := r.Find(del, "batch-autoscaled-servers")
+	r.Expect(t, ok && removed && reconfigured.End < removal.Begin, "the autoscaler was not reconfigured before batch's servers were removed")
+	r.Expect(t, len(w.cloud.labelled(hcloudk3s.LabelNodeGroup, "dev-batch")) == 0, "batch's servers are still running")
+	r.Expect(t, len(w.cloud.labelled(hcloudk3s.LabelNodeGroup, "dev-burst")) == 1, "burst's server was removed too")
 }
