@@ -381,3 +381,26 @@ func TestRemovingOneOfTwoAutoscaledPoolsKeepsTheOther(t *testing.T) {
 	r.Expect(t, len(w.cloud.labelled(hcloudk3s.LabelNodeGroup, "dev-batch")) == 0, "batch's servers are still running")
 	r.Expect(t, len(w.cloud.labelled(hcloudk3s.LabelNodeGroup, "dev-burst")) == 1, "burst's server was removed too")
 }
+
+// A k3s upgrade reaches running autoscaled nodes through the agent Plan,
+// as every worker, and new ones through the autoscaler's new cloud-init:
+// its Secret changes, and the Deployment rolls to read it.
+func TestK3sUpgradeReachesAutoscaledNodes(t *testing.T) {
+	s, _ := upWithBurst(t, newWorld(), "dev", 1, 5)
+	s.Set("k3sVersion", "v1.34.1+k3s1")
+	r := s.Up(t).Check(t)
+	for _, step := range []string{"k3s-agent", "cluster-autoscaler"} {
+		_, ok := r.Find(update, step)
+		r.Expect(t, ok, "%s was not updated", step)
+	}
+	secrets, deployments := 0, 0
+	for _, step := range r.Of("", update) {
+		switch string(step.URN.Type()) {
+		case "kubernetes:core/v1:Secret":
+			secrets++
+		case deploymentType:
+			deployments++
+		}
+	}
+	r.Expect(t, secrets == 1 && deployments == 1, "%d Secrets and %d Deployments updated, want the autoscaler's one each", secrets, deployments)
+}
