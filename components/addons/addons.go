@@ -1,10 +1,10 @@
 // Package addons installs what a Hetzner cluster needs from day one through
 // pulumi-kubernetes, one file per add-on: cilium.go (Cilium, when it is the
 // cluster's network), hcloud.go (Hetzner's cloud-controller-manager and CSI
-// driver, and the Secret they read), suc.go (the system-upgrade-controller)
-// and upgradeplans.go (its Plans, which upgrade k3s in place). The next
-// add-on goes beside them: the cluster-autoscaler for autoscaled pools
-// (autoscaler.go).
+// driver, and the Secret they read), suc.go (the system-upgrade-controller),
+// upgradeplans.go (its Plans, which upgrade k3s in place) and autoscaler.go
+// (the cluster-autoscaler, for autoscaled pools). A new add-on gets a file
+// of its own beside them.
 package addons
 
 import (
@@ -28,6 +28,9 @@ type Args struct {
 	NetworkID   pulumi.IntInput
 	// UpgradeGate must pass before the upgrade Plans change.
 	UpgradeGate pulumi.Resource
+	// Autoscaler is what the cluster-autoscaler needs; used only when a
+	// pool is autoscaled.
+	Autoscaler AutoscalerArgs
 }
 
 // Addons are the cluster's add-ons and the Kubernetes provider that manages them.
@@ -67,6 +70,7 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 		hetznerChart(ctx, "hcloud-cloud-controller-manager", "hccm", c.Addons.CloudControllerManager, CCMValues(c), k8s),
 		hetznerChart(ctx, "hcloud-csi", "hcloud-csi", c.Addons.CSIDriver, CSIValues(), k8s),
 		systemUpgradeController(ctx, c, args.UpgradeGate, k8s),
+		clusterAutoscaler(ctx, args, k8s),
 	); err != nil {
 		return nil, err
 	}

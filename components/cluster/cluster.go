@@ -52,6 +52,11 @@ type Cluster struct {
 	// snapshot is the etcd snapshot taken before a change that takes a
 	// control-plane node down; nil without S3.
 	snapshot *remote.Command
+	// firewallID is given to the autoscaler, and autoscaledServers are the
+	// steps that remove its servers (autoscaling.go).
+	firewallID        pulumi.IntOutput
+	autoscaledServers []pulumi.Resource
+	shared            node.Shared
 }
 
 // Args configures a cluster.
@@ -84,6 +89,10 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluste
 		}
 	}
 	if err := cl.addNodes(ctx, shared, lb, seen); err != nil {
+		return nil, err
+	}
+	cl.shared = shared
+	if err := cl.autoscaledServersRemoval(ctx, shared, args.HcloudToken); err != nil {
 		return nil, err
 	}
 	if err := cl.operate(ctx, lb, args.HcloudToken, net.NetworkID); err != nil {
@@ -142,6 +151,7 @@ func (cl *Cluster) foundations(ctx *pulumi.Context) (*network.Network, node.Shar
 	if err != nil {
 		return nil, node.Shared{}, err
 	}
+	cl.firewallID = fw.FirewallID
 	key, err := sshkey.New(ctx, "ssh-key", sshkey.Args{PrivateKey: c.SSH.PrivateKey}, child)
 	if err != nil {
 		return nil, node.Shared{}, err
@@ -249,6 +259,9 @@ func (cl *Cluster) Outputs() pulumi.Map {
 	}
 	if c.SSH.GeneratesKey() {
 		outputs["sshPrivateKey"] = cl.SSHPrivateKey
+	}
+	if len(c.AutoscaledPools()) > 0 {
+		outputs["autoscaledPools"] = autoscaledPoolsOutput(c)
 	}
 	if s3 := c.EtcdSnapshots.S3; s3 != nil {
 		outputs["etcdSnapshotLocation"] = pulumi.StringMap{

@@ -83,6 +83,8 @@ func (cl *Cluster) markTeardown(ctx *pulumi.Context) error {
 			drains = append(drains, n.Drain)
 		}
 	}
+	// The removals of autoscaled servers, too, skip draining.
+	drains = append(drains, cl.autoscaledServers...)
 	create, destroy := clusterops.TeardownScripts()
 	_, err := remote.NewCommand(ctx, "teardown", &remote.CommandArgs{
 		Connection: cl.ControlPlane.Nodes[0].Connection,
@@ -163,6 +165,9 @@ func (cl *Cluster) installAddons(ctx *pulumi.Context, endpoints pulumi.AnyOutput
 	}
 	_, err := addons.New(ctx, "addons", addons.Args{
 		Cluster: c, Kubeconfig: cl.Kubeconfig, HcloudToken: token, NetworkID: networkID, UpgradeGate: gate,
+		Autoscaler: addons.AutoscalerArgs{
+			ClusterToken: cl.shared.Token, FirewallID: cl.firewallID, SSHPublicKey: cl.shared.SSHPublicKey, CleanupSteps: cl.autoscaledServers,
+		},
 		Context: endpoints.ApplyT(func(v any) string { return v.(endpointSet).provider(c).Context }).(pulumi.StringOutput),
 	}, pulumi.Parent(cl))
 	return err

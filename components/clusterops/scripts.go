@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
 	"github.com/hcloud-k3s/hcloud-k3s/components/internal/shell"
 )
 
@@ -28,6 +29,8 @@ var (
 	nodeLabelsBody string
 	//go:embed server-version.sh
 	serverVersionBody string
+	//go:embed autoscaled-servers.sh
+	autoscaledServersBody string
 )
 
 // ReadyScript waits until the API answers at each endpoint URL and each
@@ -110,4 +113,30 @@ func ServerVersionScript(nodes []string) string {
 	return shell.Script([]shell.Param{
 		{Name: "nodes", Value: strings.Join(nodes, " ")},
 	}, serverVersionBody)
+}
+
+// hetznerAPI is the Hetzner Cloud API's base URL.
+const hetznerAPI = "https://api.hetzner.cloud/v1"
+
+// AutoscaledServersScript removes every server of an autoscaler node group,
+// found by the label the autoscaler gives them,
+// draining their nodes first unless TeardownScripts has marked the cluster
+// as being destroyed; it waits until none is left. The Hetzner API token
+// comes on stdin.
+func AutoscaledServersScript(nodeGroup string, drainTimeout time.Duration) string {
+	return shell.Script([]shell.Param{
+		{Name: "node_group", Value: nodeGroup},
+		{Name: "label", Value: hetzner.LabelNodeGroup},
+		{Name: "api", Value: hetznerAPI},
+		{Name: "timeout", Value: fmt.Sprintf("%ds", int(drainTimeout.Seconds()))},
+		{Name: "teardown_marker", Value: teardownMarker},
+	}, autoscaledServersBody)
+}
+
+// AutoscaledServersNote is the create step of that removal: it only says
+// what the step is for.
+func AutoscaledServersNote(nodeGroup string) string {
+	return shell.Script([]shell.Param{{Name: "node_group", Value: nodeGroup}},
+		`log "servers the autoscaler creates for $node_group are deleted when the pool or the cluster is"
+`)
 }

@@ -7,9 +7,10 @@ import (
 
 // AddonsInput is the `addons` key: what runs in the cluster from day one.
 type AddonsInput struct {
-	CloudControllerManager  AddonInput `json:"cloudControllerManager"`
-	CSIDriver               AddonInput `json:"csiDriver"`
-	SystemUpgradeController AddonInput `json:"systemUpgradeController"`
+	CloudControllerManager  AddonInput             `json:"cloudControllerManager"`
+	CSIDriver               AddonInput             `json:"csiDriver"`
+	SystemUpgradeController AddonInput             `json:"systemUpgradeController"`
+	ClusterAutoscaler       ClusterAutoscalerInput `json:"clusterAutoscaler"`
 }
 
 // AddonInput switches one add-on and pins its version.
@@ -23,6 +24,8 @@ type Addons struct {
 	CloudControllerManager  Addon
 	CSIDriver               Addon
 	SystemUpgradeController Addon
+	// ClusterAutoscaler runs when a worker pool is autoscaled.
+	ClusterAutoscaler ClusterAutoscaler
 }
 
 // Addon is one switchable, pinned add-on.
@@ -45,6 +48,7 @@ func resolveAddons(p *problems, in AddonsInput) Addons {
 		CloudControllerManager:  resolveAddon(p, "addons.cloudControllerManager", in.CloudControllerManager, DefaultCCMVersion),
 		CSIDriver:               resolveAddon(p, "addons.csiDriver", in.CSIDriver, DefaultCSIVersion),
 		SystemUpgradeController: resolveAddon(p, "addons.systemUpgradeController", in.SystemUpgradeController, DefaultSUCVersion),
+		ClusterAutoscaler:       resolveClusterAutoscaler(p, in.ClusterAutoscaler),
 	}
 	// Its manifests are embedded (components/addons), one release only.
 	if v := a.SystemUpgradeController.Version; chartVersionPattern.MatchString(v) && v != DefaultSUCVersion {

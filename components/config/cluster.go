@@ -78,6 +78,7 @@ func Resolve(stack string, in Input) (Cluster, error) {
 	c.APILoadBalancer = resolveLoadBalancer(&p, in.APILoadBalancer, home, c.Network.Zone)
 	c.EtcdSnapshots = resolveEtcdSnapshots(&p, in.EtcdSnapshots, c.Name, home)
 	checkCapacity(&p, c)
+	checkAutoscaling(&p, &c)
 	checkCIDRsApart(&p, c)
 	resolveNetworkRange(&p, &c)
 	checkOneServiceLoadBalancer(&p, c)
@@ -161,10 +162,14 @@ func (c Cluster) Labels(role, pool string) map[string]string {
 func (c Cluster) ClusterSelector() string { return hetzner.LabelCluster + "=" + c.Name }
 
 func checkCapacity(p *problems, c Cluster) {
-	if n := c.ServerCount(); n > hetzner.MaxServersPerNetwork {
-		p.add("workerPools", fmt.Sprintf("%d servers", n), "exceed the %d servers a Hetzner private network holds; see docs/scale-and-speed.md \"Clusters above 100 nodes\"", hetzner.MaxServersPerNetwork)
+	if n := c.MaxServerCount(); n > hetzner.MaxServersPerNetwork {
+		what := fmt.Sprintf("%d servers", n)
+		if n != c.ServerCount() {
+			what += fmt.Sprintf(" (%d fixed, the autoscaled pools at their max)", c.ServerCount())
+		}
+		p.add("workerPools", what, "exceed the %d servers a Hetzner private network holds; see docs/scale-and-speed.md \"Clusters above 100 nodes\"", hetzner.MaxServersPerNetwork)
 	}
-	if !c.ControlPlane.Schedulable && len(c.ControlPlane.Nodes) > 0 && c.ServerCount() == len(c.ControlPlane.Nodes) {
+	if !c.ControlPlane.Schedulable && len(c.ControlPlane.Nodes) > 0 && c.MaxServerCount() == len(c.ControlPlane.Nodes) {
 		p.add("workerPools", "no workers", "leave workloads nowhere to run: add a worker pool, or set controlPlane.schedulable to true")
 	}
 }

@@ -53,12 +53,30 @@ func boolString(b bool) string {
 	return "false"
 }
 
+// rejection is a change to a valid config, and the problem it must cause.
+type rejection struct {
+	name   string
+	modify func(*Input)
+	want   string
+}
+
+// expectRejections resolves valid() changed by each row and expects the row's problem.
+func expectRejections(t *testing.T, tests []rejection) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := valid()
+			tt.modify(&in)
+			_, err := Resolve("dev", in)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error = %v\nwant it to contain: %s", err, tt.want)
+			}
+		})
+	}
+}
+
 func TestResolveRejects(t *testing.T) {
-	tests := []struct {
-		name   string
-		modify func(*Input)
-		want   string
-	}{
+	tests := []rejection{
 		{"even control-plane count", func(in *Input) { in.ControlPlane.Count = intp(2) },
 			`hcloud-k3s:controlPlane.count: 2 is not allowed: use 1, 3 or 5 (embedded etcd needs an odd number of members for quorum)`},
 		{"unknown location", func(in *Input) { in.ControlPlane.Locations = []string{"fra1"} },
@@ -142,16 +160,7 @@ func TestResolveRejects(t *testing.T) {
 		{"hostname without a domain", func(in *Input) { in.APIServerHostname = "k8s" },
 			`hcloud-k3s:apiServerHostname: "k8s" is not a fully qualified DNS name`},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			in := valid()
-			tt.modify(&in)
-			_, err := Resolve("dev", in)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("error = %v\nwant it to contain: %s", err, tt.want)
-			}
-		})
-	}
+	expectRejections(t, tests)
 }
 
 // What Hetzner does sell resolves: the defaults, CCX and CPX Gen1 outside

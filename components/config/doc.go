@@ -11,6 +11,8 @@
 // problems.go collects every problem with its key. Hetzner's own facts
 // (locations, server types, limits) come from package hetzner.
 //
-// Where the next feature goes: an autoscaled pool is a worker pool with
-// `autoscaling: {min, max}` instead of `count`, resolved in workerpools.go.
+// An autoscaled pool is a worker pool with `autoscaling: {min, max}`
+// instead of `count` (workerpools.go); its bounds and the autoscaler's
+// settings are resolved in autoscaling.go. The cluster's network (flannel
+// or Cilium) is resolved in cni.go.
 package config

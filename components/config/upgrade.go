@@ -27,13 +27,5 @@ func resolveUpgrade(p *problems, in UpgradeInput) Upgrade {
 const DefaultDrainTimeout = 5 * time.Minute
 
 func resolveDrainTimeout(p *problems, s string) time.Duration {
-	if s == "" {
-		return DefaultDrainTimeout
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < time.Second {
-		p.add("drainTimeout", s, "is not a duration of at least 1s, such as 5m")
-		return DefaultDrainTimeout
-	}
-	return d
+	return resolveDuration(p, "drainTimeout", s, DefaultDrainTimeout)
 }

@@ -19,6 +19,8 @@ type WorkerPoolInput struct {
 	Image      string            `json:"image"`
 	Labels     map[string]string `json:"labels"`
 	Taints     []string          `json:"taints"`
+	// Autoscaling replaces Count: the cluster-autoscaler sizes the pool.
+	Autoscaling *AutoscalingInput `json:"autoscaling"`
 }
 
 // WorkerPool is a named group of identical k3s agents.
@@ -29,7 +31,9 @@ type WorkerPool struct {
 	Image      string
 	Labels     map[string]string
 	Taints     []Taint
-	Nodes      []Node
+	Nodes      []Node // none when autoscaled: the autoscaler makes the servers
+	// Autoscaling is set when the cluster-autoscaler sizes the pool.
+	Autoscaling *Autoscaling
 }
 
 func resolveWorkerPools(p *problems, in []WorkerPoolInput, home, zone string) []WorkerPool {
@@ -53,16 +57,23 @@ func resolveWorkerPools(p *problems, in []WorkerPoolInput, home, zone string) []
 
 func resolveWorkerPool(p *problems, key string, in WorkerPoolInput, home, zone string) WorkerPool {
 	count := valueOr(in.Count, 1)
+	if in.Autoscaling != nil {
+		if in.Count != nil {
+			p.add(key+".count", *in.Count, "is set together with %s.autoscaling: a pool is either fixed (count) or autoscaled (autoscaling: {min, max}), not both", key)
+		}
+		count = 0
+	}
 	if count < 0 {
 		p.add(key+".count", count, "is negative: use 0 or more")
 		count = 0
 	}
 	pool := WorkerPool{
-		Name:       in.Name,
-		ServerType: or(in.ServerType, DefaultServerType),
-		Location:   or(in.Location, home),
-		Image:      or(in.Image, DefaultImage),
-		Labels:     in.Labels,
+		Name:        in.Name,
+		ServerType:  or(in.ServerType, DefaultServerType),
+		Location:    or(in.Location, home),
+		Image:       or(in.Image, DefaultImage),
+		Labels:      in.Labels,
+		Autoscaling: resolveAutoscaling(p, key+".autoscaling", in.Autoscaling),
 	}
 	checkInZone(p, key+".location", pool.Location, zone)
 	for _, k := range slices.Sorted(maps.Keys(in.Labels)) {

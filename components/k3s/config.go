@@ -36,8 +36,8 @@ const (
 type Config struct {
 	ClusterInit            bool     `json:"cluster-init,omitempty"`
 	TokenFile              string   `json:"token-file"`
-	NodeName               string   `json:"node-name"`
-	NodeIP                 string   `json:"node-ip"`
+	NodeName               string   `json:"node-name,omitempty"`
+	NodeIP                 string   `json:"node-ip,omitempty"`
 	NodeExternalIP         string   `json:"node-external-ip,omitempty"`
 	AdvertiseAddress       string   `json:"advertise-address,omitempty"`
 	TLSSAN                 []string `json:"tls-san,omitempty"`

@@ -156,10 +156,45 @@ func (h *hetzner) update(typ tokens.Type, id string, news property.Map) (propert
 	return state, nil
 }
 
+// delete deletes a resource as the API does, with what it does to the
+// servers it is attached to: a deleted network detaches them ("attached
+// resources will be detached automatically", DELETE /networks/{id}), and a
+// deleted firewall is first removed from every server it is applied to
+// (terraform-provider-hcloud internal/firewall/resource.go,
+// removeFromResources before Firewall.Delete). Servers are never deleted
+// with them: they keep running, unprotected, and are billed.
 func (h *hetzner) delete(id string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	o, ok := h.objects[id]
+	if !ok {
+		return
+	}
+	for _, server := range h.objects {
+		if server.typ != serverType {
+			continue
+		}
+		switch o.typ {
+		case networkType:
+			server.state = server.state.Set("networks", without(server.state.Get("networks"), func(a property.Value) bool {
+				return str(a.AsMap(), "networkId") == id
+			}))
+		case firewallType:
+			server.state = server.state.Set("firewallIds", without(server.state.Get("firewallIds"), func(v property.Value) bool {
+				return v.IsString() && v.AsString() == id
+			}))
+		}
+	}
 	delete(h.objects, id)
+}
+
+// without is a list without the items that match; an absent list stays empty.
+func without(list property.Value, match func(property.Value) bool) property.Value {
+	var kept []property.Value
+	if list.IsArray() {
+		kept = slices.DeleteFunc(slices.Clone(list.AsArray().AsSlice()), match)
+	}
+	return property.New(property.NewArray(kept))
 }
 
 // read returns a resource's state; false once it is gone.

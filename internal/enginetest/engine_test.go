@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -61,6 +60,8 @@ type world struct {
 	unreachable bool
 	// running is the k3s version each node runs, by hostname.
 	running map[string]string
+	// autoscaler is the cluster-autoscaler running in the cluster (autoscaler_test.go).
+	autoscaler autoscalerModel
 }
 
 func newWorld() *world {
@@ -230,7 +231,7 @@ func (s *Stack) run(t *testing.T, op lt.TestOp, dryRun bool) *Run {
 	project := workspace.Project{Name: mockcloud.Project, Runtime: workspace.NewProjectRuntimeInfo("go", nil)}
 	options := lt.TestUpdateOptions{
 		T:                t,
-		HostF:            s.host(),
+		HostF:            s.host(run),
 		SkipDisplayTests: true,
 		UpdateOptions: engine.UpdateOptions{
 			Parallel:         int32(cmp.Or(s.Parallel, 8)),
@@ -288,13 +289,13 @@ func runTimed(project workspace.Project, target deploy.Target, options lt.TestUp
 
 // host is the plugin host of one operation: the program as the language
 // runtime, and the providers and analyzers.
-func (s *Stack) host() deploytest.PluginHostFactory {
+func (s *Stack) host(run *Run) deploytest.PluginHostFactory {
 	var engineAddr string // the host's engine service, where the program logs
 	program := deploytest.NewLanguageRuntimeF(func(info plugin.RunInfo, _ *deploytest.ResourceMonitor) error {
 		return runProgram(info, engineAddr)
 	})
 	loaders := append(s.world.providers(s.name), s.Analyzers...)
-	sink := diag.DefaultSink(io.Discard, io.Discard, diag.FormatOptions{Color: colors.Never}) // the program's log
+	sink := diag.DefaultSink(&run.log, &run.log, diag.FormatOptions{Color: colors.Never}) // the program's log
 	newHost := deploytest.NewPluginHostF(sink, sink, program, nil, nil, loaders...)
 	return func() plugin.Host {
 		host := newHost()

@@ -295,7 +295,10 @@ func (w *world) commandProvider(stack string) *deploytest.Provider {
 			if script == "" {
 				return nil // nothing to run, no connection made
 			}
-			return run("delete", req.URN, req.Inputs, script)
+			if err := run("delete", req.URN, req.Inputs, script); err != nil {
+				return err
+			}
+			return w.removeNodeGroup(req.Inputs)
 		},
 		read: func(req plugin.ReadRequest) (property.Map, bool) { return req.State, true },
 	}.build()
@@ -371,15 +374,15 @@ func (w *world) kubernetesProvider() *deploytest.Provider {
 		},
 		computed: func(tokens.Type) []string { return nil },
 		create: func(req plugin.CreateRequest) (resource.ID, property.Map, error) {
-			err := w.do(operation{Kind: "create", Type: req.Type, URN: req.URN}, func() error { return nil })
+			err := w.do(operation{Kind: "create", Type: req.Type, URN: req.URN}, func() error { return w.runAutoscaler(req.URN, req.Properties) })
 			return resource.ID(w.newCommandID(req.URN)), req.Properties, err
 		},
 		update: func(req plugin.UpdateRequest) (property.Map, error) {
-			err := w.do(operation{Kind: "update", Type: req.Type, URN: req.URN}, func() error { return nil })
+			err := w.do(operation{Kind: "update", Type: req.Type, URN: req.URN}, func() error { return w.runAutoscaler(req.URN, req.NewInputs) })
 			return req.NewInputs, err
 		},
 		delete: func(req plugin.DeleteRequest) error {
-			return w.do(operation{Kind: "delete", Type: req.Type, URN: req.URN}, func() error { return nil })
+			return w.do(operation{Kind: "delete", Type: req.Type, URN: req.URN}, func() error { w.stopAutoscaler(req.URN); return nil })
 		},
 		read: func(req plugin.ReadRequest) (property.Map, bool) { return req.State, true },
 	}.build()

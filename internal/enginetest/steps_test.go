@@ -1,9 +1,11 @@
 package enginetest
 
 import (
+	"encoding/base64"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/pulumi/pulumi/pkg/v3/display"
@@ -35,6 +37,27 @@ type Run struct {
 	// Violations are the policy violations reported, "level policy name".
 	Violations []string
 	leaks      []string
+	log        programLog // what the program logged (ctx.Log)
+}
+
+// programLog collects what the program logs, which the engine writes from
+// several goroutines.
+type programLog struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (l *programLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// Logged is what the program logged during the run.
+func (r *Run) Logged() string {
+	r.log.mu.Lock()
+	defer r.log.mu.Unlock()
+	return r.log.buf.String()
 }
 
 // record is the engine's validate hook: it turns the operation's events
@@ -205,10 +228,18 @@ func scriptLeaks(ops []operation, secrets []string) []string {
 	return found
 }
 
+// containedSecret is the secret s holds, in the clear or base64-encoded
+// (as HCLOUD_CLUSTER_CONFIG carries the autoscaler's cloud-init); "" if none.
 func containedSecret(s string, secrets []string) string {
-	for _, secret := range secrets {
-		if secret != "" && strings.Contains(s, secret) {
-			return secret
+	texts := []string{s}
+	if decoded, err := base64.StdEncoding.DecodeString(s); err == nil {
+		texts = append(texts, string(decoded))
+	}
+	for _, text := range texts {
+		for _, secret := range secrets {
+			if secret != "" && strings.Contains(text, secret) {
+				return secret
+			}
 		}
 	}
 	return ""

@@ -1,8 +1,8 @@
 // Package rules holds the hcloud-k3s-guardrails policies. Two kinds:
 //   - general rules read resources by type token and property name only, so they work for any
 //     Pulumi program that manages Hetzner Cloud resources: load-balancer-bypasses-firewall,
-//     admin-ports-open-to-world, server-without-firewall, kubernetes-service-public-load-balancer
-//     and load-balancer-targets-public-ip;
+//     admin-ports-open-to-world, server-without-firewall, kubernetes-service-public-load-balancer,
+//     load-balancer-targets-public-ip and autoscaled-servers-outside-cluster;
 //   - hcloud-k3s rules also read the Hetzner labels hcloud-k3s puts on its servers, taken from
 //     package hetzner: control-plane-without-offsite-snapshots. On servers other programs made
 //     they find nothing to report.
@@ -22,7 +22,7 @@ const PackName = "hcloud-k3s-guardrails"
 // policy-pack config of stack policies (pulumi/pulumi#24657).
 func Policies(lookup ConfigLookup) ([]policyx.Policy, error) {
 	rules := []rule{loadBalancerBypass, adminPortsOpen, serverWithoutFirewall, kubernetesServicePublic,
-		publicTargets, controlPlaneWithoutOffSiteSnapshots}
+		publicTargets, controlPlaneWithoutOffSiteSnapshots, autoscaledServersOutside}
 	policies := make([]policyx.Policy, 0, len(rules))
 	for _, r := range rules {
 		p, err := r.policy(lookup)

@@ -18,6 +18,7 @@ func TestPoliciesDeclareTheirOwnLevels(t *testing.T) {
 		"kubernetes-service-public-load-balancer": policyx.EnforcementLevelAdvisory,
 		"load-balancer-targets-public-ip":         policyx.EnforcementLevelAdvisory,
 		"control-plane-without-offsite-snapshots": policyx.EnforcementLevelAdvisory,
+		"autoscaled-servers-outside-cluster":      policyx.EnforcementLevelMandatory,
 	}
 	policies, err := Policies(func(string) (string, bool) { return "", false })
 	if err != nil {
