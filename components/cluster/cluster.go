@@ -9,6 +9,7 @@
 package cluster
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"time"
@@ -58,6 +59,9 @@ type Args struct {
 	// HcloudToken (secret) is given to the cloud-controller-manager and the
 	// CSI driver; required when either is enabled.
 	HcloudToken pulumi.StringInput
+	// ResourceName names the component resource: the consumer's name when
+	// the component provider constructs it; "" means Config.Name.
+	ResourceName string
 }
 
 // readinessTimeout bounds the wait for the API and every node after an up.
@@ -71,7 +75,7 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluste
 		return nil, err
 	}
 	cl := &Cluster{Config: c}
-	if err := ctx.RegisterComponentResource(component.Type("Cluster"), c.Name, cl, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(component.Type("Cluster"), cmp.Or(args.ResourceName, c.Name), cl, opts...); err != nil {
 		return nil, err
 	}
 	net, shared, err := cl.foundations(ctx)
