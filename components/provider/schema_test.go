@@ -3,9 +3,9 @@ package provider_test
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"

@@ -17,8 +17,8 @@ import (
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 	"github.com/hcloud-k3s/hcloud-k3s/components/internal/component"
-	"github.com/hcloud-k3s/hcloud-k3s/internal/docs"
 	"github.com/hcloud-k3s/hcloud-k3s/components/provider"
+	"github.com/hcloud-k3s/hcloud-k3s/internal/docs"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 )
 
