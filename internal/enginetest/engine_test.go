@@ -159,6 +159,9 @@ type Stack struct {
 	policyPacks []engine.LocalPolicyPack
 	// timed runs skip the framework's checks of the state (see runTimed).
 	timed bool
+	// consumer, when set, is the stack's program instead of main.go's: a
+	// program that uses the component package (component_test.go).
+	consumer *consumer
 }
 
 // newStack is a stack with the project's Pulumi.<name>.yaml config and
@@ -279,10 +282,16 @@ func runTimed(project workspace.Project, target deploy.Target, options lt.TestUp
 // runtime, and the providers and analyzers.
 func (s *Stack) host() deploytest.PluginHostFactory {
 	var engineAddr string // the host's engine service, where the program logs
-	program := deploytest.NewLanguageRuntimeF(func(info plugin.RunInfo, _ *deploytest.ResourceMonitor) error {
+	program := deploytest.NewLanguageRuntimeF(func(info plugin.RunInfo, monitor *deploytest.ResourceMonitor) error {
+		if s.consumer != nil {
+			return s.consumer.run(info, monitor)
+		}
 		return runProgram(info, engineAddr)
 	})
 	loaders := append(s.world.providers(s.name), s.Analyzers...)
+	if s.consumer != nil {
+		loaders = append(loaders, s.consumer.plugin)
+	}
 	sink := diag.DefaultSink(io.Discard, io.Discard, diag.FormatOptions{Color: colors.Never}) // the program's log
 	newHost := deploytest.NewPluginHostF(sink, sink, program, nil, nil, loaders...)
 	return func() plugin.Host {
