@@ -194,12 +194,17 @@ func TestSDKsGenerate(t *testing.T) {
 	expectFile(t, ts, "cluster.ts", "export class Cluster extends pulumi.ComponentResource",
 		`super(Cluster.__pulumiType, name, resourceInputs, opts, true /*remote*/);`,
 		"controlPlane?: pulumi.Input<inputs.ControlPlaneArgs | undefined>", "declare public /*out*/ readonly kubeconfig: pulumi.Output<string>;", `additionalSecretOutputs: ["kubeconfig", "sshPrivateKey"]`)
+	expectFile(t, ts, "types/input.ts", "export interface ControlPlaneArgs", "export interface WorkerPoolArgs", "sshAllowedCidrs?:")
 	py, err := python.GeneratePackage("test", pkg, nil, noPackages{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	expectFile(t, py, "pulumi_hcloud_k3s/cluster.py", "class Cluster(pulumi.ComponentResource):",
 		"remote=True", "def kubeconfig(self) -> pulumi.Output[_builtins.str]:", `additional_secret_outputs=["kubeconfig", "sshPrivateKey"]`)
+	expectFile(t, py, "pulumi_hcloud_k3s/__init__.py", "from ._inputs import *", "from .cluster import *")
+	expectFile(t, py, "pulumi_hcloud_k3s/cluster.py", "def api_endpoint(self)", "def control_plane_ips(self)", "def ssh_private_key(self)")
+	expectFile(t, py, "pulumi_hcloud_k3s/_inputs.py", "class ControlPlaneArgs:", "class WorkerPoolArgs:", "class FirewallArgs:",
+		"server_type: pulumi.Input[Optional[_builtins.str]] = None", "ssh_allowed_cidrs: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None")
 }
 
 // noPackages loads no other package: the schema refers to none, and a
