@@ -253,3 +253,21 @@ func graph(resources []*pkgresource.State) map[resource.URN]node {
 	}
 	return nodes
 }
+
+// The policy pack works unchanged on a stack that uses the component from
+// another language: the same resource types are underneath, so a public
+// API load balancer is refused at preview, before Hetzner holds it.
+func TestPolicyPackOnAComponentStack(t *testing.T) {
+	pack := startPolicyPack(t)
+	inputs := stackFileInputs(t, "prod")
+	inputs["apiLoadBalancer"] = resource.NewProperty(resource.NewPropertyMapFromMap(prodLoadBalancer(map[string]any{"publicInterface": true})))
+	w := newWorld()
+	s := newStack(w, "prod", nil)
+	s.consumer = newConsumer(t, "prod", inputs)
+	pack.use(s)
+	r := s.Up(t)
+	r.Expect(t, r.Err != nil, "the up succeeded")
+	r.Expect(t, len(r.Violations) > 0 && strings.HasPrefix(r.Violations[0], "mandatory load-balancer-bypasses-firewall"),
+		"violations: %v", r.Violations)
+	r.Expect(t, w.cloud.count() == 0, "the project holds %d resources", w.cloud.count())
+}
