@@ -38,6 +38,9 @@ type consumer struct {
 	inputs  resource.PropertyMap
 	plugin  *deploytest.ProviderLoader
 	outputs resource.PropertyMap
+	// hcloudProvider, when set, are the inputs of an explicit hcloud
+	// provider the program gives the Cluster in its providers option.
+	hcloudProvider resource.PropertyMap
 }
 
 func newConsumer(t *testing.T, name string, inputs resource.PropertyMap) *consumer {
@@ -52,9 +55,17 @@ func (c *consumer) run(info plugin.RunInfo, monitor *deploytest.ResourceMonitor)
 	if err != nil {
 		return err
 	}
-	cluster, err := monitor.RegisterResource(clusterType, c.name, false, deploytest.ResourceOptions{
-		Parent: stack.URN, Remote: true, Inputs: c.inputs,
-	})
+	options := deploytest.ResourceOptions{Parent: stack.URN, Remote: true, Inputs: c.inputs}
+	if c.hcloudProvider != nil {
+		p, err := monitor.RegisterResource("pulumi:providers:hcloud", "hetzner", true, deploytest.ResourceOptions{
+			Parent: stack.URN, Inputs: c.hcloudProvider, Version: providerVersions["hcloud"],
+		})
+		if err != nil {
+			return err
+		}
+		options.Providers = map[string]string{"hcloud": string(p.URN) + "::" + string(p.ID)}
+	}
+	cluster, err := monitor.RegisterResource(clusterType, c.name, false, options)
 	if err != nil {
 		return err
 	}
@@ -252,6 +263,43 @@ func graph(resources []*pkgresource.State) map[resource.URN]node {
 		nodes[r.URN] = n
 	}
 	return nodes
+}
+
+// A program that gives the Cluster an explicit hcloud provider gets every
+// Hetzner resource of the cluster made by it, and the token it passes as
+// hcloudToken in the add-ons' Secret, kept secret.
+func TestComponentUsesAnExplicitHcloudProvider(t *testing.T) {
+	const token = "explicit-hetzner-token-0123456789abcdef0123456789abcdef0123456789abcdef0123"
+	w := newWorld()
+	w.keepSecret(token)
+	inputs := stackFileInputs(t, "dev")
+	inputs[provider.HcloudTokenInput] = resource.MakeSecret(resource.NewProperty(token))
+	s := newStack(w, "dev", nil)
+	s.consumer = newConsumer(t, "dev", inputs)
+	s.consumer.hcloudProvider = resource.PropertyMap{"token": resource.MakeSecret(resource.NewProperty(token))}
+	s.Up(t).Check(t)
+	var explicit string
+	hetzner, secrets := 0, 0
+	for _, r := range s.Resources() {
+		switch {
+		case r.Type == "pulumi:providers:hcloud" && r.URN.Name() == "hetzner":
+			explicit = string(r.URN)
+		case strings.HasPrefix(string(r.Type), "hcloud:"):
+			hetzner++
+			if !strings.HasPrefix(r.Provider, explicit+"::") || explicit == "" {
+				t.Errorf("%s is made by %s, not the explicit provider", r.URN, r.Provider)
+			}
+		case r.Type == "kubernetes:core/v1:Secret" && r.URN.Name() == "hcloud":
+			secrets++
+			// Check fails the run on a token stored in the clear.
+			if got := fmt.Sprint(r.Inputs["stringData"].Mappable()); !strings.Contains(got, token) {
+				t.Errorf("the add-ons' Secret holds %s, not the hcloudToken input", got)
+			}
+		}
+	}
+	if hetzner == 0 || secrets != 1 {
+		t.Errorf("%d Hetzner resources and %d add-on Secrets in the state", hetzner, secrets)
+	}
 }
 
 // The policy pack works unchanged on a stack that uses the component from
