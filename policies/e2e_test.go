@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 
+	"github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
 	clusterstack "github.com/hcloud-k3s/hcloud-k3s/components/stack"
 	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
 	"github.com/hcloud-k3s/hcloud-k3s/policies/rules"
@@ -86,7 +87,7 @@ func testGuardsStacks(t *testing.T, client pulumirpc.AnalyzerClient) {
 			resources := registered(t, tt.stack, tt.overrides, tt.preview)
 			stackConfig := map[string]string{}
 			if tt.acceptLB {
-				lb := named(t, resources, "hcloud:index/loadBalancer:LoadBalancer")
+				lb := named(t, resources, hetzner.TypeLoadBalancer)
 				stackConfig[rules.PackName+":load-balancer-bypasses-firewall"] = fmt.Sprintf(`{"acceptedLoadBalancers":[%q]}`, lb.Name)
 			}
 			got := session{stack: tt.stack, stackConfig: stackConfig, packConfig: tt.packConfig}.run(t, client, resources)
@@ -108,8 +109,8 @@ func assertBypass(t *testing.T, got []*pulumirpc.AnalyzeDiagnostic, resources []
 		t.Fatalf("got %d diagnostics, want 1: %v", len(got), got)
 	}
 	d := got[0]
-	lb := named(t, resources, "hcloud:index/loadBalancer:LoadBalancer")
-	fw := named(t, resources, "hcloud:index/firewall:Firewall")
+	lb := named(t, resources, hetzner.TypeLoadBalancer)
+	fw := named(t, resources, hetzner.TypeFirewall)
 	wantStart := fmt.Sprintf("%s\nload balancer %q is public and forwards to tcp/6443 on servers whose firewalls (%s) "+
 		"allow it only from %s;", d.GetDescription(), lb.Name, fw.Name, mockcloud.OperatorCIDR)
 	if d.GetPolicyName() != "load-balancer-bypasses-firewall" || d.GetPolicyPackName() != rules.PackName ||
@@ -131,7 +132,7 @@ func testAdvisesOffSiteSnapshots(t *testing.T, client pulumirpc.AnalyzerClient) 
 	d := got[0]
 	var cp1 mockcloud.Resource
 	for _, r := range resources {
-		if r.Type == "hcloud:index/server:Server" && r.Name == "cp-1" {
+		if r.Type == hetzner.TypeServer && r.Name == "cp-1" {
 			cp1 = r
 		}
 	}

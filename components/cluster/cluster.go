@@ -11,13 +11,8 @@ package cluster
 import (
 	"cmp"
 	"fmt"
-	"slices"
-	"time"
 
-	"github.com/hcloud-k3s/hcloud-k3s/components/addons"
 	"github.com/hcloud-k3s/hcloud-k3s/components/apilb"
-	"github.com/hcloud-k3s/hcloud-k3s/components/backup"
-	"github.com/hcloud-k3s/hcloud-k3s/components/clusterops"
 	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 	"github.com/hcloud-k3s/hcloud-k3s/components/controlplane"
 	"github.com/hcloud-k3s/hcloud-k3s/components/firewall"
@@ -28,7 +23,6 @@ import (
 	"github.com/hcloud-k3s/hcloud-k3s/components/node"
 	"github.com/hcloud-k3s/hcloud-k3s/components/sshkey"
 	"github.com/hcloud-k3s/hcloud-k3s/components/workerpool"
-	"github.com/pulumi/pulumi-command/sdk/go/command/remote"
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -63,9 +57,6 @@ type Args struct {
 	// the component provider constructs it; "" means Config.Name.
 	ResourceName string
 }
-
-// readinessTimeout bounds the wait for the API and every node after an up.
-const readinessTimeout = 10 * time.Minute
 
 // New registers a cluster built from a validated config.
 func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluster, error) {
@@ -201,27 +192,6 @@ func (cl *Cluster) addNodes(ctx *pulumi.Context, shared node.Shared, lb *apilb.L
 	return nil
 }
 
-// operate registers what runs against the cluster once its nodes exist: the
-// teardown mark, the readiness wait, the kubeconfig, the Nodes' labels and
-// the add-ons.
-func (cl *Cluster) operate(ctx *pulumi.Context, lb *apilb.LoadBalancer, token pulumi.StringInput, networkID pulumi.IntInput) error {
-	if err := cl.markTeardown(ctx); err != nil {
-		return err
-	}
-	endpoints := kubeconfigEndpoints(cl.Config, cl.ControlPlane.PublicIPs, lb)
-	ready, err := cl.waitUntilReady(ctx, endpoints)
-	if err != nil {
-		return err
-	}
-	if err := cl.setKubeconfig(ctx, endpoints, ready); err != nil {
-		return err
-	}
-	if err := cl.keepNodeLabels(ctx, ready); err != nil {
-		return err
-	}
-	return cl.installAddons(ctx, endpoints, token, networkID)
-}
-
 // Outputs are the stack outputs, the interface app stacks rely on (see
 // docs/outputs.md): loadBalancerIp only with a load balancer, sshPrivateKey only when
 // the key was generated, etcdSnapshotLocation only with S3 snapshots.
@@ -250,191 +220,4 @@ func (cl *Cluster) Outputs() pulumi.Map {
 		}
 	}
 	return outputs
-}
-
-// waitUntilReady registers the step everything that talks to the API waits
-// for: on the first control-plane node, the API answers at the endpoints
-// and every node has registered. The first up therefore succeeds in one run.
-func (cl *Cluster) waitUntilReady(ctx *pulumi.Context, endpoints pulumi.AnyOutput) (*remote.Command, error) {
-	c := cl.Config
-	var installs []pulumi.Resource
-	for _, n := range cl.nodes() {
-		installs = append(installs, n.Install)
-	}
-	nodes := c.Hostnames()
-	script := endpoints.ApplyT(func(v any) string {
-		return clusterops.ReadyScript(checkedEndpoints(c, v.(endpointSet).provider(c)), nodes, readinessTimeout)
-	}).(pulumi.StringOutput)
-	return remote.NewCommand(ctx, "ready", &remote.CommandArgs{
-		Connection: cl.ControlPlane.Nodes[0].Connection,
-		Create:     script,
-		Logging:    remote.LoggingStdoutAndStderr,
-	}, pulumi.Parent(cl), pulumi.DependsOn(installs),
-		pulumi.Timeouts(&pulumi.CustomTimeouts{Create: (readinessTimeout + time.Minute).String(), Update: (readinessTimeout + time.Minute).String()}))
-}
-
-// markTeardown registers the step that tells the drains the whole cluster
-// is being destroyed. It depends on every drain, so `pulumi destroy`, which
-// runs the delete commands stored in state without running the program,
-// deletes it first: the drains then skip draining, leaving etcd and waiting,
-// and every server goes at once.
-func (cl *Cluster) markTeardown(ctx *pulumi.Context) error {
-	var drains []pulumi.Resource
-	for _, n := range cl.nodes() {
-		if n.Drain != nil {
-			drains = append(drains, n.Drain)
-		}
-	}
-	create, destroy := clusterops.TeardownScripts()
-	_, err := remote.NewCommand(ctx, "teardown", &remote.CommandArgs{
-		Connection: cl.ControlPlane.Nodes[0].Connection,
-		Create:     pulumi.String(create),
-		Delete:     pulumi.String(destroy),
-		Logging:    remote.LoggingStdoutAndStderr,
-	}, pulumi.Parent(cl), pulumi.DependsOn(drains))
-	return err
-}
-
-// keepNodeLabels registers, for the control plane and for each pool, the
-// step that keeps the labels and taints of its running Nodes as configured
-// (k3s applies config.yaml's only when a node registers). It runs once every
-// node has registered, and again whenever the labels, taints or nodes change.
-func (cl *Cluster) keepNodeLabels(ctx *pulumi.Context, ready pulumi.Resource) error {
-	c := cl.Config
-	type group struct {
-		parent pulumi.Resource
-		name   string
-		labels clusterops.NodeLabels
-	}
-	groups := []group{{cl.ControlPlane, "control-plane", clusterops.NodeLabels{
-		Nodes: config.Hostnames(c.ControlPlane.Nodes), Taints: k3s.ControlPlaneTaints(c),
-		Known: []string{config.ControlPlaneTaint.ID()}, // set from the start, before the step recorded what it manages
-	}}}
-	for i, pool := range c.WorkerPools {
-		groups = append(groups, group{cl.WorkerPools[i], pool.Name, clusterops.NodeLabels{
-			Nodes: config.Hostnames(pool.Nodes), Labels: k3s.PoolLabels(pool), Taints: k3s.PoolTaints(pool),
-		}})
-	}
-	for _, g := range groups {
-		if len(g.labels.Nodes) == 0 {
-			continue
-		}
-		_, err := remote.NewCommand(ctx, g.name+"-labels", &remote.CommandArgs{
-			Connection: cl.ControlPlane.Nodes[0].Connection,
-			Create:     pulumi.String(g.labels.Script()),
-			Logging:    remote.LoggingStdoutAndStderr,
-		}, pulumi.Parent(g.parent), pulumi.DependsOn([]pulumi.Resource{ready}),
-			pulumi.Timeouts(&pulumi.CustomTimeouts{Create: labelsTimeout.String(), Update: labelsTimeout.String()}))
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// labelsTimeout bounds one group's labels step: a few API calls per node.
-const labelsTimeout = 10 * time.Minute
-
-// checkedEndpoints are the API URLs the readiness step verifies from the
-// first control-plane node: the one the add-ons' provider uses and the
-// in-network endpoint.
-func checkedEndpoints(c config.Cluster, provider k3s.Endpoint) []string {
-	urls := []string{provider.URL()}
-	if internal := k3s.InternalURL(c); !slices.Contains(urls, internal) {
-		urls = append(urls, internal)
-	}
-	return urls
-}
-
-func (cl *Cluster) nodes() []*node.Node {
-	nodes := slices.Clone(cl.ControlPlane.Nodes)
-	for _, wp := range cl.WorkerPools {
-		nodes = append(nodes, wp.Nodes...)
-	}
-	return nodes
-}
-
-// endpointSet is every kubeconfig endpoint and the default among them.
-type endpointSet struct {
-	all []k3s.Endpoint
-	def k3s.Endpoint
-}
-
-// provider is the endpoint the add-ons' Kubernetes provider uses, one the
-// readiness step verifies: the kubeconfig's default, unless that is
-// apiServerHostname, whose DNS record the user may not have pointed yet on
-// the first up; then the first control-plane node.
-func (s endpointSet) provider(c config.Cluster) k3s.Endpoint {
-	if s.def.Host == c.APIServerHostname {
-		return s.all[0]
-	}
-	return s.def
-}
-
-// kubeconfigEndpoints resolves the endpoints once the addresses they use are known.
-func kubeconfigEndpoints(c config.Cluster, controlPlanePublicIPs pulumi.StringArrayOutput, lb *apilb.LoadBalancer) pulumi.AnyOutput {
-	lbAddress := pulumi.String("").ToStringOutput()
-	if lb != nil {
-		lbAddress = lb.Address
-	}
-	return pulumi.All(controlPlanePublicIPs, lbAddress).ApplyT(func(v []any) any {
-		all, def := k3s.Endpoints(c, v[0].([]string), v[1].(string))
-		return endpointSet{all: all, def: def}
-	}).(pulumi.AnyOutput)
-}
-
-// setKubeconfig fetches the admin kubeconfig from the first control-plane
-// node once the cluster is ready, and rewrites it with a context per endpoint.
-func (cl *Cluster) setKubeconfig(ctx *pulumi.Context, endpoints pulumi.AnyOutput, ready pulumi.Resource) error {
-	first := cl.ControlPlane.Nodes[0]
-	fetch, err := remote.NewCommand(ctx, "kubeconfig", &remote.CommandArgs{
-		Connection: first.Connection,
-		Create:     pulumi.String(k3s.FetchKubeconfigScript),
-		Logging:    remote.LoggingNone,
-		// A rebuilt first node has a new kubeconfig to fetch.
-		Triggers: pulumi.Array{first.Server.ID()},
-	}, pulumi.Parent(cl), pulumi.DependsOn([]pulumi.Resource{ready}), pulumi.AdditionalSecretOutputs([]string{"stdout"}))
-	if err != nil {
-		return err
-	}
-	c := cl.Config
-	cl.APIEndpoint = endpoints.ApplyT(func(v any) string { return v.(endpointSet).def.URL() }).(pulumi.StringOutput)
-	kubeconfig := pulumi.All(pulumi.ToSecret(fetch.Stdout), endpoints).ApplyT(func(v []any) (string, error) {
-		eps := v[1].(endpointSet)
-		return k3s.RewriteKubeconfig(v[0].(string), c.Name, eps.all, eps.def)
-	}).(pulumi.StringOutput)
-	cl.Kubeconfig = pulumi.ToSecret(kubeconfig).(pulumi.StringOutput)
-	return nil
-}
-
-// installAddons gates k3s version changes on the first control-plane node
-// and installs the add-ons through a Kubernetes provider built from the
-// kubeconfig, at the endpoint the readiness step verified.
-func (cl *Cluster) installAddons(ctx *pulumi.Context, endpoints pulumi.AnyOutput, token pulumi.StringInput, networkID pulumi.IntInput) error {
-	c := cl.Config
-	gateAfter := []pulumi.Resource{cl.ControlPlane.Init()}
-	if c.EtcdSnapshots.OffSite() {
-		snapshot, err := backup.NewSnapshotBeforeChange(ctx, c, cl.ControlPlane.Nodes[0].Connection, cl.ControlPlane.Init(), pulumi.Parent(cl))
-		if err != nil {
-			return err
-		}
-		gateAfter = append(gateAfter, snapshot)
-	}
-	var gate pulumi.Resource
-	if c.Addons.SystemUpgradeController.Enabled {
-		cmd, err := remote.NewCommand(ctx, "upgrade-gate", &remote.CommandArgs{
-			Connection: cl.ControlPlane.Nodes[0].Connection,
-			Create:     pulumi.String(clusterops.UpgradeGateScript(c.K3sVersion.String())),
-			Logging:    remote.LoggingStdoutAndStderr,
-		}, pulumi.Parent(cl), pulumi.DependsOn(gateAfter))
-		if err != nil {
-			return err
-		}
-		gate = cmd
-	}
-	_, err := addons.New(ctx, "addons", addons.Args{
-		Cluster: c, Kubeconfig: cl.Kubeconfig, HcloudToken: token, NetworkID: networkID, UpgradeGate: gate,
-		Context: endpoints.ApplyT(func(v any) string { return v.(endpointSet).provider(c).Context }).(pulumi.StringOutput),
-	}, pulumi.Parent(cl))
-	return err
 }

@@ -2,6 +2,7 @@ package enginetest
 
 import (
 	"fmt"
+	hz "github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -13,26 +14,26 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// Hetzner Cloud type tokens, as pulumi-hcloud registers them.
+// Hetzner Cloud type tokens (components/hetzner, imported as hz), typed as the engine
+// takes them.
 const (
-	serverType       tokens.Type = "hcloud:index/server:Server"
-	networkType      tokens.Type = "hcloud:index/network:Network"
-	subnetType       tokens.Type = "hcloud:index/networkSubnet:NetworkSubnet"
-	firewallType     tokens.Type = "hcloud:index/firewall:Firewall"
-	sshKeyType       tokens.Type = "hcloud:index/sshKey:SshKey"
-	placementType    tokens.Type = "hcloud:index/placementGroup:PlacementGroup"
-	loadBalancerType tokens.Type = "hcloud:index/loadBalancer:LoadBalancer"
-	lbNetworkType    tokens.Type = "hcloud:index/loadBalancerNetwork:LoadBalancerNetwork"
-	lbServiceType    tokens.Type = "hcloud:index/loadBalancerService:LoadBalancerService"
-	lbTargetType     tokens.Type = "hcloud:index/loadBalancerTarget:LoadBalancerTarget"
+	serverType       tokens.Type = hz.TypeServer
+	networkType      tokens.Type = hz.TypeNetwork
+	subnetType       tokens.Type = hz.TypeNetworkSubnet
+	firewallType     tokens.Type = hz.TypeFirewall
+	sshKeyType       tokens.Type = hz.TypeSSHKey
+	placementType    tokens.Type = hz.TypePlacementGroup
+	loadBalancerType tokens.Type = hz.TypeLoadBalancer
+	lbNetworkType    tokens.Type = hz.TypeLoadBalancerNetwork
+	lbServiceType    tokens.Type = hz.TypeLoadBalancerService
+	lbTargetType     tokens.Type = hz.TypeLoadBalancerTarget
 )
 
-// Limits of a Hetzner project (docs.hetzner.com/cloud/networks/overview and
-// /cloud/placement-groups/overview; the API answers resource_limit_exceeded
-// and placement_error).
+// Limits of a Hetzner project (components/hetzner, imported as hz); the API answers
+// resource_limit_exceeded and placement_error.
 const (
-	serversPerNetwork        = 100
-	serversPerPlacementGroup = 10
+	serversPerNetwork        = hz.MaxServersPerNetwork
+	serversPerPlacementGroup = hz.MaxServersPerPlacement
 )
 
 // replaceKeys are the inputs whose change forces a new resource, in

@@ -59,7 +59,14 @@ func TestFirstControlPlaneServerRebuilt(t *testing.T) {
 		return
 	}
 	r.Expect(t, r.Operations[install].Node == "prod-cp-1", "cp-1's install ran on %s", r.Operations[install].Node)
-	r.Expect(t, strings.Contains(r.Operations[install].Script, "\njoin_peers='10."), "the new cp-1 has no members to join")
+	// It looks for survivors among every address a member may have, so the
+	// list does not depend on the control plane's size, and initialises
+	// only when none answers.
+	const peers = "\njoin_peers='10.0.255.252 10.0.255.251 10.0.255.250 10.0.255.249'"
+	r.Expect(t, strings.Contains(r.Operations[install].Script, peers), "the new cp-1 does not look for every possible member")
+	r.Expect(t, strings.Contains(r.Operations[install].Script, "cluster-init: true"), "the new cp-1 could not initialise when no member answers")
+	fetched := slices.ContainsFunc(r.Steps, func(s Step) bool { return s.Name() == "kubeconfig" && s.Op != deploy.OpSame })
+	r.Expect(t, fetched, "the kubeconfig was not fetched again from the new server")
 	for _, step := range r.Of(string(serverType), del, replace, deploy.OpCreateReplacement) {
 		r.Expect(t, step.Name() == "cp-1", "another server was replaced: %s", step.URN)
 	}

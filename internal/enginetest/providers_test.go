@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/pem"
 	"fmt"
+	"github.com/hcloud-k3s/hcloud-k3s/internal/cloudmodel"
 	"slices"
 	"strings"
 
@@ -284,7 +285,7 @@ func (w *world) commandProvider(stack string) *deploytest.Provider {
 	}.build()
 }
 
-const commandType tokens.Type = "command:remote:Command"
+const commandType tokens.Type = cloudmodel.TypeCommand
 
 // randomProvider makes the k3s token; any change to its inputs replaces it.
 func (w *world) randomProvider() *deploytest.Provider {

@@ -64,6 +64,7 @@ func TestAddingWorkersOnlyCreates(t *testing.T) {
 	s.Set("workerPools", []any{devWorkers(3)})
 	grow := s.Up(t).Check(t)
 	expectOnly(t, grow, create, "workers-3")
+	expectCreated(t, grow, "workers-3", "workers-3-install", "workers-3-drain", "workers-3-rollout")
 
 	s.Set("workerPools", []any{devWorkers(3), map[string]any{"name": "edge", "count": 2, "serverType": "cx23", "location": "fsn1"}})
 	pool := s.Up(t).Check(t)
@@ -71,6 +72,21 @@ func TestAddingWorkersOnlyCreates(t *testing.T) {
 	_, ok := grow.Find(update, "ready")
 	grow.Expect(t, ok, "the readiness check did not run again")
 	grow.Expect(t, len(grow.Of(serverTypeName, create)) > 0, "no server was created")
+}
+
+// expectCreated checks that r created resources of each name: a node is
+// its Node component, server, install, drain and rollout.
+func expectCreated(t *testing.T, r *Run, names ...string) {
+	t.Helper()
+	for _, name := range names {
+		steps := 0
+		for _, step := range r.Of("", create) {
+			if step.Name() == name {
+				steps++
+			}
+		}
+		r.Expect(t, steps > 0, "%s was not created", name)
+	}
 }
 
 // nodeWideSteps are the steps that run again when the node list changes:
@@ -105,11 +121,32 @@ func TestRemovingWorkersDrainsFirst(t *testing.T) {
 	shrink := s.Up(t).Check(t)
 	expectDrainedBeforeDeleted(t, shrink, "dev-cp-1", "workers-2", "workers-3")
 	expectOnly(t, shrink, del, "workers-2", "workers-3")
+	// A worker is drained and deleted as a Kubernetes Node within the
+	// drain timeout; it holds no etcd member.
+	expectDrainScript(t, shrink, "workers-3", "node='dev-workers-3'", "control_plane='false'", "timeout='300s'", "kubectl drain", "delete node")
 
 	s.Set("workerPools", []any{devWorkers(1)})
 	drop := s.Up(t).Check(t)
 	expectDrainedBeforeDeleted(t, drop, "dev-cp-1", "edge-1", "edge-2")
 	expectOnly(t, drop, del, "edge")
+	for _, gone := range []string{"edge", "edge-pg-1", "edge-labels"} {
+		_, ok := drop.Find(del, gone)
+		drop.Expect(t, ok, "removing the pool left %s", gone)
+	}
+}
+
+// expectDrainScript checks that the drain of node ran a script saying each
+// of want.
+func expectDrainScript(t *testing.T, r *Run, node string, want ...string) {
+	t.Helper()
+	i := slices.IndexFunc(r.Operations, func(op operation) bool { return op.Kind == "delete" && op.URN.Name() == node+"-drain" })
+	if i < 0 {
+		t.Errorf("%s was not drained\n%s", node, r.Plan())
+		return
+	}
+	for _, w := range want {
+		r.Expect(t, strings.Contains(r.Operations[i].Script, w), "the drain of %s lacks %q", node, w)
+	}
 }
 
 // expectDrainedBeforeDeleted checks that each node's drain ran on via and
@@ -147,6 +184,12 @@ func TestControlPlaneResize(t *testing.T) {
 	cp5, _ := grow.Find(create, "cp-5-install")
 	grow.Expect(t, cp4.Begin < cp5.End && cp5.Begin < cp4.End, "cp-4 and cp-5 did not join concurrently")
 	expectFirstNodeUntouched(t, grow)
+	expectCreated(t, grow, "cp-4", "cp-4-install", "cp-4-drain", "cp-4-rollout", "cp-4-etcd-s3", "cp-5-etcd-s3")
+	_, ok := grow.Find(update, "addons")
+	grow.Expect(t, ok, "the Kubernetes provider was not updated with the new members' contexts")
+	for _, r := range s.Resources() {
+		grow.Expect(t, r.URN.Name() != "cp-1-drain", "the first control-plane node has a drain: scaling never removes it")
+	}
 
 	for _, shrink := range []struct {
 		count   int
@@ -155,6 +198,7 @@ func TestControlPlaneResize(t *testing.T) {
 		s.Set("controlPlane", controlPlane(shrink.count))
 		r := s.Up(t).Check(t)
 		expectDrainedBeforeDeleted(t, r, "dev-cp-1", shrink.leaving...)
+		expectDrainScript(t, r, shrink.leaving[0], "control_plane='true'") // the member leaves etcd
 		first, _ := r.Find(del, shrink.leaving[0]+"-drain")
 		second, _ := r.Find(del, shrink.leaving[1]+"-drain")
 		r.Expect(t, first.End < second.Begin, "%s left before %s had (one at a time, highest first)", shrink.leaving[1], shrink.leaving[0])
@@ -198,6 +242,22 @@ func TestK3sUpgradeReplacesNothingAndChangesNoJoiningInstall(t *testing.T) {
 			for _, plan := range []string{"k3s-server", "k3s-agent"} {
 				p, _ := r.Find(update, plan)
 				r.Expect(t, gate.End < p.Begin, "the %s Plan changed before the gate passed", plan)
+			}
+			// The gate checks the new version, the Plans ask for it, and the
+			// version read pins it for nodes that join later.
+			for _, op := range r.Operations {
+				switch op.URN.Name() {
+				case "upgrade-gate":
+					r.Expect(t, strings.Contains(op.Script, "desired='v1.34.1+k3s1'"), "the upgrade gate does not check the new version")
+				case "k3s-version":
+					r.Expect(t, strings.Contains(op.Script, "pinned='v1.34.1+k3s1'"), "the version read does not pin the new version")
+				}
+			}
+			for _, res := range s.Resources() {
+				if string(res.Type) == "kubernetes:upgrade.cattle.io/v1:Plan" {
+					v, _ := res.Inputs["spec"].ObjectValue()["version"].V.(string)
+					r.Expect(t, v == "v1.34.1+k3s1", "the %s Plan asks for %q", res.URN.Name(), v)
+				}
 			}
 			ran := slices.Sorted(slices.Values(r.Ran()))
 			want = []string{"update cp-1-install@" + name + "-cp-1", "update k3s-version@" + name + "-cp-1", "update upgrade-gate@" + name + "-cp-1"}

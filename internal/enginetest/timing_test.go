@@ -8,8 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
+	"github.com/hcloud-k3s/hcloud-k3s/internal/cloudmodel"
 	pkgresource "github.com/pulumi/pulumi/pkg/v3/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
 var timingMatrix = flag.Bool("timing", false, "time the first up of 3+3, 3+40 and 3+97 at --parallel 8, 32 and 128")
@@ -101,42 +102,45 @@ func maxInFlight(ops []operation) int {
 // reads the dependencies the engine recorded in the state.
 func criticalPath(t *testing.T, states []*pkgresource.State, target string) time.Duration {
 	t.Helper()
-	var resources []mockcloud.Resource
-	latency := map[string]time.Duration{}
+	var steps []cloudmodel.Step
 	for _, s := range states {
-		deps := slices.Clone(s.Dependencies)
-		for _, d := range s.PropertyDependencies {
-			deps = append(deps, d...)
+		var deps []string
+		for _, d := range s.Dependencies {
+			deps = append(deps, string(d))
 		}
-		r := mockcloud.Resource{URN: string(s.URN), Name: s.URN.Name(), Provider: s.Provider}
-		for _, d := range deps {
-			r.Dependencies = append(r.Dependencies, string(d))
+		for _, ds := range s.PropertyDependencies {
+			for _, d := range ds {
+				deps = append(deps, string(d))
+			}
 		}
 		if s.Parent != "" {
-			r.Dependencies = append(r.Dependencies, string(s.Parent))
+			deps = append(deps, string(s.Parent))
 		}
-		resources = append(resources, r)
 		script, _ := s.Inputs["create"].V.(string)
-		latency[r.URN] = latencyOf(operation{Kind: "create", Type: s.Type, URN: s.URN, Script: script})
+		steps = append(steps, cloudmodel.Step{
+			URN:      string(s.URN),
+			WaitsFor: cloudmodel.WaitsFor(deps, s.Provider),
+			Latency:  latencyOf(operation{Kind: "create", Type: s.Type, URN: s.URN, Script: script}),
+		})
 	}
-	resources = ancestors(resources, target)
-	path, err := mockcloud.LongestPath(resources, func(r mockcloud.Resource) time.Duration { return latency[r.URN] })
+	path, err := cloudmodel.LongestPath(ancestors(steps, target))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var steps []string
-	for _, r := range path.Resources {
-		if latency[r.URN] > 0 {
-			steps = append(steps, fmt.Sprintf("%s (%v)", r.Name, latency[r.URN]))
+	var names []string
+	for _, s := range path.Steps {
+		if s.Latency > 0 {
+			names = append(names, fmt.Sprintf("%s (%v)", resource.URN(s.URN).Name(), s.Latency))
 		}
 	}
-	t.Logf("critical path to %s: %s", target, strings.Join(steps, " → "))
+	t.Logf("critical path to %s: %s", target, strings.Join(names, " → "))
 	return path.Length
 }
 
-// ancestors are target and everything it waits for, in their order.
-func ancestors(resources []mockcloud.Resource, target string) []mockcloud.Resource {
-	byURN := map[string]mockcloud.Resource{}
+// ancestors are the step named target and everything it waits for, in
+// their order.
+func ancestors(steps []cloudmodel.Step, target string) []cloudmodel.Step {
+	byURN := map[string]cloudmodel.Step{}
 	needed := map[string]bool{}
 	var visit func(urn string)
 	visit = func(urn string) {
@@ -144,26 +148,22 @@ func ancestors(resources []mockcloud.Resource, target string) []mockcloud.Resour
 			return
 		}
 		needed[urn] = true
-		r := byURN[urn]
-		for _, dep := range r.Dependencies {
+		for _, dep := range byURN[urn].WaitsFor {
 			visit(dep)
 		}
-		if r.Provider != "" {
-			visit(r.Provider[:strings.LastIndex(r.Provider, "::")])
+	}
+	for _, s := range steps {
+		byURN[s.URN] = s
+	}
+	for _, s := range steps {
+		if resource.URN(s.URN).Name() == target {
+			visit(s.URN)
 		}
 	}
-	for _, r := range resources {
-		byURN[r.URN] = r
-	}
-	for _, r := range resources {
-		if r.Name == target {
-			visit(r.URN)
-		}
-	}
-	var out []mockcloud.Resource
-	for _, r := range resources {
-		if needed[r.URN] {
-			out = append(out, r)
+	var out []cloudmodel.Step
+	for _, s := range steps {
+		if needed[s.URN] {
+			out = append(out, s)
 		}
 	}
 	return out

@@ -1,7 +1,8 @@
-package main
+package repotest
 
 import (
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -12,7 +13,7 @@ import (
 // workflow reads a GitHub workflow as plain data.
 func workflow(t *testing.T, name string) map[string]any {
 	t.Helper()
-	data, err := os.ReadFile(".github/workflows/" + name)
+	data, err := os.ReadFile(filepath.Join(root, ".github/workflows", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +66,7 @@ func TestWorkflows(t *testing.T) {
 		}
 	}
 	for _, stack := range []string{"dev", "prod"} {
-		if _, err := os.Stat("policies/config/" + stack + ".json"); err != nil {
+		if _, err := os.Stat(filepath.Join(root, "policies/config", stack+".json")); err != nil {
 			t.Errorf("stack %s has no policy config: %v", stack, err)
 		}
 	}

@@ -1,9 +1,10 @@
-package main
+package stack_test
 
 // Day-two changes as Hetzner and k3s apply them: what waits for what when a
 // running cluster changes, read from the graph the program registers.
 
 import (
+	"github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
 	"slices"
 	"strings"
 	"testing"
@@ -167,7 +168,7 @@ func TestLabelsAndTaintsFollowTheConfigOnRunningNodes(t *testing.T) {
 
 func TestTheAPILoadBalancerIsReplacedOldFirst(t *testing.T) {
 	g := stack(t, "prod", nil)
-	for _, typ := range []string{lbType, "hcloud:index/loadBalancerNetwork:LoadBalancerNetwork"} {
+	for _, typ := range []string{lbType, hetzner.TypeLoadBalancerNetwork} {
 		if !g.get(typ, "api-lb").DeleteBeforeReplace {
 			t.Errorf("%s is created before the old one is deleted: its name or fixed IP would collide", typ)
 		}
@@ -184,8 +185,13 @@ func TestJoiningNodesInstallTheVersionOfTheControlPlane(t *testing.T) {
 		t.Error("the version joining nodes install is not read on the first control-plane node")
 	}
 	for _, name := range []string{"cp-2", "cp-3", "general-1", "arm-2"} {
-		if !slices.Contains(g.get(command, name+"-install").PropertyDependencies["create"], version.URN) {
+		install := g.get(command, name+"-install")
+		if !slices.Contains(install.PropertyDependencies["create"], version.URN) {
 			t.Errorf("%s installs the pinned version, not the one the control plane runs", name)
+		}
+		// Nothing of the install is ignored: it never runs with values kept in state.
+		if len(install.IgnoreChanges) != 0 {
+			t.Errorf("%s ignores changes to %v", name, install.IgnoreChanges)
 		}
 	}
 	if slices.Contains(g.get(command, "cp-1-install").Dependencies, version.URN) {

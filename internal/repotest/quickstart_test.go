@@ -1,4 +1,4 @@
-package main
+package repotest
 
 import (
 	"bufio"
@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/config"
+	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
 	cliworkspace "github.com/pulumi/pulumi/pkg/v3/workspace"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag/colors"
@@ -38,7 +39,7 @@ var (
 // quick start, as a new user copies them.
 func quickStartSettings(t *testing.T) []configSet {
 	t.Helper()
-	f, err := os.Open("README.md")
+	f, err := os.Open(filepath.Join(root, "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,13 +94,13 @@ func parseConfigSet(args string) configSet {
 func TestQuickStartPassesTheCLIConfigValidation(t *testing.T) {
 	settings := quickStartSettings(t)
 	for _, name := range []string{"dev", "prod"} {
-		t.Run(name, func(t *testing.T) { validateStack(t, ".", name, settings) })
+		t.Run(name, func(t *testing.T) { validateStack(t, root, name, settings) })
 	}
 }
 
 // The app-stack example's stack file passes the same validation.
 func TestAppStackPassesTheCLIConfigValidation(t *testing.T) {
-	validateStack(t, "examples/app-stack", "dev", nil)
+	validateStack(t, filepath.Join(root, "examples/app-stack"), "dev", nil)
 }
 
 // validateStack applies settings to the stack file in dir, as `pulumi config
@@ -138,7 +139,7 @@ func validateStack(t *testing.T, dir, name string, settings []configSet) {
 // The validation this test relies on does refuse a stack that lacks a
 // required key, so the test above can fail.
 func TestCLIValidationRefusesAMissingRequiredKey(t *testing.T) {
-	project, err := workspace.LoadProject("Pulumi.yaml")
+	project, err := workspace.LoadProject(filepath.Join(root, "Pulumi.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +156,7 @@ func TestCLIValidationRefusesAMissingRequiredKey(t *testing.T) {
 // Pulumi.yaml declares exactly the keys the program decodes: the CLI
 // type-checks those, and the program refuses any other.
 func TestPulumiYAMLDeclaresEveryKey(t *testing.T) {
-	project, err := workspace.LoadProject("Pulumi.yaml")
+	project, err := workspace.LoadProject(filepath.Join(root, "Pulumi.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,6 +169,24 @@ func TestPulumiYAMLDeclaresEveryKey(t *testing.T) {
 	slices.Sort(declared)
 	if !slices.Equal(declared, config.ConfigKeys()) {
 		t.Errorf("Pulumi.yaml declares %v, the program reads %v", declared, config.ConfigKeys())
+	}
+}
+
+// The project and stack files load as the Pulumi CLI loads them: typed
+// config declarations, defaults of the declared types, known keys.
+func TestProjectFilesLoad(t *testing.T) {
+	proj, err := workspace.LoadProject(filepath.Join(root, "Pulumi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if proj.Name != mockcloud.Project || proj.Runtime.Name() != "go" {
+		t.Errorf("project %s, runtime %s", proj.Name, proj.Runtime.Name())
+	}
+	sink := diag.DefaultSink(io.Discard, io.Discard, diag.FormatOptions{Color: colors.Never})
+	for _, name := range []string{"dev", "prod"} {
+		if _, err := workspace.LoadProjectStack(sink, proj, filepath.Join(root, "Pulumi."+name+".yaml")); err != nil {
+			t.Errorf("Pulumi.%s.yaml: %v", name, err)
+		}
 	}
 }
 

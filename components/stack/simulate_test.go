@@ -1,4 +1,4 @@
-package main
+package stack_test
 
 // How long `pulumi up` takes to create a cluster, from the recorded
 // dependency graph. Creation time is bounded below by network → subnet →
@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
+	"github.com/hcloud-k3s/hcloud-k3s/internal/cloudmodel"
 	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
@@ -22,104 +24,75 @@ import (
 // roleByType names the part each resource type plays in a cluster; commands
 // are told apart by roleOf.
 var roleByType = map[string]string{
-	"hcloud:index/network:Network":                         "network",
-	"hcloud:index/networkSubnet:NetworkSubnet":             "subnet",
-	"hcloud:index/firewall:Firewall":                       "firewall",
-	"tls:index/privateKey:PrivateKey":                      "key pair",
-	"random:index/randomPassword:RandomPassword":           "token",
-	"hcloud:index/placementGroup:PlacementGroup":           "placement group",
-	"hcloud:index/server:Server":                           "server",
-	"hcloud:index/loadBalancer:LoadBalancer":               "load balancer",
-	"hcloud:index/loadBalancerNetwork:LoadBalancerNetwork": "lb network",
-	"hcloud:index/loadBalancerService:LoadBalancerService": "lb service",
-	"hcloud:index/loadBalancerTarget:LoadBalancerTarget":   "lb target",
-	"pulumi:providers:kubernetes":                          "kubernetes provider",
-	"kubernetes:core/v1:Secret":                            "kubernetes secret",
-	"kubernetes:helm.sh/v4:Chart":                          "helm chart",
-	"kubernetes:yaml/v2:ConfigGroup":                       "manifests",
-	"kubernetes:upgrade.cattle.io/v1:Plan":                 "upgrade plan",
+	hetzner.TypeNetwork:               "network",
+	hetzner.TypeNetworkSubnet:         "subnet",
+	hetzner.TypeFirewall:              "firewall",
+	cloudmodel.TypePrivateKey:         "key pair",
+	cloudmodel.TypeRandomPassword:     "token",
+	hetzner.TypePlacementGroup:        "placement group",
+	hetzner.TypeServer:                "server",
+	hetzner.TypeLoadBalancer:          "load balancer",
+	hetzner.TypeLoadBalancerNetwork:   "lb network",
+	hetzner.TypeLoadBalancerService:   "lb service",
+	hetzner.TypeLoadBalancerTarget:    "lb target",
+	cloudmodel.TypeKubernetesProvider: "kubernetes provider",
+	cloudmodel.TypeSecret:             "kubernetes secret",
+	cloudmodel.TypeChart:              "helm chart",
+	cloudmodel.TypeConfigGroup:        "manifests",
+	cloudmodel.TypePlan:               "upgrade plan",
 }
 
-const remoteCommand = "command:remote:Command"
-
-// commandRoles are the commands known by name.
-var commandRoles = map[string]string{"kubeconfig": "kubeconfig", "ready": "readiness check", "upgrade-gate": "upgrade gate",
-	"teardown": "teardown", "etcd-snapshot": "etcd snapshot", "k3s-version": "k3s version"}
-
-// roleOf is the part r plays. The install that initialises the cluster is the
+// roleOf is the part r plays; a command's is what it runs
+// (internal/cloudmodel). The install that initialises the cluster is the
 // control-plane install that waits for no other install.
 func roleOf(r mockcloud.Resource) string {
 	if role, ok := roleByType[r.Type]; ok {
 		return role
 	}
-	switch {
-	case r.Type != remoteCommand:
+	if r.Type != cloudmodel.TypeCommand {
 		return "component"
-	case commandRoles[r.Name] != "":
-		return commandRoles[r.Name]
-	case strings.HasSuffix(r.Name, "-drain"):
-		return "drain"
-	case strings.HasSuffix(r.Name, "-rollout"):
-		return "rollout"
-	case strings.HasSuffix(r.Name, "-labels"):
-		return "node labels"
-	case strings.HasSuffix(r.Name, "-etcd-s3"):
-		return "etcd setup"
-	case !strings.HasSuffix(r.Name, "-install"):
+	}
+	switch c, ok := cloudmodel.CommandNamed(r.Name); {
+	case !ok:
 		return "command"
+	case c != "":
+		return string(c)
 	case !strings.Contains(string(resource.URN(r.URN).QualifiedType()), "hcloud-k3s:index:ControlPlane$"):
-		return "agent install"
+		return string(cloudmodel.AgentInstall)
 	case slices.ContainsFunc(r.Dependencies, isInstall):
-		return "join install"
+		return string(cloudmodel.JoinInstall)
 	default:
-		return "init install"
+		return string(cloudmodel.InitInstall)
 	}
 }
 
-func isCommand(urn string) bool { return string(resource.URN(urn).Type()) == remoteCommand }
+func isCommand(urn string) bool { return string(resource.URN(urn).Type()) == cloudmodel.TypeCommand }
 
 func isInstall(urn string) bool {
 	u := resource.URN(urn)
-	return string(u.Type()) == remoteCommand && strings.HasSuffix(u.Name(), "-install")
+	return string(u.Type()) == cloudmodel.TypeCommand && strings.HasSuffix(u.Name(), "-install")
 }
 
-// creationLatency is how long creating each part takes: Hetzner actions as
-// the provider sees them (see TestAPIBudget for polling), installs over SSH
-// including the wait for cloud-init, Helm charts until their pods are
-// ready, and commands that only check or echo.
-var creationLatency = map[string]time.Duration{
-	"network":             2 * time.Second,
-	"subnet":              2 * time.Second,
-	"firewall":            time.Second,
-	"placement group":     time.Second,
-	"server":              30 * time.Second,
-	"load balancer":       10 * time.Second,
-	"lb network":          3 * time.Second,
-	"lb service":          2 * time.Second,
-	"lb target":           2 * time.Second,
-	"init install":        60 * time.Second,
-	"join install":        45 * time.Second,
-	"agent install":       45 * time.Second,
-	"readiness check":     10 * time.Second,
-	"kubeconfig":          2 * time.Second,
-	"k3s version":         2 * time.Second, // one API call over SSH
-	"drain":               time.Second,
-	"rollout":             0, // runs only on update
-	"teardown":            time.Second,
-	"node labels":         2 * time.Second,
-	"upgrade gate":        2 * time.Second,
-	"etcd setup":          2 * time.Second, // writes two files over SSH
-	"etcd snapshot":       30 * time.Second,
-	"kubernetes secret":   time.Second,
-	"helm chart":          5 * time.Second, // skipAwait: applied, its pods not waited for
-	"manifests":           10 * time.Second,
-	"upgrade plan":        time.Second,
-	"kubernetes provider": 0, // configured locally, like the key pair and the token
-	"key pair":            0,
-	"token":               0,
+// latencyOf is how long creating r takes, from the one registry
+// (internal/cloudmodel): a Hetzner create its actions, a command what it
+// runs, or nothing when its create runs nothing (a rollout, a drain).
+// known is false for a resource the registry has no figure for.
+func latencyOf(r mockcloud.Resource) time.Duration {
+	d, _ := knownLatency(r)
+	return d
 }
 
-func latencyOf(r mockcloud.Resource) time.Duration { return creationLatency[roleOf(r)] }
+func knownLatency(r mockcloud.Resource) (d time.Duration, known bool) {
+	if r.Type != cloudmodel.TypeCommand {
+		c, ok := cloudmodel.CreateOf(r.Type)
+		return c.Duration(), ok
+	}
+	d, known = cloudmodel.Commands[cloudmodel.Command(roleOf(r))]
+	if r.Inputs["create"].IsNull() || r.Inputs["create"].StringValue() == "" {
+		return 0, known
+	}
+	return d, known
+}
 
 // mayWaitFor is, for each part, what it needs to wait for; any other edge
 // could only delay creation. "own server" and "own install" belong to the
@@ -248,24 +221,39 @@ func rewire(from mockcloud.Resource, deps []string, byURN map[string]mockcloud.R
 	return kept
 }
 
+// path is a chain of resources, each waiting for the one before it.
+type path struct {
+	resources []mockcloud.Resource
+	length    time.Duration
+}
+
 // longestPath is the least time any schedule needs to create resources.
-func longestPath(t *testing.T, resources []mockcloud.Resource) mockcloud.Path {
+func longestPath(t *testing.T, resources []mockcloud.Resource) path {
 	t.Helper()
-	path, err := mockcloud.LongestPath(resources, latencyOf)
+	steps := make([]cloudmodel.Step, len(resources))
+	for i, r := range resources {
+		steps[i] = cloudmodel.Step{URN: r.URN, WaitsFor: cloudmodel.WaitsFor(r.Dependencies, r.Provider), Latency: latencyOf(r)}
+	}
+	p, err := cloudmodel.LongestPath(steps)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return path
+	byURN := indexByURN(resources)
+	out := path{length: p.Length}
+	for _, s := range p.Steps {
+		out.resources = append(out.resources, byURN[s.URN])
+	}
+	return out
 }
 
-func describe(p mockcloud.Path) string {
+func describe(p path) string {
 	var steps []string
-	for _, r := range p.Resources {
+	for _, r := range p.resources {
 		if d := latencyOf(r); d > 0 {
 			steps = append(steps, fmt.Sprintf("%s %s (%v)", roleOf(r), r.Name, d))
 		}
 	}
-	return strings.Join(steps, " → ") + fmt.Sprintf(" = %v", p.Length)
+	return strings.Join(steps, " → ") + fmt.Sprintf(" = %v", p.length)
 }
 
 func TestCriticalPathHasNoExtraEdge(t *testing.T) {
@@ -278,7 +266,7 @@ func TestCriticalPathHasNoExtraEdge(t *testing.T) {
 		if roleOf(r) == "init install" {
 			inits = append(inits, r.Name)
 		}
-		if _, known := creationLatency[roleOf(r)]; !known && r.Custom {
+		if _, known := knownLatency(r); !known && r.Custom {
 			t.Errorf("%s %s plays no known part: give it a latency and what it may wait for", r.Type, r.Name)
 		}
 	}
@@ -289,7 +277,7 @@ func TestCriticalPathHasNoExtraEdge(t *testing.T) {
 	t.Logf("critical path: %s", describe(program))
 	for _, reason := range slices.Sorted(maps.Values(deliberate)) {
 		without := longestPath(t, withoutDeliberate(resources, reason))
-		t.Logf("%s: costs %v; without it: %s", reason, program.Length-without.Length, describe(without))
+		t.Logf("%s: costs %v; without it: %s", reason, program.length-without.length, describe(without))
 	}
 	t.Logf("without any deliberate ordering: %s", describe(longestPath(t, withoutDeliberate(resources))))
 }

@@ -1,4 +1,4 @@
-package main
+package stack_test
 
 // What a cluster costs as it grows: the program's evaluation time, the
 // resources each worker adds, and the Hetzner API requests creating them takes.
@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
-	clusterstack "github.com/hcloud-k3s/hcloud-k3s/components/stack"
+	"github.com/hcloud-k3s/hcloud-k3s/internal/cloudmodel"
 	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
 )
 
@@ -21,23 +21,17 @@ import (
 // balancer) with one pool of the given number of workers.
 func scaledConfig(tb testing.TB, workers int) map[string]string {
 	tb.Helper()
-	cfg, err := mockcloud.StackConfig(".", "prod", map[string]any{
-		"workerPools": []any{pool("workers", workers)},
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return cfg
+	return stackConfig(tb, "prod", map[string]any{"workerPools": []any{pool("workers", workers)}})
 }
 
-// runProgram runs the program under mocks.
+// runProgram runs the prod stack under mocks with cfg.
 func runProgram(tb testing.TB, cfg map[string]string) *mockcloud.Result {
 	tb.Helper()
-	res, err := mockcloud.Run(clusterstack.Build, mockcloud.Options{Stack: "prod", Config: cfg})
+	g, err := runStack(tb, "prod", nil, mockcloud.Options{Config: cfg})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return res
+	return g.Result
 }
 
 // BenchmarkProgram evaluates the program as `pulumi preview` and `up` do,
@@ -94,7 +88,7 @@ func TestCostPerWorkerIsConstant(t *testing.T) {
 	}
 	costsRequests := map[string]bool{}
 	for typ, role := range roleByType {
-		costsRequests[role] = mockcloud.APIRequests(mockcloud.Resource{Type: typ}, providerDefault) > 0
+		costsRequests[role] = cloudmodel.APIRequests(typ, providerDefault) > 0
 	}
 	var perWorker []string
 	for role := range allKeys(base, next) {
@@ -130,12 +124,12 @@ const createBudget = hourlyRequests * 6 / 10
 
 // providerDefault is the provider's polling when neither hcloud:pollInterval
 // nor hcloud:pollFunction is set.
-var providerDefault = mockcloud.ExponentialBackoff(500*time.Millisecond, 10*time.Second)
+var providerDefault = cloudmodel.ExponentialBackoff(500*time.Millisecond, 10*time.Second)
 
 // providerBackoff is the polling terraform-provider-hcloud configures from
 // hcloud:pollInterval and hcloud:pollFunction: with an interval, that
 // interval constant, or doubling from it up to hcloud-go's one-minute cap.
-func providerBackoff(interval, function string) (mockcloud.Backoff, error) {
+func providerBackoff(interval, function string) (cloudmodel.Backoff, error) {
 	if interval == "" {
 		return providerDefault, nil
 	}
@@ -144,14 +138,14 @@ func providerBackoff(interval, function string) (mockcloud.Backoff, error) {
 		return nil, fmt.Errorf("hcloud:pollInterval: %w", err)
 	}
 	if function == "constant" {
-		return mockcloud.ConstantBackoff(d), nil
+		return cloudmodel.ConstantBackoff(d), nil
 	}
-	return mockcloud.ExponentialBackoff(d, time.Minute), nil
+	return cloudmodel.ExponentialBackoff(d, time.Minute), nil
 }
 
 type polling struct {
 	name    string
-	backoff mockcloud.Backoff
+	backoff cloudmodel.Backoff
 }
 
 // pollingChoices are Pulumi.yaml's polling and the alternatives to it.
@@ -164,25 +158,25 @@ func pollingChoices(t *testing.T, cfg map[string]string) []polling {
 	return []polling{
 		{fmt.Sprintf("Pulumi.yaml (%s, %s)", cfg["hcloud:pollInterval"], cfg["hcloud:pollFunction"]), configured},
 		{"keys unset (500ms doubling to 10s)", providerDefault},
-		{"3s, constant", mockcloud.ConstantBackoff(3 * time.Second)},
-		{"1s, constant", mockcloud.ConstantBackoff(time.Second)},
+		{"3s, constant", cloudmodel.ConstantBackoff(3 * time.Second)},
+		{"1s, constant", cloudmodel.ConstantBackoff(time.Second)},
 	}
 }
 
-func apiRequests(resources []mockcloud.Resource, backoff mockcloud.Backoff) int {
+func apiRequests(resources []mockcloud.Resource, backoff cloudmodel.Backoff) int {
 	n := 0
 	for _, r := range resources {
-		n += mockcloud.APIRequests(r, backoff)
+		n += cloudmodel.APIRequests(r.Type, backoff)
 	}
 	return n
 }
 
 // pollDelay is how much later than Hetzner finishes the provider, polling
 // with backoff, notices the creates on the critical path.
-func pollDelay(path mockcloud.Path, backoff mockcloud.Backoff) time.Duration {
+func pollDelay(p path, backoff cloudmodel.Backoff) time.Duration {
 	var d time.Duration
-	for _, r := range path.Resources {
-		d += mockcloud.PollDelay(r, backoff)
+	for _, r := range p.resources {
+		d += cloudmodel.PollDelay(r.Type, backoff)
 	}
 	return d
 }
@@ -203,10 +197,9 @@ func TestAPIBudget(t *testing.T) {
 	var table strings.Builder
 	w := tabwriter.NewWriter(&table, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(w, "polling\tper server\t3+3\t3+40\t3+97\tpoll delay on the critical path\t")
-	server := mockcloud.Resource{Type: "hcloud:index/server:Server"}
 	path := longestPath(t, results[97].Resources)
 	for _, c := range choices {
-		fmt.Fprintf(w, "%s\t%d\t", c.name, mockcloud.APIRequests(server, c.backoff))
+		fmt.Fprintf(w, "%s\t%d\t", c.name, cloudmodel.APIRequests(hetzner.TypeServer, c.backoff))
 		for _, workers := range sizes {
 			fmt.Fprintf(w, "%d\t", apiRequests(results[workers].Resources, c.backoff))
 		}
@@ -218,10 +211,10 @@ func TestAPIBudget(t *testing.T) {
 }
 
 // requestsByRole tabulates what each part of a cluster costs.
-func requestsByRole(resources []mockcloud.Resource, backoff mockcloud.Backoff) string {
+func requestsByRole(resources []mockcloud.Resource, backoff cloudmodel.Backoff) string {
 	count, each := map[string]int{}, map[string]int{}
 	for _, r := range resources {
-		if n := mockcloud.APIRequests(r, backoff); n > 0 {
+		if n := cloudmodel.APIRequests(r.Type, backoff); n > 0 {
 			count[roleOf(r)]++
 			each[roleOf(r)] = n
 		}

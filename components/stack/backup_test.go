@@ -1,6 +1,7 @@
-package main
+package stack_test
 
 import (
+	"github.com/hcloud-k3s/hcloud-k3s/internal/cloudmodel"
 	"reflect"
 	"slices"
 	"strings"
@@ -134,12 +135,12 @@ func TestOnDemandSnapshotGuardsUpgradesAndResizes(t *testing.T) {
 	upgraded := stack(t, "prod", s3Snapshots(map[string]any{"k3sVersion": "v1.37.0+k3s1"}))
 	// As TestChangingK3sVersionChangesThePlansAndNoRunningNode, plus the snapshot.
 	assertChange(t, diff(g, upgraded), nil, nil, map[string][]string{
-		command + "/etcd-snapshot":                        {"triggers"},
-		command + "/upgrade-gate":                         {"create"},
-		command + "/k3s-version":                          {"create"},
-		command + "/cp-1-install":                         {"create"},
-		"kubernetes:upgrade.cattle.io/v1:Plan/k3s-server": {"spec"},
-		"kubernetes:upgrade.cattle.io/v1:Plan/k3s-agent":  {"spec"},
+		command + "/etcd-snapshot":          {"triggers"},
+		command + "/upgrade-gate":           {"create"},
+		command + "/k3s-version":            {"create"},
+		command + "/cp-1-install":           {"create"},
+		cloudmodel.TypePlan + "/k3s-server": {"spec"},
+		cloudmodel.TypePlan + "/k3s-agent":  {"spec"},
 	})
 
 	// Shrinking: the snapshot is replaced (and runs) while the program

@@ -1,23 +1,24 @@
-package main
+package stack_test
 
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/config"
+	"github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
 	clusterstack "github.com/hcloud-k3s/hcloud-k3s/components/stack"
+	"github.com/hcloud-k3s/hcloud-k3s/internal/cloudmodel"
 	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/diag/colors"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
+
+// root is the repository root: Pulumi.yaml and the stack files.
+const root = "../.."
 
 // stack runs the real program on a stack file plus overrides.
 func stack(t *testing.T, name string, overrides map[string]any) graph {
@@ -34,21 +35,33 @@ func stackWith(t *testing.T, name string, overrides map[string]any, preview bool
 	return g
 }
 
-// runStack runs the real program on a stack file plus overrides, with opts
-// for everything but the stack and its config; the program's error is the caller's.
-func runStack(t *testing.T, name string, overrides map[string]any, opts mockcloud.Options) (graph, error) {
-	t.Helper()
-	cfg, err := mockcloud.StackConfig(".", name, overrides)
+// stackConfig is the config the Pulumi CLI gives the program for a stack
+// file plus overrides.
+func stackConfig(tb testing.TB, name string, overrides map[string]any) map[string]string {
+	tb.Helper()
+	cfg, err := mockcloud.StackConfig(root, name, overrides)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	opts.Stack, opts.Config = name, cfg
+	return cfg
+}
+
+// runStack runs the real program under mocks: every graph test runs it
+// here. The config is the stack file's plus overrides, unless opts.Config
+// gives the config the CLI passes (a test that edits it); opts holds the
+// rest. The program's error is the caller's.
+func runStack(tb testing.TB, name string, overrides map[string]any, opts mockcloud.Options) (graph, error) {
+	tb.Helper()
+	if opts.Config == nil {
+		opts.Config = stackConfig(tb, name, overrides)
+	}
+	opts.Stack = name
 	res, err := mockcloud.Run(clusterstack.Build, opts)
-	return graph{t: t, Result: res}, err
+	return graph{t: tb, Result: res}, err
 }
 
 type graph struct {
-	t *testing.T
+	t testing.TB
 	*mockcloud.Result
 }
 
@@ -104,24 +117,26 @@ func (g graph) dependsOn(a, b mockcloud.Resource) bool {
 	return walk(a)
 }
 
+// The type tokens the tests look up most (components/hetzner,
+// internal/cloudmodel).
 const (
-	server  = "hcloud:index/server:Server"
-	command = "command:remote:Command"
-	lbType  = "hcloud:index/loadBalancer:LoadBalancer"
-	chart   = "kubernetes:helm.sh/v4:Chart"
+	server  = hetzner.TypeServer
+	command = cloudmodel.TypeCommand
+	lbType  = hetzner.TypeLoadBalancer
+	chart   = cloudmodel.TypeChart
 )
 
 func TestDevStackResources(t *testing.T) {
 	g := stack(t, "dev", nil)
 	want := map[string][]string{
-		"hcloud:index/network:Network":               {"network"},
-		"hcloud:index/networkSubnet:NetworkSubnet":   {"network"},
-		"hcloud:index/firewall:Firewall":             {"firewall"},
-		"hcloud:index/sshKey:SshKey":                 nil, // the key reaches servers through cloud-init
-		"tls:index/privateKey:PrivateKey":            {"ssh-key"},
-		"random:index/randomPassword:RandomPassword": {"k3s-token"},
-		"hcloud:index/placementGroup:PlacementGroup": {"control-plane", "workers-pg-1"},
-		server: {"cp-1", "workers-1", "workers-2"},
+		hetzner.TypeNetwork:           {"network"},
+		hetzner.TypeNetworkSubnet:     {"network"},
+		hetzner.TypeFirewall:          {"firewall"},
+		hetzner.TypeSSHKey:            nil, // the key reaches servers through cloud-init
+		cloudmodel.TypePrivateKey:     {"ssh-key"},
+		cloudmodel.TypeRandomPassword: {"k3s-token"},
+		hetzner.TypePlacementGroup:    {"control-plane", "workers-pg-1"},
+		server:                        {"cp-1", "workers-1", "workers-2"},
 		command: {"control-plane-labels", "cp-1-etcd-s3", "cp-1-install", "cp-1-rollout", "k3s-version", "kubeconfig", "ready", "teardown", "upgrade-gate",
 			"workers-1-drain", "workers-1-install", "workers-1-rollout", "workers-2-drain", "workers-2-install", "workers-2-rollout", "workers-labels"},
 		lbType: nil,
@@ -209,8 +224,8 @@ func TestInstallOrder(t *testing.T) {
 
 func TestServers(t *testing.T) {
 	g := stack(t, "prod", nil)
-	subnet := g.get("hcloud:index/networkSubnet:NetworkSubnet", "network")
-	firewall := g.get("hcloud:index/firewall:Firewall", "firewall")
+	subnet := g.get(hetzner.TypeNetworkSubnet, "network")
+	firewall := g.get(hetzner.TypeFirewall, "firewall")
 	for _, name := range g.names(server) {
 		s := g.get(server, name)
 		if !g.dependsOn(s, subnet) || !g.dependsOn(s, firewall) {
@@ -244,7 +259,7 @@ func TestFirewall(t *testing.T) {
 		"sshAllowedCidrs": []string{"198.51.100.7/32"},
 		"apiAllowedCidrs": []string{"198.51.100.0/24", "2001:db8::/48"},
 	}})
-	fw := g.get("hcloud:index/firewall:Firewall", "firewall").Inputs
+	fw := g.get(hetzner.TypeFirewall, "firewall").Inputs
 	want := []any{
 		map[string]any{"description": "ICMP", "direction": "in", "protocol": "icmp", "sourceIps": []any{"0.0.0.0/0", "::/0"}},
 		map[string]any{"description": "SSH from the SSH allowlist", "direction": "in", "protocol": "tcp", "port": "22", "sourceIps": []any{"198.51.100.7/32"}},
@@ -260,16 +275,16 @@ func TestFirewall(t *testing.T) {
 
 func TestAPILoadBalancer(t *testing.T) {
 	g := stack(t, "prod", nil)
-	attach := g.get("hcloud:index/loadBalancerNetwork:LoadBalancerNetwork", "api-lb")
+	attach := g.get(hetzner.TypeLoadBalancerNetwork, "api-lb")
 	if attach.Inputs["enablePublicInterface"].BoolValue() || attach.Inputs["ip"].StringValue() != "10.0.255.254" {
 		t.Errorf("network attachment = %v", attach.Inputs.Mappable())
 	}
-	svc := g.get("hcloud:index/loadBalancerService:LoadBalancerService", "api-lb").Inputs.Mappable()
+	svc := g.get(hetzner.TypeLoadBalancerService, "api-lb").Inputs.Mappable()
 	if svc["protocol"] != "tcp" || svc["listenPort"] != 6443.0 || svc["destinationPort"] != 6443.0 ||
 		svc["healthCheck"].(map[string]any)["protocol"] != "tcp" {
 		t.Errorf("service = %v", svc)
 	}
-	target := g.get("hcloud:index/loadBalancerTarget:LoadBalancerTarget", "api-lb")
+	target := g.get(hetzner.TypeLoadBalancerTarget, "api-lb")
 	if target.Inputs["type"].StringValue() != "label_selector" ||
 		target.Inputs["labelSelector"].StringValue() != "cluster=prod,role=control-plane" ||
 		!target.Inputs["usePrivateIp"].BoolValue() {
@@ -320,7 +335,7 @@ func TestAddonsProviderUsesAnEndpointTheReadinessStepChecked(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			g := stack(t, tt.stack, tt.overrides)
-			if got := g.get("pulumi:providers:kubernetes", "addons").Inputs["context"].StringValue(); got != tt.context {
+			if got := g.get(cloudmodel.TypeKubernetesProvider, "addons").Inputs["context"].StringValue(); got != tt.context {
 				t.Fatalf("provider context = %q, want %q", got, tt.context)
 			}
 			host := g.get(server, "cp-1").State["ipv4Address"].StringValue()
@@ -375,13 +390,13 @@ func TestOutputs(t *testing.T) {
 // generated and the user's own, and the S3 secret key of etcd snapshots.
 func TestSecretsStaySecret(t *testing.T) {
 	generated := stack(t, "prod", nil)
-	userKey := generated.get("tls:index/privateKey:PrivateKey", "ssh-key").State["privateKeyOpenssh"].StringValue()
+	userKey := generated.get(cloudmodel.TypePrivateKey, "ssh-key").State["privateKeyOpenssh"].StringValue()
 	for name, g := range map[string]graph{
 		"generated key": generated,
 		"user's key":    stack(t, "prod", map[string]any{"ssh": map[string]any{"privateKey": userKey}}),
 		"S3 snapshots":  stack(t, "prod", s3Snapshots(nil)),
 	} {
-		token := g.get("random:index/randomPassword:RandomPassword", "k3s-token").State["result"].StringValue()
+		token := g.get(cloudmodel.TypeRandomPassword, "k3s-token").State["result"].StringValue()
 		secrets := map[string]string{
 			"k3s token":       token,
 			"SSH private key": strings.Split(userKey, "\n")[1],
@@ -440,9 +455,9 @@ func plainStrings(v resource.PropertyValue) []string {
 }
 
 func TestUserKeyIsNotExported(t *testing.T) {
-	key := stack(t, "dev", nil).get("tls:index/privateKey:PrivateKey", "ssh-key").State["privateKeyOpenssh"].StringValue()
+	key := stack(t, "dev", nil).get(cloudmodel.TypePrivateKey, "ssh-key").State["privateKeyOpenssh"].StringValue()
 	g := stack(t, "dev", map[string]any{"ssh": map[string]any{"privateKey": key}})
-	if names := g.names("tls:index/privateKey:PrivateKey"); len(names) != 0 {
+	if names := g.names(cloudmodel.TypePrivateKey); len(names) != 0 {
 		t.Errorf("a key pair was generated although the user gave one")
 	}
 	if _, ok := g.Outputs["sshPrivateKey"]; ok {
@@ -454,7 +469,7 @@ func TestUserKeyIsNotExported(t *testing.T) {
 }
 
 func TestAuthorizedKeysReachEveryServer(t *testing.T) {
-	cluster := strings.TrimSpace(stack(t, "dev", nil).get("tls:index/privateKey:PrivateKey", "ssh-key").State["publicKeyOpenssh"].StringValue())
+	cluster := strings.TrimSpace(stack(t, "dev", nil).get(cloudmodel.TypePrivateKey, "ssh-key").State["publicKeyOpenssh"].StringValue())
 	human := cluster + " ops@example.com"
 	g := stack(t, "dev", map[string]any{"ssh": map[string]any{"authorizedKeys": []string{human}}})
 	// The cluster's own key comes first: it reaches servers through cloud-init
@@ -526,16 +541,6 @@ func pool(name string, count int) map[string]any {
 	return map[string]any{"name": name, "count": count, "serverType": "cx23", "location": "nbg1"}
 }
 
-func nodeResources(name string) []string {
-	return []string{command + "/" + name + "-drain", command + "/" + name + "-install", command + "/" + name + "-rollout",
-		"hcloud-k3s:index:Node/" + name, server + "/" + name}
-}
-
-// controlPlaneNodeResources adds the node's etcd snapshot setup to nodeResources.
-func controlPlaneNodeResources(name string) []string {
-	return append(nodeResources(name), command+"/"+name+"-etcd-s3")
-}
-
 func assertChange(t *testing.T, got change, added, removed []string, changed map[string][]string) {
 	t.Helper()
 	slices.Sort(added)
@@ -554,112 +559,19 @@ func assertChange(t *testing.T, got change, added, removed []string, changed map
 	}
 }
 
-// nodeListChanged is what changes with a group's node list, and nothing
-// else: readiness re-checks it, the group's labels step re-applies, and the
-// version new nodes install is read again.
-func nodeListChanged(group string) map[string][]string {
-	return map[string][]string{command + "/ready": {"create"}, command + "/" + group + "-labels": {"create"},
-		command + "/k3s-version": {"create"}}
-}
-
-func TestRaisingACountAddsNodesAndTouchesNothingElse(t *testing.T) {
-	before := stack(t, "dev", nil)
-	after := stack(t, "dev", map[string]any{"workerPools": []any{pool("workers", 3)}})
-	assertChange(t, diff(before, after), nodeResources("workers-3"), nil, nodeListChanged("workers"))
-}
-
-func TestLoweringACountDrainsTheRemovedNodes(t *testing.T) {
-	before := stack(t, "dev", map[string]any{"workerPools": []any{pool("workers", 3)}})
-	after := stack(t, "dev", nil)
-	assertChange(t, diff(before, after), nil, nodeResources("workers-3"), nodeListChanged("workers"))
-	drain := before.get(command, "workers-3-drain")
-	script := drain.Inputs["delete"].StringValue()
-	for _, want := range []string{"node='dev-workers-3'", "control_plane='false'", "timeout='300s'", "kubectl drain", "delete node"} {
-		if !strings.Contains(script, want) {
-			t.Errorf("drain script lacks %q", want)
-		}
-	}
+// A worker's drain runs on the first control-plane node, before its install
+// and server are deleted, and is replaced, first, with its server. The
+// story of removing workers is internal/enginetest's
+// TestRemovingWorkersDrainsFirst.
+func TestADrainIsReplacedWithItsServer(t *testing.T) {
+	g := stack(t, "dev", map[string]any{"workerPools": []any{pool("workers", 3)}})
+	drain := g.get(command, "workers-3-drain")
 	// Deleting runs in reverse dependency order: the drain before the install and the server.
-	if !before.dependsOn(drain, before.get(command, "workers-3-install")) || !before.dependsOn(drain, before.get(server, "workers-3")) {
+	if !g.dependsOn(drain, g.get(command, "workers-3-install")) || !g.dependsOn(drain, g.get(server, "workers-3")) {
 		t.Error("the drain would not run before the node's install and server are deleted")
 	}
-	if triggers := drain.Inputs["triggers"].Mappable(); !reflect.DeepEqual(triggers, []any{before.get(server, "workers-3").ID}) || !drain.DeleteBeforeReplace {
+	if triggers := drain.Inputs["triggers"].Mappable(); !reflect.DeepEqual(triggers, []any{g.get(server, "workers-3").ID}) || !drain.DeleteBeforeReplace {
 		t.Errorf("a replaced server would not be drained first: triggers %v, deleteBeforeReplace %v", triggers, drain.DeleteBeforeReplace)
-	}
-	if host := drain.Inputs["connection"].SecretValue().Element.ObjectValue()["host"].StringValue(); host != before.get(server, "cp-1").State["ipv4Address"].StringValue() {
-		t.Errorf("workers are drained from %s, want the first control-plane node", host)
-	}
-}
-
-func TestRemovingAPoolDrainsEachOfItsNodes(t *testing.T) {
-	before := stack(t, "dev", map[string]any{"workerPools": []any{pool("workers", 2), pool("batch", 2)}})
-	after := stack(t, "dev", map[string]any{"workerPools": []any{pool("workers", 2)}})
-	removed := append(nodeResources("batch-1"), nodeResources("batch-2")...)
-	removed = append(removed, "hcloud-k3s:index:WorkerPool/batch", "hcloud:index/placementGroup:PlacementGroup/batch-pg-1",
-		command+"/batch-labels")
-	assertChange(t, diff(before, after), nil, removed, map[string][]string{command + "/ready": {"create"}, command + "/k3s-version": {"create"}})
-}
-
-func TestControlPlaneGrowsAndShrinksOneMemberAtATime(t *testing.T) {
-	three := stack(t, "prod", nil)
-	five := stack(t, "prod", map[string]any{"controlPlane": map[string]any{"count": 5, "serverType": "cx33", "locations": []string{"fsn1", "nbg1", "hel1"}}})
-	added := append(controlPlaneNodeResources("cp-4"), controlPlaneNodeResources("cp-5")...)
-	// The kubeconfig gains or loses a context per member; the provider is updated, not replaced.
-	changed := nodeListChanged("control-plane")
-	changed["pulumi:providers:kubernetes/addons"] = []string{"kubeconfig"}
-	assertChange(t, diff(three, five), added, nil, changed)
-	assertChange(t, diff(five, three), nil, added, changed)
-	install := func(name string) mockcloud.Resource { return five.get(command, name+"-install") }
-	drain := func(name string) mockcloud.Resource { return five.get(command, name+"-drain") }
-	if !five.dependsOn(install("cp-4"), install("cp-1")) || five.dependsOn(install("cp-5"), install("cp-4")) {
-		t.Error("new members do not join the first node directly")
-	}
-	if !five.dependsOn(drain("cp-5"), drain("cp-4")) {
-		t.Error("removed members would not leave etcd one at a time (cp-5, then cp-4)")
-	}
-	if !strings.Contains(drain("cp-5").Inputs["delete"].StringValue(), "control_plane='true'") {
-		t.Error("a control-plane drain does not take the member out of etcd")
-	}
-	if names := five.names(command); slices.Contains(names, "cp-1-drain") {
-		t.Error("the first control-plane node has a drain: scaling never removes it")
-	}
-}
-
-// Joining nodes install what k3s-version reads on the first control-plane
-// node, so their installs do not change; the first node's installer re-runs
-// and changes nothing on a running node
-// (TestInstallNeverChangesTheVersionOfARunningNode): the Plans upgrade it.
-// No rollout restarts anything.
-func TestChangingK3sVersionChangesThePlansAndNoRunningNode(t *testing.T) {
-	before := stack(t, "prod", nil)
-	after := stack(t, "prod", map[string]any{"k3sVersion": "v1.34.1+k3s1"})
-	assertChange(t, diff(before, after), nil, nil, map[string][]string{
-		command + "/upgrade-gate":                         {"create"},
-		command + "/k3s-version":                          {"create"},
-		command + "/cp-1-install":                         {"create"},
-		"kubernetes:upgrade.cattle.io/v1:Plan/k3s-server": {"spec"},
-		"kubernetes:upgrade.cattle.io/v1:Plan/k3s-agent":  {"spec"},
-	})
-	gate := after.get(command, "upgrade-gate")
-	if !strings.Contains(gate.Inputs["create"].StringValue(), "desired='v1.34.1+k3s1'") {
-		t.Error("the upgrade gate does not check the new version")
-	}
-	for _, plan := range []string{"k3s-server", "k3s-agent"} {
-		p := after.get("kubernetes:upgrade.cattle.io/v1:Plan", plan)
-		if v := p.Inputs["spec"].ObjectValue()["version"].StringValue(); v != "v1.34.1+k3s1" {
-			t.Errorf("%s plan version = %s", plan, v)
-		}
-		if !after.dependsOn(p, gate) {
-			t.Errorf("%s plan changes before the upgrade gate passes", plan)
-		}
-	}
-	// A new node, or a replaced server, installs what the version read gives,
-	// the new version once no server runs an older one: nothing of the
-	// install is ignored, so it never runs with values kept in state.
-	install, version := after.get(command, "general-1-install"), after.get(command, "k3s-version")
-	if !slices.Contains(install.PropertyDependencies["create"], version.URN) || len(install.IgnoreChanges) != 0 ||
-		!strings.Contains(version.Inputs["create"].StringValue(), "pinned='v1.34.1+k3s1'") {
-		t.Errorf("a new node does not install the new version: ignoreChanges %v", install.IgnoreChanges)
 	}
 }
 
@@ -677,7 +589,7 @@ func TestEverythingThatTalksToTheAPIWaitsForReadiness(t *testing.T) {
 			t.Errorf("readiness script lacks %q", want)
 		}
 	}
-	provider := g.get("pulumi:providers:kubernetes", "addons")
+	provider := g.get(cloudmodel.TypeKubernetesProvider, "addons")
 	if !g.dependsOn(provider, ready) {
 		t.Error("the Kubernetes provider does not wait for readiness")
 	}
@@ -693,12 +605,12 @@ func TestEverythingThatTalksToTheAPIWaitsForReadiness(t *testing.T) {
 
 func TestAddons(t *testing.T) {
 	g := stack(t, "prod", nil)
-	data := g.get("kubernetes:core/v1:Secret", "hcloud").Inputs["stringData"]
+	data := g.get(cloudmodel.TypeSecret, "hcloud").Inputs["stringData"]
 	if !data.IsSecret() || !slices.Contains(plainStrings(data.SecretValue().Element), mockcloud.TestToken) {
 		t.Fatal("the hcloud Secret does not carry the token as a Pulumi secret")
 	}
 	secret := data.SecretValue().Element.ObjectValue()
-	if secret["network"].StringValue() != g.get("hcloud:index/network:Network", "network").ID {
+	if secret["network"].StringValue() != g.get(hetzner.TypeNetwork, "network").ID {
 		t.Errorf("the hcloud Secret's network = %v", secret["network"])
 	}
 	ccm := g.get(chart, "hcloud-cloud-controller-manager").Inputs
@@ -709,7 +621,7 @@ func TestAddons(t *testing.T) {
 		t.Errorf("CSI version = %s", v)
 	}
 	// The manifests are embedded: a preview fetches nothing from GitHub.
-	suc := g.get("kubernetes:yaml/v2:ConfigGroup", "system-upgrade-controller").Inputs
+	suc := g.get(cloudmodel.TypeConfigGroup, "system-upgrade-controller").Inputs
 	if _, ok := suc["files"]; ok || !strings.Contains(suc["yaml"].StringValue(), "image: rancher/system-upgrade-controller:v0.20.1\n") {
 		t.Errorf("SUC manifests = %v", suc.Mappable())
 	}
@@ -723,7 +635,7 @@ func TestDisablingTheCCMKeepsK3sCloudController(t *testing.T) {
 		"cloudControllerManager": map[string]any{"enabled": false},
 		"csiDriver":              map[string]any{"enabled": false},
 	}})
-	for _, typ := range []string{chart, "kubernetes:core/v1:Secret"} {
+	for _, typ := range []string{chart, cloudmodel.TypeSecret} {
 		if names := g.names(typ); len(names) != 0 {
 			t.Errorf("%s registered: %v", typ, names)
 		}
@@ -735,13 +647,10 @@ func TestDisablingTheCCMKeepsK3sCloudController(t *testing.T) {
 }
 
 func TestMissingHcloudTokenForAddons(t *testing.T) {
-	cfg, err := mockcloud.StackConfig(".", "dev", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := stackConfig(t, "dev", nil)
 	delete(cfg, mockcloud.TokenKey)
 	t.Setenv("HCLOUD_TOKEN", "")
-	res, err := mockcloud.Run(clusterstack.Build, mockcloud.Options{Stack: "dev", Config: cfg})
+	res, err := runStack(t, "dev", nil, mockcloud.Options{Config: cfg})
 	if err == nil || !strings.Contains(err.Error(), "hcloud:token is not set") {
 		t.Errorf("error = %v", err)
 	}
@@ -755,7 +664,7 @@ func TestPreviewWithUnknownValues(t *testing.T) {
 	if id := g.get(server, "cp-1").ID; id != "" {
 		t.Errorf("server ID known in a preview: %q", id)
 	}
-	if _, known := g.get("hcloud:index/loadBalancerTarget:LoadBalancerTarget", "api-lb").Inputs["loadBalancerId"]; known {
+	if _, known := g.get(hetzner.TypeLoadBalancerTarget, "api-lb").Inputs["loadBalancerId"]; known {
 		t.Error("the load balancer's ID is known before it exists")
 	}
 	if out := g.Outputs["kubeconfig"]; !out.Secret {
@@ -781,7 +690,7 @@ func TestBadConfigRegistersNothing(t *testing.T) {
 }
 
 func TestMalformedConfigObject(t *testing.T) {
-	res, err := mockcloud.Run(clusterstack.Build, mockcloud.Options{Stack: "dev", Config: map[string]string{"hcloud-k3s:controlPlane": `{"count":"three"}`}})
+	res, err := runStack(t, "dev", nil, mockcloud.Options{Config: map[string]string{"hcloud-k3s:controlPlane": `{"count":"three"}`}})
 	if err == nil || !strings.Contains(err.Error(), "hcloud-k3s:controlPlane:") {
 		t.Errorf("error = %v", err)
 	}
@@ -793,13 +702,10 @@ func TestMalformedConfigObject(t *testing.T) {
 // A misspelt key, which the SDK would never look up, is found in the config
 // the CLI passes (PULUMI_CONFIG) and refused before any resource.
 func TestMisspeltKeyRegistersNothing(t *testing.T) {
-	cfg, err := mockcloud.StackConfig(".", "dev", map[string]any{"workerPool": []any{pool("w", 1)}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := stackConfig(t, "dev", map[string]any{"workerPool": []any{pool("w", 1)}})
 	env, _ := json.Marshal(cfg)
 	t.Setenv(pulumi.EnvConfig, string(env))
-	res, err := mockcloud.Run(clusterstack.Build, mockcloud.Options{Stack: "dev", Config: cfg})
+	res, err := runStack(t, "dev", nil, mockcloud.Options{Config: cfg})
 	want := "hcloud-k3s:workerPool: is not an hcloud-k3s setting; did you mean workerPools?"
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("error = %v, want it to contain %q", err, want)
@@ -811,10 +717,7 @@ func TestMisspeltKeyRegistersNothing(t *testing.T) {
 
 // The defaults Pulumi.yaml documents are the ones the program applies.
 func TestPulumiYAMLDefaultsMatchTheProgram(t *testing.T) {
-	cfg, err := mockcloud.StackConfig(".", "dev", map[string]any{"workerPools": []any{map[string]any{"name": "w"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := stackConfig(t, "dev", map[string]any{"workerPools": []any{map[string]any{"name": "w"}}})
 	var documented config.Input
 	objects := map[string]any{
 		"controlPlane": &documented.ControlPlane, "network": &documented.Network, "apiLoadBalancer": &documented.APILoadBalancer,
@@ -840,28 +743,11 @@ func TestPulumiYAMLDefaultsMatchTheProgram(t *testing.T) {
 	}
 }
 
-// The project and stack files load as the Pulumi CLI loads them: typed
-// config declarations, defaults of the declared types, known keys.
-func TestProjectFilesLoad(t *testing.T) {
-	proj, err := workspace.LoadProject("Pulumi.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if proj.Name != mockcloud.Project || proj.Runtime.Name() != "go" {
-		t.Errorf("project %s, runtime %s", proj.Name, proj.Runtime.Name())
-	}
-	sink := diag.DefaultSink(io.Discard, io.Discard, diag.FormatOptions{Color: colors.Never})
-	for _, name := range []string{"dev", "prod"} {
-		if _, err := workspace.LoadProjectStack(sink, proj, "Pulumi."+name+".yaml"); err != nil {
-			t.Errorf("Pulumi.%s.yaml: %v", name, err)
-		}
-	}
-}
-
-// A rebuilt first control-plane node finds the survivors among every address
-// a member may have, so the list never changes with the control plane's size,
-// and the kubeconfig is fetched again from the new server.
-func TestReplacingTheFirstControlPlaneJoinsSurvivors(t *testing.T) {
+// The first control-plane node's install lists every address a member may
+// have, whatever the control plane's size, so a rebuilt first server finds
+// the survivors (internal/enginetest's TestFirstControlPlaneServerRebuilt),
+// and the kubeconfig is fetched again from a new server.
+func TestFirstInstallListsEveryPossibleMember(t *testing.T) {
 	const peers = "join_peers='10.0.255.252 10.0.255.251 10.0.255.250 10.0.255.249'"
 	for _, count := range []int{1, 3, 5} {
 		g := stack(t, "prod", map[string]any{"controlPlane": map[string]any{"count": count, "serverType": "cx33", "locations": []string{"fsn1", "nbg1", "hel1"}}})

@@ -1,0 +1,167 @@
+package cloudmodel
+
+import (
+	"strings"
+	"time"
+
+	"github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
+)
+
+// Type tokens of the resources the program creates that are not Hetzner's
+// (those are in components/hetzner).
+const (
+	TypeCommand            = "command:remote:Command"
+	TypePrivateKey         = "tls:index/privateKey:PrivateKey"
+	TypeRandomPassword     = "random:index/randomPassword:RandomPassword"
+	TypeKubernetesProvider = "pulumi:providers:kubernetes"
+	TypeSecret             = "kubernetes:core/v1:Secret"
+	TypeChart              = "kubernetes:helm.sh/v4:Chart"
+	TypeConfigGroup        = "kubernetes:yaml/v2:ConfigGroup"
+	TypePlan               = "kubernetes:upgrade.cattle.io/v1:Plan"
+)
+
+// Create is what creating one resource of a type costs.
+type Create struct {
+	// Requests are the Hetzner API requests other than polls: the reads,
+	// the POST, and the GET every hcloud create ends with (the provider's
+	// Read).
+	Requests int
+	// Actions are the Hetzner actions the provider waits for, one after
+	// another, polling each; how long each typically runs.
+	Actions []time.Duration
+	// Latency is how long a create without Hetzner actions takes.
+	Latency time.Duration
+}
+
+// Duration is how long the create takes: its actions, one after another,
+// or its latency.
+func (c Create) Duration() time.Duration {
+	d := c.Latency
+	for _, a := range c.Actions {
+		d += a
+	}
+	return d
+}
+
+const second = time.Second
+
+// Creates are the creates by type token, every type the program creates
+// but remote commands (see Commands). An entry without requests, actions or
+// latency takes no time and costs nothing: it is listed so that a type
+// missing from this table is an unknown type, not a free one.
+var Creates = map[string]Create{
+	// terraform-provider-hcloud, which pulumi-hcloud wraps.
+	hetzner.TypeNetwork:        {Requests: 2},                           // POST /networks: no action
+	hetzner.TypePlacementGroup: {Requests: 2},                           // POST /placement_groups: no action
+	hetzner.TypeSSHKey:         {Requests: 2},                           // POST /ssh_keys: no action
+	hetzner.TypeNetworkSubnet:  {Requests: 2, Actions: ds(2 * second)},  // POST .../actions/add_subnet
+	hetzner.TypeFirewall:       {Requests: 2, Actions: ds(second)},      // POST /firewalls; apply_to_resources
+	hetzner.TypeLoadBalancer:   {Requests: 2, Actions: ds(10 * second)}, // POST /load_balancers (create_load_balancer)
+	// GET the server type, image and placement group; POST /servers
+	// (create_server, then start_server); POST .../attach_to_network.
+	hetzner.TypeServer:              {Requests: 6, Actions: ds(20*second, second, 3*second)},
+	hetzner.TypeLoadBalancerNetwork: {Requests: 2, Actions: ds(3 * second)}, // POST .../attach_to_network
+	hetzner.TypeLoadBalancerService: {Requests: 2, Actions: ds(2 * second)}, // POST .../add_service
+	hetzner.TypeLoadBalancerTarget:  {Requests: 2, Actions: ds(2 * second)}, // POST .../add_target
+
+	// Made locally, on the machine that runs pulumi.
+	TypePrivateKey:         {},
+	TypeRandomPassword:     {},
+	TypeKubernetesProvider: {},
+
+	// Kubernetes objects, applied through the API load balancer.
+	TypeSecret: {Latency: second},
+	TypePlan:   {Latency: second},
+	// Components the kubernetes provider constructs; they come after the
+	// kubeconfig. The engine tests construct them with no children and do
+	// not time them; the graph tests take these figures.
+	TypeChart:       {Latency: 5 * second},  // skipAwait: applied, its pods not waited for
+	TypeConfigGroup: {Latency: 10 * second}, // the system-upgrade-controller manifests
+}
+
+func ds(d ...time.Duration) []time.Duration { return d }
+
+// CreateOf is the create of a type; ok is false for a type the table does
+// not know (remote commands included: see Commands).
+func CreateOf(typ string) (c Create, ok bool) {
+	c, ok = Creates[typ]
+	return c, ok
+}
+
+// Command is what a remote command runs, which decides how long it takes.
+type Command string
+
+// The remote commands, by what they run.
+const (
+	InitInstall  Command = "init install"    // cloud-init, then k3s server --cluster-init
+	JoinInstall  Command = "join install"    // cloud-init, then k3s server joins the cluster
+	AgentInstall Command = "agent install"   // cloud-init, then k3s agent joins the cluster
+	Readiness    Command = "readiness check" // every node Ready, every endpoint answers
+	Kubeconfig   Command = "kubeconfig"      // fetch the admin kubeconfig
+	K3sVersion   Command = "k3s version"     // one API call over SSH
+	EtcdSetup    Command = "etcd setup"      // writes two files over SSH
+	EtcdSnapshot Command = "etcd snapshot"   // an on-demand snapshot, uploaded
+	UpgradeGate  Command = "upgrade gate"
+	Drain        Command = "drain"
+	Rollout      Command = "rollout" // creating it runs nothing: it runs on update only
+	Teardown     Command = "teardown"
+	NodeLabels   Command = "node labels"
+)
+
+// Commands are how long each remote command runs, create, update or delete.
+var Commands = map[Command]time.Duration{
+	InitInstall:  60 * second,
+	JoinInstall:  45 * second,
+	AgentInstall: 45 * second,
+	Readiness:    10 * second,
+	Kubeconfig:   2 * second,
+	K3sVersion:   2 * second,
+	EtcdSetup:    2 * second,
+	EtcdSnapshot: 30 * second,
+	UpgradeGate:  2 * second,
+	Drain:        2 * second,
+	Rollout:      2 * second,
+	Teardown:     2 * second,
+	NodeLabels:   2 * second,
+}
+
+// LearnerPhase is the part of a control-plane join only one node at a time
+// may run: etcd admits one learner at a time, and k3s retries the join
+// until its turn comes (k3s pkg/etcd etcd.go:505-509, "too many
+// learners"). It is part of JoinInstall, not added to it.
+const LearnerPhase = 10 * second
+
+// Changes other than creates.
+const (
+	ServerResize = 60 * second // power off, change the type, power on
+	ServerDelete = 5 * second
+	// Change is any other update or delete of a Hetzner resource or a
+	// Kubernetes object.
+	Change = second
+)
+
+// commandSuffixes name commands by the end of their resource name, one per
+// node; the rest are named exactly (see CommandNamed).
+var (
+	commandSuffixes = map[string]Command{"-drain": Drain, "-rollout": Rollout, "-labels": NodeLabels, "-etcd-s3": EtcdSetup}
+	commandNames    = map[string]Command{"kubeconfig": Kubeconfig, "ready": Readiness, "upgrade-gate": UpgradeGate,
+		"teardown": Teardown, "etcd-snapshot": EtcdSnapshot, "k3s-version": K3sVersion}
+)
+
+// CommandNamed is what the remote command with the given resource name
+// runs. Installs ("<node>-install") are not told apart by name: ok is true
+// and the command is "" for them; the caller knows which install it is.
+func CommandNamed(name string) (c Command, ok bool) {
+	if c, ok := commandNames[name]; ok {
+		return c, true
+	}
+	for suffix, c := range commandSuffixes {
+		if strings.HasSuffix(name, suffix) {
+			return c, true
+		}
+	}
+	if strings.HasSuffix(name, "-install") {
+		return "", true
+	}
+	return "", false
+}

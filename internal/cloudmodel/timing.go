@@ -1,0 +1,122 @@
+package cloudmodel
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Step is one resource of a dependency graph: what it waits for and how
+// long it takes.
+type Step struct {
+	URN      string
+	WaitsFor []string // URNs
+	Latency  time.Duration
+}
+
+// WaitsFor are the URNs a resource waits for: its dependencies and its own
+// provider (a reference URN::ID), which the SDK needs created before it
+// registers the resource. A default provider ("") is created before the
+// program runs.
+func WaitsFor(dependencies []string, provider string) []string {
+	if provider == "" {
+		return dependencies
+	}
+	return append(slices.Clone(dependencies), provider[:strings.LastIndex(provider, "::")])
+}
+
+// Path is a chain of steps, each waiting for the one before it.
+type Path struct {
+	Steps  []Step
+	Length time.Duration // the sum of their latencies
+}
+
+// LongestPath returns the chain of dependencies with the largest total
+// latency: no schedule, however parallel, creates every resource sooner.
+// Steps come in registration order, so every dependency comes before its
+// dependants.
+func LongestPath(steps []Step) (Path, error) {
+	finish := map[string]time.Duration{}
+	via := map[string]string{} // the dependency each step's longest chain goes through
+	byURN := map[string]Step{}
+	var last string
+	for _, s := range steps {
+		var before time.Duration
+		for _, dep := range s.WaitsFor {
+			f, ok := finish[dep]
+			if !ok {
+				return Path{}, fmt.Errorf("%s depends on %s, which was not registered before it", s.URN, dep)
+			}
+			if _, chosen := via[s.URN]; !chosen || f > before {
+				before, via[s.URN] = f, dep
+			}
+		}
+		finish[s.URN], byURN[s.URN] = before+s.Latency, s
+		if last == "" || finish[s.URN] > finish[last] {
+			last = s.URN
+		}
+	}
+	path := Path{Length: finish[last]}
+	for urn := last; urn != ""; urn = via[urn] {
+		path.Steps = append(path.Steps, byURN[urn])
+	}
+	slices.Reverse(path.Steps)
+	return path, nil
+}
+
+// Backoff is how long the hcloud client waits before its n-th poll (from 0)
+// of a running action, like hcloud-go's BackoffFunc.
+type Backoff func(n int) time.Duration
+
+// ExponentialBackoff doubles the wait from base up to limit, like hcloud-go's
+// ExponentialBackoffWithOpts without jitter.
+func ExponentialBackoff(base, limit time.Duration) Backoff {
+	return func(n int) time.Duration {
+		wait := base
+		for ; n > 0 && wait < limit; n-- {
+			wait *= 2
+		}
+		return min(wait, limit)
+	}
+}
+
+// ConstantBackoff waits d before every poll.
+func ConstantBackoff(d time.Duration) Backoff {
+	return func(int) time.Duration { return d }
+}
+
+// Wait returns how often a client polls an action that runs for d, and when
+// it sees the action finished. An action the API returns as running is
+// polled at least once.
+func (b Backoff) Wait(d time.Duration) (polls int, seen time.Duration) {
+	for polls == 0 || seen < d {
+		seen += b(polls)
+		polls++
+	}
+	return polls, seen
+}
+
+// APIRequests estimates the Hetzner API requests creating a resource of
+// type typ costs when the provider polls with b. Resources of other
+// providers cost none.
+func APIRequests(typ string, b Backoff) int {
+	c := Creates[typ]
+	n := c.Requests
+	for _, d := range c.Actions {
+		polls, _ := b.Wait(d)
+		n += polls
+	}
+	return n
+}
+
+// PollDelay is how much later than its actions finish the provider, polling
+// with b, sees a resource of type typ created.
+func PollDelay(typ string, b Backoff) time.Duration {
+	var delay time.Duration
+	for _, d := range Creates[typ].Actions {
+		_, seen := b.Wait(d)
+		delay += seen - d
+	}
+	return delay
+}
