@@ -56,6 +56,10 @@ type Args struct {
 	// ResourceName names the component resource: the consumer's name when
 	// the component provider constructs it; "" means Config.Name.
 	ResourceName string
+	// HcloudProvider is the hcloud provider given in the component's
+	// providers option, which its Hetzner resources inherit; the reads
+	// before registering go through it too. nil means the default provider.
+	HcloudProvider pulumi.ProviderResource
 }
 
 // New registers a cluster built from a validated config.
@@ -106,7 +110,11 @@ func checkBeforeRegistering(ctx *pulumi.Context, args Args) (existing, error) {
 		return existing{}, fmt.Errorf("hcloud:token is not set: the cloud-controller-manager and CSI driver add-ons need it " +
 			"(pulumi config set hcloud:token --secret), or disable both under hcloud-k3s:addons")
 	}
-	seen, err := observe(ctx, c)
+	var through []pulumi.InvokeOption
+	if args.HcloudProvider != nil {
+		through = append(through, pulumi.Provider(args.HcloudProvider))
+	}
+	seen, err := observe(ctx, c, through...)
 	if err != nil {
 		return existing{}, err
 	}

@@ -11,11 +11,14 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
+	"strings"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/cluster"
 	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 	"github.com/hcloud-k3s/hcloud-k3s/components/internal/component"
 	"github.com/hcloud-k3s/hcloud-k3s/components/stack"
+	"github.com/pulumi/pulumi-hcloud/sdk/go/hcloud"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	sdkprovider "github.com/pulumi/pulumi/sdk/v3/go/pulumi/provider"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
@@ -98,7 +101,11 @@ func (s *server) Construct(ctx context.Context, req *pulumirpc.ConstructRequest)
 		if err := inputs.CopyTo(&args); err != nil {
 			return nil, err
 		}
-		cl, err := newCluster(ctx, name, in, args.HcloudToken, options)
+		hetzner, err := explicitHcloudProvider(ctx, req.GetProviders()["hcloud"])
+		if err != nil {
+			return nil, err
+		}
+		cl, err := newCluster(ctx, name, in, args.HcloudToken, hetzner, options)
 		if err != nil {
 			return nil, err
 		}
@@ -109,7 +116,9 @@ func (s *server) Construct(ctx context.Context, req *pulumirpc.ConstructRequest)
 // newCluster resolves the settings and registers the cluster as the program
 // does, under the consumer's resource name, which is also the cluster's name
 // when clusterName is unset (as the stack name is for the program).
-func newCluster(ctx *pulumi.Context, name string, in config.Input, token pulumi.StringInput, options pulumi.ResourceOption) (*cluster.Cluster, error) {
+func newCluster(ctx *pulumi.Context, name string, in config.Input, token pulumi.StringInput,
+	hetzner pulumi.ProviderResource, options pulumi.ResourceOption,
+) (*cluster.Cluster, error) {
 	if in.ClusterName == "" {
 		in.ClusterName = name
 	}
@@ -122,5 +131,26 @@ func newCluster(ctx *pulumi.Context, name string, in config.Input, token pulumi.
 	} else {
 		token = pulumi.ToSecret(token).(pulumi.StringOutput)
 	}
-	return cluster.New(ctx, cluster.Args{Config: c, HcloudToken: token, ResourceName: name}, options)
+	return cluster.New(ctx, cluster.Args{Config: c, HcloudToken: token, ResourceName: name, HcloudProvider: hetzner}, options)
+}
+
+// explicitHcloudProvider is the hcloud provider the consumer gave the
+// component in its providers option (ref is "<urn>::<id>"), read back from
+// the engine by its URN, which registers nothing: the SDK hands the
+// component that provider only for its children to inherit, without its
+// package, and the cluster's reads need it too. nil when ref is "".
+func explicitHcloudProvider(ctx *pulumi.Context, ref string) (pulumi.ProviderResource, error) {
+	if ref == "" {
+		return nil, nil
+	}
+	end := strings.LastIndex(ref, "::")
+	if end < 0 {
+		return nil, fmt.Errorf("the hcloud provider reference %q is not <urn>::<id>", ref)
+	}
+	urn := resource.URN(ref[:end])
+	var p hcloud.Provider
+	if err := ctx.RegisterResource(string(urn.Type()), urn.Name(), nil, &p, pulumi.URN_(string(urn))); err != nil {
+		return nil, fmt.Errorf("reading the hcloud provider %s: %w", urn, err)
+	}
+	return &p, nil
 }

@@ -266,7 +266,8 @@ func graph(resources []*pkgresource.State) map[resource.URN]node {
 }
 
 // A program that gives the Cluster an explicit hcloud provider gets every
-// Hetzner resource of the cluster made by it, and the token it passes as
+// Hetzner resource of the cluster made by it and the reads of the project
+// before registering made through it, and the token it passes as
 // hcloudToken in the add-ons' Secret, kept secret.
 func TestComponentUsesAnExplicitHcloudProvider(t *testing.T) {
 	const token = "explicit-hetzner-token-0123456789abcdef0123456789abcdef0123456789abcdef0123"
@@ -299,6 +300,9 @@ func TestComponentUsesAnExplicitHcloudProvider(t *testing.T) {
 	}
 	if hetzner == 0 || secrets != 1 {
 		t.Errorf("%d Hetzner resources and %d add-on Secrets in the state", hetzner, secrets)
+	}
+	if len(w.readTokens) == 0 || slices.ContainsFunc(w.readTokens, func(used string) bool { return used != token }) {
+		t.Errorf("the reads before registering went through providers with tokens %q, not only the explicit one", w.readTokens)
 	}
 }
 

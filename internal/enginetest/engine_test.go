@@ -51,8 +51,11 @@ type world struct {
 	origin  time.Time
 	ops     []operation // in the order they ended
 	secrets []string    // values that must never appear outside a secret
-	lastID  int
-	learner map[string]*sync.Mutex // per stack: etcd admits one learner at a time
+	// readTokens are the tokens of the hcloud providers the reads of the
+	// project (getServers, getNetworks) went through, in order.
+	readTokens []string
+	lastID     int
+	learner    map[string]*sync.Mutex // per stack: etcd admits one learner at a time
 }
 
 func newWorld() *world {
@@ -116,6 +119,12 @@ func (w *world) learnerLock(stack string) *sync.Mutex {
 		w.learner[stack] = &sync.Mutex{}
 	}
 	return w.learner[stack]
+}
+
+func (w *world) recordRead(token string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.readTokens = append(w.readTokens, token)
 }
 
 func (w *world) keepSecret(s string) {
