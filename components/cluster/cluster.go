@@ -11,6 +11,7 @@
 package cluster
 
 import (
+	"cmp"
 	"fmt"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/apilb"
@@ -65,6 +66,13 @@ type Args struct {
 	// HcloudToken (secret) is given to the cloud-controller-manager and the
 	// CSI driver; required when either is enabled.
 	HcloudToken pulumi.StringInput
+	// ResourceName names the component resource: the consumer's name when
+	// the component provider constructs it; "" means Config.Name.
+	ResourceName string
+	// HcloudProvider is the hcloud provider given in the component's
+	// providers option, which its Hetzner resources inherit; the reads
+	// before registering go through it too. nil means the default provider.
+	HcloudProvider pulumi.ProviderResource
 }
 
 // New registers a cluster built from a validated config.
@@ -75,7 +83,7 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluste
 		return nil, err
 	}
 	cl := &Cluster{Config: c}
-	if err := ctx.RegisterComponentResource(component.Type("Cluster"), c.Name, cl, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(component.Type("Cluster"), cmp.Or(args.ResourceName, c.Name), cl, opts...); err != nil {
 		return nil, err
 	}
 	net, shared, err := cl.foundations(ctx)
@@ -121,7 +129,11 @@ func checkBeforeRegistering(ctx *pulumi.Context, args Args) (existing, error) {
 		return existing{}, fmt.Errorf("hcloud:token is not set: the cloud-controller-manager and CSI driver add-ons need it " +
 			"(pulumi config set hcloud:token --secret), or disable both under hcloud-k3s:addons")
 	}
-	seen, err := observe(ctx, c)
+	var through []pulumi.InvokeOption
+	if args.HcloudProvider != nil {
+		through = append(through, pulumi.Provider(args.HcloudProvider))
+	}
+	seen, err := observe(ctx, c, through...)
 	if err != nil {
 		return existing{}, err
 	}

@@ -30,14 +30,15 @@ type server struct {
 	labels                         map[string]string
 }
 
-// observe reads the cluster's servers and network.
-func observe(ctx *pulumi.Context, c config.Cluster) (existing, error) {
+// observe reads the cluster's servers and network, through the hcloud
+// provider opts name, if any.
+func observe(ctx *pulumi.Context, c config.Cluster, opts ...pulumi.InvokeOption) (existing, error) {
 	selector := c.ClusterSelector()
-	servers, err := hcloud.GetServers(ctx, &hcloud.GetServersArgs{WithSelector: &selector})
+	servers, err := hcloud.GetServers(ctx, &hcloud.GetServersArgs{WithSelector: &selector}, opts...)
 	if err != nil {
 		return existing{}, fmt.Errorf("reading the cluster's servers: %w", err)
 	}
-	networks, err := hcloud.GetNetworks(ctx, &hcloud.GetNetworksArgs{WithSelector: &selector})
+	networks, err := hcloud.GetNetworks(ctx, &hcloud.GetNetworksArgs{WithSelector: &selector}, opts...)
 	if err != nil {
 		return existing{}, fmt.Errorf("reading the cluster's network: %w", err)
 	}

@@ -27,7 +27,7 @@ type S3Input struct {
 	Bucket    string `json:"bucket"`
 	Folder    string `json:"folder"`
 	AccessKey string `json:"accessKey"`
-	SecretKey string `json:"secretKey"`
+	SecretKey string `json:"secretKey" secret:"true"`
 }
 
 // EtcdSnapshots is how the control-plane servers snapshot embedded etcd:

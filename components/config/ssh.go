@@ -9,7 +9,7 @@ import (
 // SSHInput is the `ssh` key. PrivateKey is a secret: it is validated here and
 // only ever leaves this package wrapped in a Pulumi secret.
 type SSHInput struct {
-	PrivateKey     string   `json:"privateKey"`
+	PrivateKey     string   `json:"privateKey" secret:"true"`
 	AuthorizedKeys []string `json:"authorizedKeys"`
 }
 

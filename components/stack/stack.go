@@ -24,7 +24,7 @@ func Build(ctx *pulumi.Context) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	cl, err := cluster.New(ctx, cluster.Args{Config: c, HcloudToken: hcloudToken(ctx)})
+	cl, err := cluster.New(ctx, cluster.Args{Config: c, HcloudToken: HcloudToken(ctx)})
 	if err != nil {
 		return nil, err
 	}
@@ -62,9 +62,9 @@ func cliConfigKeys(env string) []string {
 	return keys
 }
 
-// hcloudToken is the token the hcloud provider uses (hcloud:token, or the
+// HcloudToken is the token the hcloud provider uses (hcloud:token, or the
 // HCLOUD_TOKEN environment variable), as a secret; nil when neither is set.
-func hcloudToken(ctx *pulumi.Context) pulumi.StringInput {
+func HcloudToken(ctx *pulumi.Context) pulumi.StringInput {
 	token, ok := ctx.GetConfig("hcloud:token")
 	if !ok {
 		token = os.Getenv("HCLOUD_TOKEN")

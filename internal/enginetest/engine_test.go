@@ -51,8 +51,11 @@ type world struct {
 	origin  time.Time
 	ops     []operation // in the order they ended
 	secrets []string    // values that must never appear outside a secret
-	lastID  int
-	learner map[string]*sync.Mutex // per stack: etcd admits one learner at a time
+	// readTokens are the tokens of the hcloud providers the reads of the
+	// project (getServers, getNetworks) went through, in order.
+	readTokens []string
+	lastID     int
+	learner    map[string]*sync.Mutex // per stack: etcd admits one learner at a time
 
 	// catalogue is the server types Hetzner lists, and where each can be
 	// ordered; unreachable makes every read of Hetzner's API fail.
@@ -130,6 +133,12 @@ func (w *world) learnerLock(stack string) *sync.Mutex {
 	return w.learner[stack]
 }
 
+func (w *world) recordRead(token string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.readTokens = append(w.readTokens, token)
+}
+
 func (w *world) keepSecret(s string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -171,6 +180,9 @@ type Stack struct {
 	policyPacks []engine.LocalPolicyPack
 	// timed runs skip the framework's checks of the state (see runTimed).
 	timed bool
+	// consumer, when set, is the stack's program instead of main.go's: a
+	// program that uses the component package (component_test.go).
+	consumer *consumer
 }
 
 // newStack is a stack with the project's Pulumi.<name>.yaml config and
@@ -291,10 +303,16 @@ func runTimed(project workspace.Project, target deploy.Target, options lt.TestUp
 // runtime, and the providers and analyzers.
 func (s *Stack) host(run *Run) deploytest.PluginHostFactory {
 	var engineAddr string // the host's engine service, where the program logs
-	program := deploytest.NewLanguageRuntimeF(func(info plugin.RunInfo, _ *deploytest.ResourceMonitor) error {
+	program := deploytest.NewLanguageRuntimeF(func(info plugin.RunInfo, monitor *deploytest.ResourceMonitor) error {
+		if s.consumer != nil {
+			return s.consumer.run(info, monitor)
+		}
 		return runProgram(info, engineAddr)
 	})
 	loaders := append(s.world.providers(s.name), s.Analyzers...)
+	if s.consumer != nil {
+		loaders = append(loaders, s.consumer.plugin)
+	}
 	sink := diag.DefaultSink(&run.log, &run.log, diag.FormatOptions{Color: colors.Never}) // the program's log
 	newHost := deploytest.NewPluginHostF(sink, sink, program, nil, nil, loaders...)
 	return func() plugin.Host {

@@ -201,7 +201,10 @@ func (w *world) hcloudProvider() *deploytest.Provider {
 		},
 		read: func(req plugin.ReadRequest) (property.Map, bool) { return w.cloud.read(string(req.ID)) },
 	}.build()
-	p.InvokeF = w.hcloudInvoke
+	p.InvokeF = func(ctx context.Context, req plugin.InvokeRequest) (plugin.InvokeResponse, error) {
+		w.recordRead(str(p.Config, "token"))
+		return w.hcloudInvoke(ctx, req)
+	}
 	return p
 }
 

@@ -12,6 +12,8 @@ import (
 	"github.com/pulumi/pulumi/pkg/v3/engine"
 	pkgresource "github.com/pulumi/pulumi/pkg/v3/resource"
 	"github.com/pulumi/pulumi/pkg/v3/resource/deploy"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/diag/colors"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 )
@@ -36,8 +38,10 @@ type Run struct {
 	Operations []operation // what the providers carried out, in the order they ended
 	// Violations are the policy violations reported, "level policy name".
 	Violations []string
-	leaks      []string
-	log        programLog // what the program logged (ctx.Log)
+	// Errors are the error diagnostics, as the CLI prints them.
+	Errors []string
+	leaks  []string
+	log    programLog // what the program logged (ctx.Log)
 }
 
 // programLog collects what the program logs, which the engine writes from
@@ -81,6 +85,11 @@ func (r *Run) record(_ workspace.Project, _ deploy.Target, _ engine.JournalEntri
 			meta = p.Metadata
 		case engine.PolicyViolationEventPayload:
 			r.Violations = append(r.Violations, fmt.Sprintf("%s %s %s", p.EnforcementLevel, p.PolicyName, p.ResourceURN.Name()))
+			continue
+		case engine.DiagEventPayload:
+			if p.Severity == diag.Error {
+				r.Errors = append(r.Errors, colors.Never.Colorize(p.Message))
+			}
 			continue
 		default:
 			continue

@@ -1,5 +1,6 @@
-// Package plugintest starts a Pulumi plugin binary (a policy pack) as the
-// engine does and connects to it. Tests only; the program never imports it.
+// Package plugintest starts a Pulumi plugin binary (a policy pack, the
+// component package's provider) as the engine does and connects to it.
+// Tests only; the program never imports it.
 package plugintest
 
 import (
