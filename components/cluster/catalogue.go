@@ -11,8 +11,8 @@ import (
 // readCatalogue reads every server type Hetzner lists, with where each can
 // be ordered now: one request (GET /server_types, 50 types a page,
 // hcloud-go ServerTypeClient.AllWithOpts; Hetzner lists fewer).
-func readCatalogue(ctx *pulumi.Context) (hetzner.Catalogue, error) {
-	result, err := hcloud.GetServerTypes(ctx)
+func readCatalogue(ctx *pulumi.Context, opts ...pulumi.InvokeOption) (hetzner.Catalogue, error) {
+	result, err := hcloud.GetServerTypes(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("reading Hetzner's server types, to check that the servers this update orders can be ordered "+
 			"(nothing was changed; check hcloud:token and that api.hetzner.cloud is reachable, then run it again): %w", err)

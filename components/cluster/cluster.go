@@ -140,7 +140,7 @@ func checkBeforeRegistering(ctx *pulumi.Context, args Args) (existing, error) {
 	if err := seen.refusal(c); err != nil {
 		return existing{}, err
 	}
-	catalogue, err := readCatalogue(ctx)
+	catalogue, err := readCatalogue(ctx, through...)
 	if err != nil {
 		return existing{}, err
 	}

@@ -159,6 +159,7 @@ var outputTypes = map[string]schema.TypeSpec{
 	"list of string":             {Type: "array", Items: &schema.TypeSpec{Type: "string"}},
 	"map: pool → list of string": {Type: "object", AdditionalProperties: &schema.TypeSpec{Type: "array", Items: &schema.TypeSpec{Type: "string"}}},
 	"map":                        {Type: "object", AdditionalProperties: &schema.TypeSpec{Type: "string"}},
+	"map: pool → map":            {Type: "object", AdditionalProperties: &schema.TypeSpec{Type: "object", AdditionalProperties: &schema.TypeSpec{Ref: "pulumi.json#/Any"}}},
 }
 
 // Outputs are the Cluster's output properties, read from docs/outputs.md's
