@@ -17,12 +17,20 @@ type Orders func(node Node, serverType string) bool
 // name Hetzner does not list, a type deprecated there (with its successor),
 // or one not offered or sold out there (with the closest types that are
 // orderable). Servers that already run keep their type, whatever the
-// catalogue says of it now.
+// catalogue says of it now; an autoscaled pool's type is always checked,
+// since the autoscaler orders its servers whenever it scales up.
 func CheckOrderable(c Cluster, catalogue hetzner.Catalogue, orders Orders) error {
 	var p problems
 	checkOrderable(&p, catalogue, orders, "controlPlane.serverType", c.ControlPlane.ServerType, c.ControlPlane.Nodes)
 	for i, pool := range c.WorkerPools {
-		checkOrderable(&p, catalogue, orders, fmt.Sprintf("workerPools[%d].serverType", i), pool.ServerType, pool.Nodes)
+		key := fmt.Sprintf("workerPools[%d].serverType", i)
+		if pool.Autoscaling != nil {
+			// The autoscaler may order a server of the pool at any time.
+			always := func(Node, string) bool { return true }
+			checkOrderable(&p, catalogue, always, key, pool.ServerType, []Node{{Location: pool.Location}})
+			continue
+		}
+		checkOrderable(&p, catalogue, orders, key, pool.ServerType, pool.Nodes)
 	}
 	return p.err()
 }

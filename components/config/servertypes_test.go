@@ -94,3 +94,27 @@ func TestCheckOrderableLeavesRunningServersAlone(t *testing.T) {
 		t.Errorf("a new worker of a deprecated type: error = %v, want that one problem", err)
 	}
 }
+
+// An autoscaled pool registers no server, but the autoscaler orders its
+// type whenever it scales up: the type is checked even when every server of
+// the cluster already runs.
+func TestCheckOrderableChecksAnAutoscaledPoolsType(t *testing.T) {
+	soldOut := mockcloud.Catalogue()
+	mockcloud.SoldOut(soldOut, "cpx32", "nbg1")
+	c, err := config.Resolve("dev", config.Input{
+		Firewall: config.FirewallInput{SSHAllowedCIDRs: []string{"198.51.100.7/32"}},
+		WorkerPools: []config.WorkerPoolInput{{Name: "burst", ServerType: "cpx32",
+			Autoscaling: &config.AutoscalingInput{Min: intp(0), Max: intp(3)}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	allRunning := func(config.Node, string) bool { return false }
+	err = config.CheckOrderable(c, soldOut, allRunning)
+	if err == nil || !strings.Contains(err.Error(), `hcloud-k3s:workerPools[0].serverType: "cpx32" cannot be ordered in nbg1 now`) {
+		t.Errorf("CheckOrderable = %v, want the autoscaled pool's sold-out type refused", err)
+	}
+	if err := config.CheckOrderable(c, mockcloud.Catalogue(), allRunning); err != nil {
+		t.Errorf("CheckOrderable = %v, want an orderable type accepted", err)
+	}
+}
