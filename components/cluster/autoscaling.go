@@ -15,11 +15,12 @@ import (
 // network (which detaches what is attached) and the firewall are gone. The
 // step depends on the network's subnet and the firewall, so it is deleted,
 // and runs, before them; the autoscaler depends on it, so it has stopped.
-func (cl *Cluster) autoscaledServersRemoval(ctx *pulumi.Context, shared node.Shared, hcloudToken pulumi.StringInput) error {
+func (cl *Cluster) autoscaledServersRemoval(ctx *pulumi.Context, shared node.Shared, hcloudToken pulumi.StringInput) ([]pulumi.Resource, error) {
 	c := cl.Config
 	if len(c.AutoscaledPools()) == 0 {
-		return nil
+		return nil, nil
 	}
+	var steps []pulumi.Resource
 	_ = ctx.Log.Info(autoscalingNotice, nil)
 	for i, pool := range c.WorkerPools {
 		if pool.Autoscaling == nil {
@@ -34,11 +35,11 @@ func (cl *Cluster) autoscaledServersRemoval(ctx *pulumi.Context, shared node.Sha
 			Logging:    remote.LoggingStdoutAndStderr,
 		}, pulumi.Parent(cl.WorkerPools[i]), pulumi.DependsOn(shared.ServerAfter))
 		if err != nil {
-			return err
+			return nil, err
 		}
-		cl.autoscaledServers = append(cl.autoscaledServers, step)
+		steps = append(steps, step)
 	}
-	return nil
+	return steps, nil
 }
 
 // autoscalingNotice says once what a preview cannot know.

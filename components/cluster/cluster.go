@@ -53,11 +53,14 @@ type Cluster struct {
 	// snapshot is the etcd snapshot taken before a change that takes a
 	// control-plane node down; nil without S3.
 	snapshot *remote.Command
-	// firewallID is given to the autoscaler, and autoscaledServers are the
-	// steps that remove its servers (autoscaling.go).
-	firewallID        pulumi.IntOutput
-	autoscaledServers []pulumi.Resource
-	shared            node.Shared
+}
+
+// foundation is what every node stands on, and what the add-ons that make
+// servers of their own (the cluster-autoscaler) give those servers.
+type foundation struct {
+	network    *network.Network
+	firewallID pulumi.IntOutput
+	shared     node.Shared
 }
 
 // Args configures a cluster.
@@ -86,24 +89,25 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluste
 	if err := ctx.RegisterComponentResource(component.Type("Cluster"), cmp.Or(args.ResourceName, c.Name), cl, opts...); err != nil {
 		return nil, err
 	}
-	net, shared, err := cl.foundations(ctx)
+	base, err := cl.foundations(ctx)
 	if err != nil {
 		return nil, err
 	}
+	net := base.network
 	var lb *apilb.LoadBalancer
 	if c.APILoadBalancer.Enabled {
 		if lb, err = apilb.New(ctx, "api-lb", apilb.Args{Cluster: c, SubnetID: net.SubnetID, NetworkReady: net.Subnet}, pulumi.Parent(cl)); err != nil {
 			return nil, err
 		}
 	}
-	if err := cl.addNodes(ctx, shared, lb, seen); err != nil {
+	if err := cl.addNodes(ctx, base.shared, lb, seen); err != nil {
 		return nil, err
 	}
-	cl.shared = shared
-	if err := cl.autoscaledServersRemoval(ctx, shared, args.HcloudToken); err != nil {
+	autoscaled, err := cl.autoscaledServersRemoval(ctx, base.shared, args.HcloudToken)
+	if err != nil {
 		return nil, err
 	}
-	if err := cl.operate(ctx, lb, args.HcloudToken, net.NetworkID); err != nil {
+	if err := cl.operate(ctx, lb, base, autoscaled, args.HcloudToken); err != nil {
 		return nil, err
 	}
 	cl.NetworkID = net.NetworkID
@@ -112,7 +116,7 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Cluste
 		cl.LoadBalancerIP = lb.Address
 	}
 	if c.SSH.GeneratesKey() {
-		cl.SSHPrivateKey = shared.SSHPrivateKey.ToStringOutput()
+		cl.SSHPrivateKey = base.shared.SSHPrivateKey.ToStringOutput()
 	}
 	return cl, ctx.RegisterResourceOutputs(cl, cl.Outputs())
 }
@@ -149,40 +153,39 @@ func checkBeforeRegistering(ctx *pulumi.Context, args Args) (existing, error) {
 
 // foundations registers what every node stands on: the network, the
 // firewall, the SSH key and the cluster token.
-func (cl *Cluster) foundations(ctx *pulumi.Context) (*network.Network, node.Shared, error) {
+func (cl *Cluster) foundations(ctx *pulumi.Context) (foundation, error) {
 	c := cl.Config
 	child := pulumi.Parent(cl)
 	labels := map[string]string{hetzner.LabelCluster: c.Name}
 	net, err := network.New(ctx, "network", network.Args{Name: c.Name, Network: c.Network, Labels: labels}, child)
 	if err != nil {
-		return nil, node.Shared{}, err
+		return foundation{}, err
 	}
 	fw, err := firewall.New(ctx, "firewall", firewall.Args{
 		Name: c.Name, Firewall: c.Firewall, Selector: c.ClusterSelector(), Labels: labels,
 	}, child)
 	if err != nil {
-		return nil, node.Shared{}, err
+		return foundation{}, err
 	}
-	cl.firewallID = fw.FirewallID
 	key, err := sshkey.New(ctx, "ssh-key", sshkey.Args{PrivateKey: c.SSH.PrivateKey}, child)
 	if err != nil {
-		return nil, node.Shared{}, err
+		return foundation{}, err
 	}
 	token, err := random.NewRandomPassword(ctx, "k3s-token", &random.RandomPasswordArgs{
 		Length:  pulumi.Int(48),
 		Special: pulumi.Bool(false),
 	}, child)
 	if err != nil {
-		return nil, node.Shared{}, err
+		return foundation{}, err
 	}
-	return net, node.Shared{
+	return foundation{network: net, firewallID: fw.FirewallID, shared: node.Shared{
 		Cluster:       c,
 		SubnetID:      net.SubnetID,
 		SSHPublicKey:  key.PublicKey,
 		SSHPrivateKey: key.PrivateKey,
 		Token:         pulumi.ToSecret(token.Result).(pulumi.StringOutput),
 		ServerAfter:   []pulumi.Resource{net.Subnet, fw.Resource},
-	}, nil
+	}}, nil
 }
 
 // addNodes registers the control plane, then each worker pool. The cluster

@@ -17,9 +17,9 @@ import (
 
 // operate registers what runs against the cluster once its nodes exist: the
 // teardown mark, the readiness wait, the kubeconfig, the Nodes' labels and
-// the add-ons.
-func (cl *Cluster) operate(ctx *pulumi.Context, lb *apilb.LoadBalancer, token pulumi.StringInput, networkID pulumi.IntInput) error {
-	if err := cl.markTeardown(ctx); err != nil {
+// the add-ons. autoscaled are the steps that remove the autoscaler's servers.
+func (cl *Cluster) operate(ctx *pulumi.Context, lb *apilb.LoadBalancer, base foundation, autoscaled []pulumi.Resource, token pulumi.StringInput) error {
+	if err := cl.markTeardown(ctx, autoscaled); err != nil {
 		return err
 	}
 	endpoints := kubeconfigEndpoints(cl.Config, cl.ControlPlane.PublicIPs, lb)
@@ -33,7 +33,7 @@ func (cl *Cluster) operate(ctx *pulumi.Context, lb *apilb.LoadBalancer, token pu
 	if err := cl.keepNodeLabels(ctx, ready); err != nil {
 		return err
 	}
-	return cl.installAddons(ctx, endpoints, token, networkID)
+	return cl.installAddons(ctx, endpoints, base, autoscaled, token)
 }
 
 // readinessTimeout bounds the wait for the API and every node after an up.
@@ -76,7 +76,7 @@ func checkedEndpoints(c config.Cluster, provider k3s.Endpoint) []string {
 // runs the delete commands stored in state without running the program,
 // deletes it first: the drains then skip draining, leaving etcd and waiting,
 // and every server goes at once.
-func (cl *Cluster) markTeardown(ctx *pulumi.Context) error {
+func (cl *Cluster) markTeardown(ctx *pulumi.Context, autoscaled []pulumi.Resource) error {
 	var drains []pulumi.Resource
 	for _, n := range cl.nodes() {
 		if n.Drain != nil {
@@ -84,7 +84,7 @@ func (cl *Cluster) markTeardown(ctx *pulumi.Context) error {
 		}
 	}
 	// The removals of autoscaled servers, too, skip draining.
-	drains = append(drains, cl.autoscaledServers...)
+	drains = append(drains, autoscaled...)
 	create, destroy := clusterops.TeardownScripts()
 	_, err := remote.NewCommand(ctx, "teardown", &remote.CommandArgs{
 		Connection: cl.ControlPlane.Nodes[0].Connection,
@@ -138,7 +138,7 @@ const labelsTimeout = 10 * time.Minute
 // installAddons gates k3s version changes on the first control-plane node
 // and installs the add-ons through a Kubernetes provider built from the
 // kubeconfig, at the endpoint the readiness step verified.
-func (cl *Cluster) installAddons(ctx *pulumi.Context, endpoints pulumi.AnyOutput, token pulumi.StringInput, networkID pulumi.IntInput) error {
+func (cl *Cluster) installAddons(ctx *pulumi.Context, endpoints pulumi.AnyOutput, base foundation, autoscaled []pulumi.Resource, token pulumi.StringInput) error {
 	c := cl.Config
 	gateAfter := []pulumi.Resource{cl.ControlPlane.Init()}
 	if c.EtcdSnapshots.OffSite() && cl.snapshot == nil {
@@ -164,9 +164,9 @@ func (cl *Cluster) installAddons(ctx *pulumi.Context, endpoints pulumi.AnyOutput
 		gate = cmd
 	}
 	_, err := addons.New(ctx, "addons", addons.Args{
-		Cluster: c, Kubeconfig: cl.Kubeconfig, HcloudToken: token, NetworkID: networkID, UpgradeGate: gate,
+		Cluster: c, Kubeconfig: cl.Kubeconfig, HcloudToken: token, NetworkID: base.network.NetworkID, UpgradeGate: gate,
 		Autoscaler: addons.AutoscalerArgs{
-			ClusterToken: cl.shared.Token, FirewallID: cl.firewallID, SSHPublicKey: cl.shared.SSHPublicKey, CleanupSteps: cl.autoscaledServers,
+			ClusterToken: base.shared.Token, FirewallID: base.firewallID, SSHPublicKey: base.shared.SSHPublicKey, CleanupSteps: autoscaled,
 		},
 		Context: endpoints.ApplyT(func(v any) string { return v.(endpointSet).provider(c).Context }).(pulumi.StringOutput),
 	}, pulumi.Parent(cl))
