@@ -174,7 +174,7 @@ func controlPlane(count int) map[string]any {
 // first, and the first node is never touched.
 func TestControlPlaneScale(t *testing.T) {
 	w := newWorld()
-	w.scale = time.Millisecond // installs take time, so that joins can overlap
+	w.scale = 10 * time.Millisecond // installs take long enough (a join 450 ms) that joins overlap even on a loaded machine
 	s := newStack(w, "dev", map[string]any{"controlPlane": controlPlane(3)})
 	s.Up(t).Check(t)
 
