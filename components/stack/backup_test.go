@@ -134,7 +134,7 @@ func TestOnDemandSnapshotGuardsUpgradesAndResizes(t *testing.T) {
 	}
 
 	upgraded := stack(t, "prod", s3Snapshots(map[string]any{"k3sVersion": "v1.37.0+k3s1"}))
-	// As TestChangingK3sVersionChangesThePlansAndNoRunningNode, plus the snapshot.
+	// As TestK3sUpgradeReplacesNothingAndChangesNoInstall, plus the snapshot.
 	assertChange(t, diff(g, upgraded), nil, nil, map[string][]string{
 		command + "/etcd-snapshot": {"triggers"},
 		command + "/upgrade-gate":  {"create"},

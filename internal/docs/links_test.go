@@ -75,12 +75,7 @@ func TestAnchors(t *testing.T) {
 // Every relative link in README.md and docs/ leads to a file of the
 // repository, and every #fragment to a heading of its document.
 func TestLinksResolve(t *testing.T) {
-	files, err := filepath.Glob("../../docs/*.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	files = append(files, "../../README.md")
-	for _, file := range files {
+	for _, file := range documents(t) {
 		doc := read(t, file)
 		for _, line := range prose(doc) {
 			for _, m := range link.FindAllStringSubmatch(line, -1) {
@@ -106,4 +101,14 @@ func TestLinksResolve(t *testing.T) {
 			}
 		}
 	}
+}
+
+// documents are README.md and the pages of docs/.
+func documents(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("../../docs/*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(files, "../../README.md")
 }
