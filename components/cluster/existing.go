@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -92,18 +93,20 @@ func (e existing) networkChange(c config.Cluster) error {
 			}
 			return fmt.Errorf("hcloud-k3s:%s: %s is not allowed: the cluster's servers (%s among them) %s, and %s. "+
 				"Set it back to %s, or build a new cluster in a new stack and move the workloads",
-				check.key, check.value(c), name, check.runs(was), check.why, check.value(configWith(c, check, was)))
+				check.key, check.value(c), name, check.runs(was), check.why, check.setting(was))
 		}
 	}
 	return nil
 }
 
 // networkCheck is one label networkChange compares: the config key it
-// follows, and how the message names what a value means.
+// follows, how the message names what a label value means, the key's value
+// in the config and the one a label value stands for.
 type networkCheck struct {
 	label, key string
 	runs       func(labelValue string) string
 	value      func(c config.Cluster) string
+	setting    func(labelValue string) string
 	why        string
 }
 
@@ -114,14 +117,17 @@ var networkChecks = []networkCheck{
 		}
 		return "run " + v + " (label " + hetzner.LabelCNI + "=" + v + ")"
 	}, func(c config.Cluster) string { return c.K3s.CNI },
+		func(v string) string { return cmp.Or(v, config.CNIFlannel) },
 		"a running cluster cannot change its network: pods keep the old one's addresses and routes until their node restarts"},
 	{hetzner.LabelCiliumRouting, "k3s.cilium.routing", func(v string) string {
 		return "route pods' traffic with " + v + " routing (label " + hetzner.LabelCiliumRouting + "=" + v + ")"
 	}, func(c config.Cluster) string { return ciliumOf(c).Routing },
+		func(v string) string { return v },
 		"native routing needs a Hetzner network that spans the pods' range: changing it would replace the network and every server"},
 	{hetzner.LabelKubeProxy, "k3s.cilium.kubeProxyReplacement", func(v string) string {
 		return "have Services served by " + v + " (label " + hetzner.LabelKubeProxy + "=" + v + ")"
 	}, func(c config.Cluster) string { return strconv.FormatBool(ciliumOf(c).KubeProxyReplacement) },
+		func(v string) string { return strconv.FormatBool(v == hetzner.KubeProxyCilium) },
 		"k3s starts or stops kube-proxy on a node only when it restarts, so nodes would serve Services twice or not at all"},
 }
 
@@ -131,26 +137,6 @@ func ciliumOf(c config.Cluster) config.Cilium {
 		return config.Cilium{}
 	}
 	return *c.K3s.Cilium
-}
-
-// configWith is c with the setting check follows as the servers' label
-// value says, to name the value to set back.
-func configWith(c config.Cluster, check networkCheck, labelValue string) config.Cluster {
-	k, cil := c.K3s, ciliumOf(c)
-	switch check.label {
-	case hetzner.LabelCNI:
-		k.CNI = config.CNIFlannel
-		if labelValue != "" {
-			k.CNI = labelValue
-		}
-	case hetzner.LabelCiliumRouting:
-		cil.Routing = labelValue
-	case hetzner.LabelKubeProxy:
-		cil.KubeProxyReplacement = labelValue == hetzner.KubeProxyCilium
-	}
-	k.Cilium = &cil
-	c.K3s = k
-	return c
 }
 
 // resized lists the nodes whose server exists with another type than
