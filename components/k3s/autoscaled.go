@@ -100,7 +100,7 @@ WantedBy=multi-user.target
 	doc, err := yaml.Marshal(cloudConfig{
 		SSHAuthorizedKeys: authorizedKeys,
 		WriteFiles: []cloudFile{
-			{Path: TokenPath, Permissions: "0600", Content: InstallStdin(token)},
+			{Path: TokenPath, Permissions: "0600", Content: InstallStdin(token, "")},
 			{Path: joinScriptPath, Permissions: "0700", Content: j.Script()},
 			{Path: "/etc/systemd/system/" + joinUnit, Permissions: "0644", Content: unit},
 		},

@@ -1,9 +1,11 @@
 # hcloud-k3s node installer. Parameters: role, node_ip, version, join_peers,
-# config. stdin carries the secrets, one per line: the cluster token first.
-# None of them appears in the command text, its diff or its output.
+# config and, when set, before_start. stdin carries the secrets: the cluster
+# token on the first line, then before_start's input. None of them appears
+# in the command text, its diff or its output.
 data="$root/var/lib/rancher/k3s"
 IFS= read -r token || true
 [ -n "$token" ] || fail "no cluster token on stdin"
+before_start_input=$(cat)
 
 # Package installs by cloud-init hold the apt lock; status 2 means "done, degraded".
 log "waiting for cloud-init"
@@ -92,6 +94,14 @@ iface=$(private_interface)
 write_file "$etc/config.yaml.d/10-flannel-iface.yaml" "flannel-iface: $iface"
 with_join_address
 write_file "$etc/config.yaml" "$config"
+
+# What the node needs before k3s starts (a control-plane node's etcd
+# snapshot settings) runs in this session, every time: it changes nothing
+# when it is in step.
+if [ -n "${before_start:-}" ]; then
+  printf '%s' "$before_start_input" | bash -c "$before_start" ||
+    fail "preparing the node before k3s starts failed"
+fi
 
 # A k3s that cannot tell its version counts as not installed.
 current=$(installed_version)

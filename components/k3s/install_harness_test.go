@@ -84,7 +84,7 @@ func newNode(t *testing.T, role Role) *node {
 	n := &node{
 		Host:    shelltest.New(t),
 		install: Install{Role: role, NodeIP: testNodeIP, Version: testVersion, Config: testConfig, ServerType: "cx23"},
-		stdin:   InstallStdin(testToken),
+		stdin:   InstallStdin(testToken, ""),
 	}
 	n.Secrets = []string{testToken}
 	for name, body := range commandStubs {

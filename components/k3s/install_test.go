@@ -83,7 +83,7 @@ func TestInstallLeavesTheRestartToTheRollout(t *testing.T) {
 	}{
 		{"server config", RoleServer, func(n *node) { n.install.Config = changedConfig }},
 		{"agent config", RoleAgent, func(n *node) { n.install.Config = changedConfig }},
-		{"cluster token", RoleServer, func(n *node) { n.stdin = InstallStdin(testToken + "-rotated") }},
+		{"cluster token", RoleServer, func(n *node) { n.stdin = InstallStdin(testToken+"-rotated", "") }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -363,4 +363,31 @@ func assertNoInstall(t *testing.T, res shelltest.Result) {
 	t.Helper()
 	res.AssertCalls(t, "curl ")
 	res.AssertCalls(t, "installer ")
+}
+
+// TestInstallPreparesTheNodeBeforeK3sStarts: what a node needs before k3s
+// starts (a control-plane node's etcd snapshot settings) runs in the
+// install's own session, before the installer, with its secret input from
+// the install's stdin after the token; and again, in step, on every re-run.
+func TestInstallPreparesTheNodeBeforeK3sStarts(t *testing.T) {
+	const secret = "s3-secret-key-value"
+	n := newNode(t, RoleServer)
+	n.Secrets = append(n.Secrets, secret)
+	n.Stub("prepare", `cat >"$HCLOUD_K3S_ROOT/prepared"`)
+	n.install.BeforeStart = "#!/bin/bash\nprepare\n"
+	n.stdin = InstallStdin(testToken, "etcd-s3-secret-key: '"+secret+"'\n")
+	res := n.mustRun()
+	prepare := slices.Index(res.Calls, "prepare ")
+	installer := slices.IndexFunc(res.Calls, func(c string) bool { return strings.HasPrefix(c, "installer ") })
+	if prepare < 0 || installer < 0 || prepare > installer {
+		t.Errorf("calls %q: want the preparation before the installer", res.Calls)
+	}
+	n.AssertFile("/prepared", "etcd-s3-secret-key: '"+secret+"'")
+	n.AssertFile(TokenPath, testToken+"\n")
+	if again := n.mustRun(); !slices.Contains(again.Calls, "prepare ") {
+		t.Error("a re-run does not bring the preparation in step")
+	}
+
+	n.Stub("prepare", `exit 3`)
+	n.mustFail("preparing the node before k3s starts failed")
 }

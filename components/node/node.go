@@ -69,8 +69,8 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	if err := ctx.RegisterComponentResource(component.Type("Node"), name, n, opts...); err != nil {
 		return nil, err
 	}
-	resized := args.Resized[args.Node.Name]
-	rolloutAfter, resizeAfter := args.Queue.turn(resized)
+	status := args.Status[args.Node.Name]
+	rolloutAfter, resizeAfter := args.Queue.turn(status)
 	if err := n.createServer(ctx, name, args, resizeAfter); err != nil {
 		return nil, err
 	}
@@ -78,20 +78,13 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	if args.Join != nil {
 		installAfter = []pulumi.Resource{args.Join.After}
 	}
-	if args.Setup != nil {
-		setup, err := args.Setup(ctx, name, n.Connection, pulumi.Parent(n))
-		if err != nil {
-			return nil, err
-		}
-		installAfter = append(installAfter, setup)
-	}
 	if err := n.createInstall(ctx, name, args, installAfter); err != nil {
 		return nil, err
 	}
 	if err := n.createRollout(ctx, name, rolloutAfter); err != nil {
 		return nil, err
 	}
-	args.Queue.add(n.Rollout, resized)
+	args.Queue.add(n.Rollout, status)
 	if err := n.createDrain(ctx, name, args); err != nil {
 		return nil, err
 	}
@@ -161,7 +154,7 @@ func Connection(host, privateKey pulumi.StringInput) remote.ConnectionArgs {
 }
 
 // createInstall registers the k3s install, after installAfter: the install
-// that initialised the cluster for a joining node, and the node's setup.
+// that initialised the cluster, for a joining node.
 func (n *Node) createInstall(ctx *pulumi.Context, name string, args Args, installAfter []pulumi.Resource) error {
 	extraSANs := args.ExtraSANs
 	if extraSANs == nil {
@@ -176,11 +169,15 @@ func (n *Node) createInstall(ctx *pulumi.Context, name string, args Args, instal
 		rendered, err := args.Config(args.Node, addr, v[2].([]string)).Render()
 		return k3s.Install{
 			Role: args.Role, NodeIP: addr.PrivateIP, Version: v[3].(string), Config: rendered,
-			JoinPeers: k3s.JoinPeers(args.Cluster, args.Node), ServerType: args.ServerType,
+			JoinPeers: k3s.JoinPeers(args.Cluster, args.Node), ServerType: args.ServerType, BeforeStart: args.BeforeStart,
 		}, err
 	}).(pulumi.AnyOutput)
-	stdin := pulumi.ToSecret(args.Token.ToStringOutput().ApplyT(func(token string) string {
-		return k3s.InstallStdin(token)
+	beforeStartStdin := args.BeforeStartStdin
+	if beforeStartStdin == nil {
+		beforeStartStdin = pulumi.String("")
+	}
+	stdin := pulumi.ToSecret(pulumi.All(args.Token, beforeStartStdin).ApplyT(func(v []any) string {
+		return k3s.InstallStdin(v[0].(string), v[1].(string))
 	})).(pulumi.StringOutput)
 	// Nothing is ignored: a replaced server's install runs with the current
 	// version and config (ignored inputs would keep the old ones even through

@@ -137,7 +137,7 @@ func TestDevStackResources(t *testing.T) {
 		cloudmodel.TypeRandomPassword: {"k3s-token"},
 		hetzner.TypePlacementGroup:    {"control-plane", "workers-pg-1"},
 		server:                        {"cp-1", "workers-1", "workers-2"},
-		command: {"control-plane-labels", "cp-1-etcd-s3", "cp-1-install", "cp-1-rollout", "k3s-version", "kubeconfig", "ready", "teardown", "upgrade-gate",
+		command: {"control-plane-labels", "cp-1-install", "cp-1-rollout", "k3s-version", "kubeconfig", "ready", "teardown", "upgrade-gate",
 			"workers-1-drain", "workers-1-install", "workers-1-rollout", "workers-2-drain", "workers-2-install", "workers-2-rollout", "workers-labels"},
 		lbType: nil,
 	}
