@@ -107,18 +107,33 @@ fi
 current=$(installed_version)
 if [ -z "$current" ]; then
   log "installing k3s $version ($role)"
-  mkdir -p "$root/tmp"
-  installer=$(mktemp "$root/tmp/k3s-install.XXXXXX")
-  trap 'rm -f "$installer"' EXIT
-  curl -sfL --retry 5 --retry-all-errors "https://raw.githubusercontent.com/k3s-io/k3s/$version/install.sh" -o "$installer" ||
-    fail "could not download the k3s $version installer"
+  # cloud-init downloaded the release while the server booted (download.sh),
+  # unless it could not or the node installs another version.
+  staged="$root$download_dir/$version"
+  skip_download=false
+  if [ -f "$staged/install.sh" ] && [ -x "$staged/k3s" ]; then
+    log "k3s $version was downloaded while the server booted"
+    mkdir -p "$root/usr/local/bin"
+    cp "$staged/k3s" "$root/usr/local/bin/k3s" || fail "cannot install the downloaded k3s binary"
+    installer="$staged/install.sh" skip_download=true
+  else
+    mkdir -p "$root/tmp"
+    installer=$(mktemp "$root/tmp/k3s-install.XXXXXX")
+    trap 'rm -f "$installer"' EXIT
+    curl -sfL --retry 5 --retry-all-errors "https://raw.githubusercontent.com/k3s-io/k3s/$version/install.sh" -o "$installer" ||
+      fail "could not download the k3s $version installer"
+  fi
   # The installer restarts k3s only if its binary, unit or environment changed
   # (k3s install.sh at v1.33.5, lines 1120-1131): a changed config.yaml needs the force.
   force_restart=false
   [ ! -e "$restart_pending" ] || force_restart=true
-  # The k3s unit never times out on start; bound the wait ourselves.
-  INSTALL_K3S_VERSION="$version" INSTALL_K3S_EXEC="$role" INSTALL_K3S_FORCE_RESTART="$force_restart" timeout 900 sh "$installer" ||
+  # INSTALL_K3S_SKIP_DOWNLOAD=true uses the binary in place (k3s install.sh,
+  # can_skip_download_binary). The k3s unit never times out on start; bound
+  # the wait ourselves.
+  INSTALL_K3S_VERSION="$version" INSTALL_K3S_EXEC="$role" INSTALL_K3S_FORCE_RESTART="$force_restart" \
+    INSTALL_K3S_SKIP_DOWNLOAD="$skip_download" timeout 900 sh "$installer" ||
     fail "the k3s installer failed; see journalctl -u $unit"
+  rm -rf "$root${download_dir:?}" # the release is installed: free the disk
   wait_ready "$version"
 elif [ -e "$restart_pending" ] && systemctl is-active --quiet "$unit"; then
   # Restarting every node at once would cost etcd its quorum.

@@ -57,6 +57,9 @@ func checkFreshInstall(t *testing.T, n *node, res shelltest.Result) {
 	if !n.envDumped() {
 		t.Error("the stubs and the installer dumped no environment: the token check would prove nothing")
 	}
+	if !strings.Contains(n.StateFile("env"), `INSTALL_K3S_SKIP_DOWNLOAD="false"`) {
+		t.Error("with nothing downloaded at boot, the installer is told not to download k3s")
+	}
 }
 
 func TestInstallRerunOnHealthyNodeChangesNothing(t *testing.T) {
@@ -390,4 +393,31 @@ func TestInstallPreparesTheNodeBeforeK3sStarts(t *testing.T) {
 
 	n.Stub("prepare", `exit 3`)
 	n.mustFail("preparing the node before k3s starts failed")
+}
+
+// TestInstallUsesTheReleaseDownloadedAtBoot: when cloud-init has downloaded
+// the release the node installs (download.sh), the install downloads
+// nothing: the installer uses the binary in place, and the download is
+// removed once k3s runs. Another version, or none staged, downloads as
+// before (checkFreshInstall).
+func TestInstallUsesTheReleaseDownloadedAtBoot(t *testing.T) {
+	forEachRole(t, func(t *testing.T, n *node) {
+		installer, err := os.ReadFile(filepath.Join(n.State, "installer.sh"))
+		n.Must(err)
+		staged := filepath.Join(n.Root, DownloadDir, testVersion)
+		n.Must(os.MkdirAll(staged, 0o755))
+		n.Must(os.WriteFile(filepath.Join(staged, "install.sh"), installer, 0o755))
+		n.Must(os.WriteFile(filepath.Join(staged, "k3s"), []byte("staged k3s\n"), 0o755))
+		res := n.mustRun()
+		res.AssertCalls(t, "curl ")
+		res.AssertCalls(t, "installer ", "installer INSTALL_K3S_VERSION=v1.33.5+k3s1 INSTALL_K3S_EXEC="+string(n.install.Role)+" INSTALL_K3S_FORCE_RESTART=true")
+		if !strings.Contains(n.StateFile("env"), `INSTALL_K3S_SKIP_DOWNLOAD="true"`) {
+			t.Error("the installer downloads the release again")
+		}
+		n.AssertFile("/usr/local/bin/k3s", "staged k3s\n")
+		if n.Exists(DownloadDir) {
+			t.Error("the download is left on the node after the install")
+		}
+		res.Says(t, "k3s v1.33.5+k3s1 was downloaded while the server booted")
+	})
 }

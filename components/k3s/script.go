@@ -56,6 +56,7 @@ func (in Install) Script() string {
 		{Name: "version", Value: in.Version},
 		{Name: "join_peers", Value: strings.Join(in.JoinPeers, " ")},
 		{Name: "config", Value: strings.TrimRight(in.Config, "\n")},
+		{Name: "download_dir", Value: DownloadDir},
 	}
 	if in.BeforeStart != "" {
 		// Only when set: the text of every other install stays as it was.

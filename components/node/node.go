@@ -12,8 +12,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/clusterops"
@@ -107,8 +105,8 @@ func (n *Node) createServer(ctx *pulumi.Context, name string, args Args, resizeA
 		Image:      pulumi.String(args.Image),
 		Location:   pulumi.String(args.Node.Location),
 		Labels:     pulumi.ToStringMap(serverLabels(args)),
-		UserData: args.SSHPublicKey.ToStringOutput().ApplyT(func(key string) string {
-			return CloudConfig(append([]string{key}, args.Cluster.SSH.AuthorizedKeys...))
+		UserData: args.SSHPublicKey.ToStringOutput().ApplyT(func(key string) (string, error) {
+			return k3s.ServerUserData(append([]string{key}, args.Cluster.SSH.AuthorizedKeys...), args.Cluster.K3sVersion.String())
 		}).(pulumi.StringOutput),
 		PlacementGroupId: args.PlacementGroupID,
 		Networks:         hcloud.ServerNetworkTypeArray{attachment},
@@ -281,17 +279,6 @@ func serverLabels(args Args) map[string]string {
 	maps.Copy(labels, args.Labels)
 	maps.Copy(labels, args.Cluster.CNILabels())
 	return labels
-}
-
-// CloudConfig is the user data that installs SSH keys for root. Without a
-// Hetzner SSH key the server gets a root password: password logins are off.
-func CloudConfig(authorizedKeys []string) string {
-	var b strings.Builder
-	b.WriteString("#cloud-config\nssh_pwauth: false\nssh_authorized_keys:\n")
-	for _, key := range authorizedKeys {
-		b.WriteString("  - " + strconv.Quote(strings.TrimSpace(key)) + "\n") // a JSON string is valid YAML
-	}
-	return b.String()
 }
 
 // NewPlacementGroup registers a spread placement group named
