@@ -64,16 +64,16 @@ func TestControllerMayRegisterItsCRD(t *testing.T) {
 	t.Errorf("no rule of %v lets the controller create and update customresourcedefinitions", sucClusterRules)
 }
 
-// The aliases name the objects as pulumi-kubernetes' ConfigGroup named
-// them: the group's name, then namespace/name.
-func TestAdoptedObjectsHaveTheConfigGroupsNames(t *testing.T) {
+// The objects are named as pulumi-kubernetes' ConfigGroup named them: the
+// group's name, then namespace/name.
+func TestObjectsHaveTheConfigGroupsNames(t *testing.T) {
 	for _, tt := range []struct{ namespace, name, want string }{
 		{"", "system-upgrade", "system-upgrade-controller:system-upgrade"},
 		{"system-upgrade", "default-controller-env", "system-upgrade-controller:system-upgrade/default-controller-env"},
 		{"", plansCRD, "system-upgrade-controller:plans.upgrade.cattle.io"},
 	} {
-		if got := configGroupChild(tt.namespace, tt.name); got != tt.want {
-			t.Errorf("configGroupChild(%q, %q) = %q, want %q", tt.namespace, tt.name, got, tt.want)
+		if got := objectName(tt.namespace, tt.name); got != tt.want {
+			t.Errorf("objectName(%q, %q) = %q, want %q", tt.namespace, tt.name, got, tt.want)
 		}
 	}
 }

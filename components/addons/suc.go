@@ -42,7 +42,7 @@ func systemUpgradeController(ctx *pulumi.Context, args Args, opts []pulumi.Resou
 	}
 	suc := &SystemUpgradeController{}
 	// The component takes the ConfigGroup's place in the state, and its
-	// children the objects the ConfigGroup applied (adopted).
+	// children the objects the ConfigGroup applied (see objectName).
 	err := ctx.RegisterComponentResource(component.Type("SystemUpgradeController"), sucController, suc,
 		append(opts, pulumi.Aliases([]pulumi.Alias{{Type: pulumi.String(configGroupType)}}))...)
 	if err != nil {
@@ -73,14 +73,13 @@ func systemUpgradeController(ctx *pulumi.Context, args Args, opts []pulumi.Resou
 // Plans depend on the read, and a preview lists the CRD.
 //
 // The read also takes the CRD out of Pulumi's hands in a cluster whose
-// ConfigGroup applied it. A read whose URN is that of a resource Pulumi
-// manages, with the same ID, turns it into an external one: no delete, and
-// no step on it but reads from then on (pulumi pkg/v3 v3.274.1
+// ConfigGroup applied it. A read that finds a resource Pulumi manages, with
+// the same ID, turns it into an external one: no delete, and no step on it
+// but reads from then on (pulumi pkg/v3 v3.274.1
 // resource/deploy/step_generator.go GenerateReadSteps, "relinquish"; the ID
 // of a cluster-scoped object is its name). Deleting it would delete every
-// Plan. A read takes no aliases, but its parent's carry over to a child of
-// the same name (generateAliases, inheritedChildAlias), so the read has the
-// name the ConfigGroup gave the CRD, under the component that replaces it.
+// Plan. A read takes no aliases of its own, but its parent's carry over to
+// it as to the other objects (see objectName).
 func readPlansCRD(ctx *pulumi.Context, suc *SystemUpgradeController, firstControlPlane remote.ConnectionInput, deployment pulumi.Resource, opts []pulumi.ResourceOption) (pulumi.Resource, error) {
 	timeout := (plansCRDTimeout + 2*time.Minute).String()
 	established, err := remote.NewCommand(ctx, "plans-crd-established", &remote.CommandArgs{
@@ -93,22 +92,26 @@ func readPlansCRD(ctx *pulumi.Context, suc *SystemUpgradeController, firstContro
 	if err != nil {
 		return nil, err
 	}
-	return apiextensionsv1.GetCustomResourceDefinition(ctx, configGroupChild("", plansCRD), pulumi.ID(plansCRD), nil,
+	return apiextensionsv1.GetCustomResourceDefinition(ctx, objectName("", plansCRD), pulumi.ID(plansCRD), nil,
 		append(opts, pulumi.DependsOn([]pulumi.Resource{established}))...)
 }
 
-// adopted aliases an object to the one the ConfigGroup applied, so that a
-// running cluster's objects are kept, not deleted and created again (which,
-// for the Namespace, would delete the Plans and Jobs in it).
-func adopted(namespace, name string) pulumi.ResourceOption {
-	return pulumi.Aliases([]pulumi.Alias{{Name: pulumi.String(configGroupChild(namespace, name))}})
-}
-
-// configGroupChild is the name the ConfigGroup gave an object: its own name,
-// then the object's namespace/name (pulumi-kubernetes v4.32.0
-// provider/pkg/provider/yaml/v2/yaml.go register, 344-352; the prefix is the
-// group's name, configgroup.go Construct).
-func configGroupChild(namespace, name string) string {
+// objectName is the resource name of one of the controller's objects:
+// "system-upgrade-controller:" and the object's namespace/name, the name the
+// release's ConfigGroup gave it (pulumi-kubernetes v4.32.0
+// provider/pkg/provider/yaml/v2/yaml.go register, 344-352; the prefix is
+// the group's name, configgroup.go Construct). With the same names under
+// the component that takes the group's place, the component's alias carries
+// over to each object (pulumi pkg/v3 v3.274.1 resource/deploy/step_generator.go
+// generateAliases, "multiply out any aliases our parent had";
+// inheritedChildAlias), so a running cluster's objects are adopted, not
+// deleted and created again (which, for the Namespace, would delete the
+// Plans and Jobs in it). Renaming them as well would take a second alias on
+// each, which the snapshot's URN normalization (resource/deploy/snapshot.go
+// NormalizeURNReferences) leaves pointing at a name no resource has
+// (TestSUCMovesFromTheConfigGroupKeepingEveryObject fails with "refers to
+// missing dependency").
+func objectName(namespace, name string) string {
 	if namespace != "" {
 		name = namespace + "/" + name
 	}

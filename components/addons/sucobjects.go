@@ -99,14 +99,13 @@ func policyRules(rules []rule) rbacv1.PolicyRuleArray {
 	return out
 }
 
-// sucObjects registers the controller's objects, each adopting the object
-// the release's ConfigGroup applied, and returns its Deployment, which
-// starts once everything it runs with exists.
+// sucObjects registers the controller's objects and returns its
+// Deployment, which starts once everything it runs with exists.
 func sucObjects(ctx *pulumi.Context, opts []pulumi.ResourceOption) (*appsv1.Deployment, error) {
-	namespace, err := corev1.NewNamespace(ctx, upgradeNamespace, &corev1.NamespaceArgs{
+	namespace, err := corev1.NewNamespace(ctx, objectName("", upgradeNamespace), &corev1.NamespaceArgs{
 		// The upgrade Jobs run privileged.
 		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(upgradeNamespace), Labels: pulumi.StringMap{"pod-security.kubernetes.io/enforce": pulumi.String("privileged")}},
-	}, append(opts, adopted("", upgradeNamespace))...)
+	}, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -115,17 +114,17 @@ func sucObjects(ctx *pulumi.Context, opts []pulumi.ResourceOption) (*appsv1.Depl
 	if err != nil {
 		return nil, err
 	}
-	environment, err := corev1.NewConfigMap(ctx, sucEnvironment, &corev1.ConfigMapArgs{
+	environment, err := corev1.NewConfigMap(ctx, objectName(upgradeNamespace, sucEnvironment), &corev1.ConfigMapArgs{
 		Metadata: namespaced(sucEnvironment),
 		Data:     pulumi.ToStringMap(sucSettings),
-	}, append(inNamespace, adopted(upgradeNamespace, sucEnvironment))...)
+	}, inNamespace...)
 	if err != nil {
 		return nil, err
 	}
-	return appsv1.NewDeployment(ctx, sucController, &appsv1.DeploymentArgs{
+	return appsv1.NewDeployment(ctx, objectName(upgradeNamespace, sucController), &appsv1.DeploymentArgs{
 		Metadata: namespaced(sucController),
 		Spec:     sucDeploymentSpec(),
-	}, append(opts, adopted(upgradeNamespace, sucController), pulumi.DependsOn(append(runsWith, namespace, environment)))...)
+	}, append(opts, pulumi.DependsOn(append(runsWith, namespace, environment)))...)
 }
 
 // sucAccess registers the controller's ServiceAccount and what it may do:
@@ -139,23 +138,23 @@ func sucAccess(ctx *pulumi.Context, opts, inNamespace []pulumi.ResourceOption) (
 		errs = append(errs, err)
 	}
 	subjects := rbacv1.SubjectArray{rbacv1.SubjectArgs{Kind: pulumi.String("ServiceAccount"), Name: pulumi.String(sucAccount), Namespace: pulumi.String(upgradeNamespace)}}
-	keep(corev1.NewServiceAccount(ctx, sucAccount, &corev1.ServiceAccountArgs{Metadata: namespaced(sucAccount)},
-		append(inNamespace, adopted(upgradeNamespace, sucAccount))...))
+	keep(corev1.NewServiceAccount(ctx, objectName(upgradeNamespace, sucAccount), &corev1.ServiceAccountArgs{Metadata: namespaced(sucAccount)},
+		inNamespace...))
 	for _, r := range []struct {
 		name, binding string
 		rules         []rule
 	}{{sucController, sucAccount, sucClusterRules}, {sucDrainer, "system-upgrade-drainer", sucDrainerRules}} {
-		keep(rbacv1.NewClusterRole(ctx, r.name, &rbacv1.ClusterRoleArgs{Metadata: named(r.name), Rules: policyRules(r.rules)},
-			append(opts, adopted("", r.name))...))
-		keep(rbacv1.NewClusterRoleBinding(ctx, r.binding, &rbacv1.ClusterRoleBindingArgs{
+		keep(rbacv1.NewClusterRole(ctx, objectName("", r.name), &rbacv1.ClusterRoleArgs{Metadata: named(r.name), Rules: policyRules(r.rules)},
+			opts...))
+		keep(rbacv1.NewClusterRoleBinding(ctx, objectName("", r.binding), &rbacv1.ClusterRoleBindingArgs{
 			Metadata: named(r.binding), RoleRef: roleRef("ClusterRole", r.name), Subjects: subjects,
-		}, append(opts, adopted("", r.binding))...))
+		}, opts...))
 	}
-	keep(rbacv1.NewRole(ctx, sucController, &rbacv1.RoleArgs{Metadata: namespaced(sucController), Rules: policyRules(sucNamespaceRules)},
-		append(inNamespace, adopted(upgradeNamespace, sucController))...))
-	keep(rbacv1.NewRoleBinding(ctx, sucAccount, &rbacv1.RoleBindingArgs{
+	keep(rbacv1.NewRole(ctx, objectName(upgradeNamespace, sucController), &rbacv1.RoleArgs{Metadata: namespaced(sucController), Rules: policyRules(sucNamespaceRules)},
+		inNamespace...))
+	keep(rbacv1.NewRoleBinding(ctx, objectName(upgradeNamespace, sucAccount), &rbacv1.RoleBindingArgs{
 		Metadata: namespaced(sucAccount), RoleRef: roleRef("Role", sucController), Subjects: subjects,
-	}, append(inNamespace, adopted(upgradeNamespace, sucAccount))...))
+	}, inNamespace...))
 	return registered, errors.Join(errs...)
 }
 
