@@ -2,6 +2,7 @@ package addons
 
 import (
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/config"
@@ -109,7 +110,7 @@ func sucObjects(ctx *pulumi.Context, opts []pulumi.ResourceOption) (*appsv1.Depl
 	if err != nil {
 		return nil, err
 	}
-	inNamespace := append(opts, pulumi.DependsOn([]pulumi.Resource{namespace}))
+	inNamespace := append(slices.Clone(opts), pulumi.DependsOn([]pulumi.Resource{namespace}))
 	runsWith, err := sucAccess(ctx, opts, inNamespace)
 	if err != nil {
 		return nil, err

@@ -630,19 +630,24 @@ func TestAddons(t *testing.T) {
 // step on the first control-plane node has seen it established.
 func TestSystemUpgradeController(t *testing.T) {
 	g := stack(t, "prod", nil)
-	deployment := g.get(cloudmodel.TypeDeployment, "system-upgrade-controller")
+	// Named as the ConfigGroup that applied them before named them, which
+	// a running cluster's move to these objects relies on.
+	object := func(typ, namespacedName string) mockcloud.Resource {
+		return g.get(typ, "system-upgrade-controller:"+namespacedName)
+	}
+	deployment := object(cloudmodel.TypeDeployment, "system-upgrade/system-upgrade-controller")
 	container := deployment.Inputs["spec"].ObjectValue()["template"].ObjectValue()["spec"].ObjectValue()["containers"].ArrayValue()[0].ObjectValue()
 	if image := container["image"].StringValue(); image != "rancher/system-upgrade-controller:"+config.DefaultSUCVersion {
 		t.Errorf("controller image %s", image)
 	}
 	for _, o := range []struct{ typ, name string }{
-		{cloudmodel.TypeNamespace, "system-upgrade"}, {cloudmodel.TypeServiceAccount, "system-upgrade"},
-		{cloudmodel.TypeConfigMap, "default-controller-env"}, {cloudmodel.TypeClusterRole, "system-upgrade-controller"},
+		{cloudmodel.TypeNamespace, "system-upgrade"}, {cloudmodel.TypeServiceAccount, "system-upgrade/system-upgrade"},
+		{cloudmodel.TypeConfigMap, "system-upgrade/default-controller-env"}, {cloudmodel.TypeClusterRole, "system-upgrade-controller"},
 		{cloudmodel.TypeClusterRole, "system-upgrade-controller-drainer"}, {cloudmodel.TypeClusterRoleBinding, "system-upgrade"},
-		{cloudmodel.TypeClusterRoleBinding, "system-upgrade-drainer"}, {cloudmodel.TypeRole, "system-upgrade-controller"},
-		{cloudmodel.TypeRoleBinding, "system-upgrade"},
+		{cloudmodel.TypeClusterRoleBinding, "system-upgrade-drainer"}, {cloudmodel.TypeRole, "system-upgrade/system-upgrade-controller"},
+		{cloudmodel.TypeRoleBinding, "system-upgrade/system-upgrade"},
 	} {
-		if !g.dependsOn(deployment, g.get(o.typ, o.name)) {
+		if !g.dependsOn(deployment, object(o.typ, o.name)) {
 			t.Errorf("the controller starts before %s %s", o.typ, o.name)
 		}
 	}
