@@ -19,9 +19,10 @@ type SystemUpgradeController struct {
 
 const (
 	// plansCRD is the CustomResourceDefinition of Plans. The controller
-	// registers it when it starts (v0.20.1 pkg/upgrade/controller.go:147,
-	// registerCRD at 184-194, from the CRDs it embeds, pkg/crds), so the
-	// program does not apply it.
+	// registers it each time it starts (v0.20.1 pkg/upgrade/controller.go:147,
+	// registerCRD at 184-194, from the CRDs it embeds, pkg/crds), creating
+	// or updating it (wrangler v3.7.0-rc.1 pkg/crd/crd.go BatchCreateCRDs,
+	// ensureCRD), so the program does not apply it.
 	plansCRD = "plans.upgrade.cattle.io"
 	// plansCRDTimeout bounds the wait for the controller to register it:
 	// its image pulled, its pod started.
@@ -77,7 +78,8 @@ func systemUpgradeController(ctx *pulumi.Context, args Args, opts []pulumi.Resou
 // the same ID, turns it into an external one: no delete, and no step on it
 // but reads from then on (pulumi pkg/v3 v3.274.1
 // resource/deploy/step_generator.go GenerateReadSteps, "relinquish"; the ID
-// of a cluster-scoped object is its name). Deleting it would delete every
+// of a cluster-scoped object is its name, pulumi-kubernetes
+// provider/pkg/provider/util.go fqName). Deleting it would delete every
 // Plan. A read takes no aliases of its own, but its parent's carry over to
 // it as to the other objects (see objectName).
 func readPlansCRD(ctx *pulumi.Context, suc *SystemUpgradeController, firstControlPlane remote.ConnectionInput, deployment pulumi.Resource, opts []pulumi.ResourceOption) (pulumi.Resource, error) {

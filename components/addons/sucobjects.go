@@ -54,8 +54,9 @@ type rule struct{ groups, resources, names, verbs []string }
 
 // sucClusterRules are what the controller does cluster-wide
 // (manifests/clusterrole.yaml:1-76): watch Jobs, Nodes and Namespaces;
-// register the Plan CRD at startup (customresourcedefinitions create and
-// update, for wrangler's crd.BatchCreateCRDs, pkg/upgrade/controller.go:184-194);
+// register the Plan CRD at startup (list, create, get and update
+// customresourcedefinitions: pkg/upgrade/controller.go:184-194, wrangler's
+// pkg/crd/crd.go BatchCreateCRDs);
 // record events; elect a leader; run Plans.
 var sucClusterRules = []rule{
 	{[]string{"batch"}, []string{"jobs"}, nil, []string{"get", "list", "watch"}},
