@@ -81,7 +81,9 @@ func systemUpgradeController(ctx *pulumi.Context, args Args, opts []pulumi.Resou
 // of a cluster-scoped object is its name, pulumi-kubernetes
 // provider/pkg/provider/util.go fqName). Deleting it would delete every
 // Plan. A read takes no aliases of its own, but its parent's carry over to
-// it as to the other objects (see objectName).
+// it as to the other objects (see objectName). A new cluster's preview does
+// not read: the engine skips a read whose dependency is being created
+// (GenerateReadSteps, pulumi#16395); its up reads once the wait has passed.
 func readPlansCRD(ctx *pulumi.Context, suc *SystemUpgradeController, firstControlPlane remote.ConnectionInput, deployment pulumi.Resource, opts []pulumi.ResourceOption) (pulumi.Resource, error) {
 	timeout := (plansCRDTimeout + 2*time.Minute).String()
 	established, err := remote.NewCommand(ctx, "plans-crd-established", &remote.CommandArgs{
