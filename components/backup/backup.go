@@ -50,21 +50,14 @@ func NewSnapshotBeforeChange(ctx *pulumi.Context, c config.Cluster, conn remote.
 		pulumi.Timeouts(&pulumi.CustomTimeouts{Create: snapshotTimeout.String()}))...)
 }
 
-// NodeSetup returns what registers a control-plane node's S3 settings (see
-// SetupScript) before its install: the secret key travels on the command's
-// stdin, a Pulumi secret, like the cluster token on the install's, so
-// setting, rotating or removing the key re-runs the setup, and only it.
-func NodeSetup(s config.EtcdSnapshots) func(ctx *pulumi.Context, name string, conn remote.ConnectionInput, opts ...pulumi.ResourceOption) (pulumi.Resource, error) {
-	stdin := pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
+// NodeSetup is what a control-plane node's install runs before k3s starts
+// (SetupScript), and its input: the secret key, a Pulumi secret that
+// follows the cluster token on the install's stdin. Setting, rotating or
+// removing the key re-runs the installs, which restart nothing.
+func NodeSetup(s config.EtcdSnapshots) (script string, stdin pulumi.StringOutput) {
+	stdin = pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
 	if s.OffSite() {
 		stdin = pulumi.ToSecret(pulumi.String(k3s.S3SecretDropIn(s.S3.SecretKey))).(pulumi.StringOutput)
 	}
-	return func(ctx *pulumi.Context, name string, conn remote.ConnectionInput, opts ...pulumi.ResourceOption) (pulumi.Resource, error) {
-		return remote.NewCommand(ctx, name+"-etcd-s3", &remote.CommandArgs{
-			Connection: conn,
-			Create:     pulumi.String(SetupScript(s.S3)),
-			Stdin:      stdin,
-			Logging:    remote.LoggingStdoutAndStderr,
-		}, opts...)
-	}
+	return SetupScript(s.S3), stdin
 }

@@ -13,6 +13,8 @@ package cluster
 import (
 	"cmp"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/apilb"
 	"github.com/hcloud-k3s/hcloud-k3s/components/backup"
@@ -197,17 +199,17 @@ func (cl *Cluster) addNodes(ctx *pulumi.Context, shared node.Shared, lb *apilb.L
 	if lb != nil {
 		extraSANs = lb.SANs
 	}
-	resized := seen.resized(c.ControlPlane.Nodes, c.ControlPlane.ServerType)
-	if notice := resizeNotice("controlPlane.serverType", c.ControlPlane.ServerType, c.ControlPlane.Nodes, resized, 1); notice != "" {
+	status := seen.status(c.ControlPlane.Nodes, c.ControlPlane.ServerType)
+	if notice := resizeNotice("controlPlane.serverType", c.ControlPlane.ServerType, c.ControlPlane.Nodes, status, 1); notice != "" {
 		logWarning(ctx, notice)
 	}
 	queue := node.NewQueue(1)
-	if err := cl.snapshotBeforeResizing(ctx, queue, shared, seen, resized); err != nil {
+	if err := cl.snapshotBeforeResizing(ctx, queue, shared, seen, status); err != nil {
 		return err
 	}
 	var err error
 	cl.ControlPlane, err = controlplane.New(ctx, "control-plane", controlplane.Args{
-		Shared: shared, ExtraSANs: extraSANs, Queue: queue, Resized: resized,
+		Shared: shared, ExtraSANs: extraSANs, Queue: queue, Status: status,
 	}, pulumi.Parent(cl))
 	if err != nil {
 		return err
@@ -215,13 +217,13 @@ func (cl *Cluster) addNodes(ctx *pulumi.Context, shared node.Shared, lb *apilb.L
 	workerIPs := pulumi.StringArrayMap{}
 	workers := node.NewQueue(c.Upgrade.AgentConcurrency)
 	for i, pool := range c.WorkerPools {
-		resized := seen.resized(pool.Nodes, pool.ServerType)
+		status := seen.status(pool.Nodes, pool.ServerType)
 		key := fmt.Sprintf("workerPools[%d].serverType", i)
-		if notice := resizeNotice(key, pool.ServerType, pool.Nodes, resized, c.Upgrade.AgentConcurrency); notice != "" {
+		if notice := resizeNotice(key, pool.ServerType, pool.Nodes, status, c.Upgrade.AgentConcurrency); notice != "" {
 			logWarning(ctx, notice)
 		}
 		wp, err := workerpool.New(ctx, pool.Name, workerpool.Args{
-			Pool: pool, Shared: shared, Join: cl.ControlPlane.Join, Queue: workers, Resized: resized,
+			Pool: pool, Shared: shared, Join: cl.ControlPlane.Join, Queue: workers, Status: status,
 		}, pulumi.Parent(cl))
 		if err != nil {
 			return err
@@ -239,10 +241,10 @@ func (cl *Cluster) addNodes(ctx *pulumi.Context, shared node.Shared, lb *apilb.L
 // each resize wait for it: it runs on the first running control-plane
 // node, reached at the address Hetzner reports, since the servers it would
 // otherwise wait for are the ones that go down.
-func (cl *Cluster) snapshotBeforeResizing(ctx *pulumi.Context, queue *node.Queue, shared node.Shared, seen existing, resized map[string]bool) error {
+func (cl *Cluster) snapshotBeforeResizing(ctx *pulumi.Context, queue *node.Queue, shared node.Shared, seen existing, status map[string]node.Status) error {
 	c := cl.Config
 	address, running := seen.firstRunning(c.ControlPlane.Nodes)
-	if !c.EtcdSnapshots.OffSite() || len(resized) == 0 || !running {
+	if !c.EtcdSnapshots.OffSite() || !slices.Contains(slices.Collect(maps.Values(status)), node.Resizing) || !running {
 		return nil
 	}
 	var err error

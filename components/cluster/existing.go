@@ -10,6 +10,7 @@ import (
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 	"github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
+	"github.com/hcloud-k3s/hcloud-k3s/components/node"
 	"github.com/pulumi/pulumi-hcloud/sdk/go/hcloud"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -139,26 +140,30 @@ func ciliumOf(c config.Cluster) config.Cilium {
 	return *c.K3s.Cilium
 }
 
-// resized lists the nodes whose server exists with another type than
-// wanted. Hetzner resizes a server in place, powered off, and grows its disk
-// (terraform-provider-hcloud internal/server/resource.go, server_type is not
-// ForceNew; keep_disk is false), so they are resized in turn.
-func (e existing) resized(nodes []config.Node, serverType string) map[string]bool {
-	names := map[string]bool{}
+// status is what Hetzner runs of each node's server: whether it exists,
+// and with another type than wanted. Hetzner resizes a server in place,
+// powered off, and grows its disk (terraform-provider-hcloud
+// internal/server/resource.go, server_type is not ForceNew; keep_disk is
+// false), so they are resized in turn.
+func (e existing) status(nodes []config.Node, serverType string) map[string]node.Status {
+	status := map[string]node.Status{}
 	for _, n := range nodes {
-		if was, ok := e.servers[n.Hostname]; ok && was.serverType != serverType {
-			names[n.Name] = true
+		if was, ok := e.servers[n.Hostname]; ok {
+			status[n.Name] = node.Running
+			if was.serverType != serverType {
+				status[n.Name] = node.Resizing
+			}
 		}
 	}
-	return names
+	return status
 }
 
 // resizeNotice tells, in preview and up, how a server-type change is rolled
 // out; "" when nothing is resized.
-func resizeNotice(key, serverType string, nodes []config.Node, resized map[string]bool, atOnce int) string {
+func resizeNotice(key, serverType string, nodes []config.Node, status map[string]node.Status, atOnce int) string {
 	var names []string
 	for _, n := range nodes {
-		if resized[n.Name] {
+		if status[n.Name] == node.Resizing {
 			names = append(names, n.Name)
 		}
 	}

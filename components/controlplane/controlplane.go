@@ -23,8 +23,8 @@ type Args struct {
 	ExtraSANs pulumi.StringArrayInput
 	// Queue lets one control-plane node down at a time.
 	Queue *node.Queue
-	// Resized are the nodes whose server is being resized.
-	Resized map[string]bool
+	// Status is what Hetzner runs of each node's server.
+	Status map[string]node.Status
 }
 
 // ControlPlane is the set of control-plane nodes.
@@ -56,6 +56,7 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	}
 	serverLabels := maps.Clone(labels)
 	maps.Copy(serverLabels, backup.Labels(c.EtcdSnapshots))
+	setup, setupStdin := backup.NodeSetup(c.EtcdSnapshots)
 	group := &node.Group{
 		Shared:     args.Shared,
 		Role:       k3s.RoleServer,
@@ -65,10 +66,11 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 		Config: func(member config.Node, addr k3s.NodeAddresses, extraSANs []string) k3s.Config {
 			return k3s.ServerConfig(c, member, addr, extraSANs)
 		},
-		ExtraSANs: args.ExtraSANs,
-		Setup:     backup.NodeSetup(c.EtcdSnapshots),
-		Queue:     args.Queue,
-		Resized:   args.Resized,
+		ExtraSANs:        args.ExtraSANs,
+		BeforeStart:      setup,
+		BeforeStartStdin: setupStdin,
+		Queue:            args.Queue,
+		Status:           args.Status,
 	}
 	var previousDrain []pulumi.Resource
 	var publicIPs pulumi.StringArray
@@ -81,7 +83,7 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 		}
 		cp.Nodes = append(cp.Nodes, n)
 		if cp.Join == nil {
-			if cp.Join, err = join(ctx, c, n, cp); err != nil {
+			if cp.Join, err = join(ctx, c, n, runs(args.Status), cp); err != nil {
 				return nil, err
 			}
 		}
@@ -101,11 +103,12 @@ func (cp *ControlPlane) Init() pulumi.Resource { return cp.Join.After }
 // version joining nodes install (clusterops.ServerVersionScript), and
 // returns how the other nodes join through that node. The step is there
 // from the first up on, whatever already runs, so the same config always
-// registers the same graph: a step that appeared once the cluster existed
-// would make the second up create it and show every install as changing.
-// On a new cluster it reads the first node's version, the pinned one, in
-// one API call.
-func join(ctx *pulumi.Context, c config.Cluster, first *node.Node, parent pulumi.Resource) (*node.Join, error) {
+// registers the same steps. A new cluster's nodes do not wait for it: the
+// first node installs the pinned version, so the others know what it would
+// read, and join as soon as that node is up; its output, the same version,
+// is theirs from the next up on. Only nodes that join a cluster that
+// already ran (perhaps an older version, under an upgrade) wait for it.
+func join(ctx *pulumi.Context, c config.Cluster, first *node.Node, clusterRuns bool, parent pulumi.Resource) (*node.Join, error) {
 	cmd, err := remote.NewCommand(ctx, "k3s-version", &remote.CommandArgs{
 		Connection: first.Connection,
 		Create:     pulumi.String(clusterops.ServerVersionScript(c.Hostnames())),
@@ -115,6 +118,19 @@ func join(ctx *pulumi.Context, c config.Cluster, first *node.Node, parent pulumi
 	if err != nil {
 		return nil, err
 	}
-	version := cmd.Stdout.ApplyT(c.K3sVersion.OrOlder).(pulumi.StringOutput)
+	version := pulumi.String(c.K3sVersion.String()).ToStringOutput()
+	if clusterRuns {
+		version = cmd.Stdout.ApplyT(c.K3sVersion.OrOlder).(pulumi.StringOutput)
+	}
 	return &node.Join{After: first.Install, Version: version, DrainVia: first.Connection}, nil
+}
+
+// runs says whether any of the nodes' servers already runs.
+func runs(status map[string]node.Status) bool {
+	for _, s := range status {
+		if s != node.ToCreate {
+			return true
+		}
+	}
+	return false
 }

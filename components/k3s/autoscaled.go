@@ -7,7 +7,6 @@ import (
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 	"github.com/hcloud-k3s/hcloud-k3s/components/internal/shell"
-	"sigs.k8s.io/yaml"
 )
 
 //go:embed join.sh
@@ -60,21 +59,8 @@ func (j Join) Script() string {
 		{Name: "join_peers", Value: strings.Join(j.JoinPeers, " ")},
 		{Name: "config", Value: strings.TrimRight(j.Config, "\n")},
 		{Name: "network", Value: j.Network},
+		{Name: "download_dir", Value: DownloadDir},
 	}, unitBody+joinBody+installBody)
-}
-
-// cloudConfig is the part of cloud-init's #cloud-config that the join uses.
-type cloudConfig struct {
-	SSHPasswordAuth   bool        `json:"ssh_pwauth"`
-	SSHAuthorizedKeys []string    `json:"ssh_authorized_keys"`
-	WriteFiles        []cloudFile `json:"write_files"`
-	RunCmd            [][]string  `json:"runcmd"`
-}
-
-type cloudFile struct {
-	Path        string `json:"path"`
-	Permissions string `json:"permissions"`
-	Content     string `json:"content"`
 }
 
 // CloudInit is the user data of the autoscaler's servers: like a fixed
@@ -97,10 +83,10 @@ ExecStart=%s
 [Install]
 WantedBy=multi-user.target
 `, TokenPath, joinScriptPath)
-	doc, err := yaml.Marshal(cloudConfig{
+	return userData(cloudConfig{
 		SSHAuthorizedKeys: authorizedKeys,
 		WriteFiles: []cloudFile{
-			{Path: TokenPath, Permissions: "0600", Content: InstallStdin(token)},
+			{Path: TokenPath, Permissions: "0600", Content: InstallStdin(token, "")},
 			{Path: joinScriptPath, Permissions: "0700", Content: j.Script()},
 			{Path: "/etc/systemd/system/" + joinUnit, Permissions: "0644", Content: unit},
 		},
@@ -110,8 +96,4 @@ WantedBy=multi-user.target
 			{"systemctl", "start", "--no-block", joinUnit},
 		},
 	})
-	if err != nil {
-		return "", err
-	}
-	return "#cloud-config\n" + string(doc), nil
 }

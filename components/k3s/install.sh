@@ -1,9 +1,11 @@
 # hcloud-k3s node installer. Parameters: role, node_ip, version, join_peers,
-# config. stdin carries the secrets, one per line: the cluster token first.
-# None of them appears in the command text, its diff or its output.
+# config and, when set, before_start. stdin carries the secrets: the cluster
+# token on the first line, then before_start's input. None of them appears
+# in the command text, its diff or its output.
 data="$root/var/lib/rancher/k3s"
 IFS= read -r token || true
 [ -n "$token" ] || fail "no cluster token on stdin"
+before_start_input=$(cat)
 
 # Package installs by cloud-init hold the apt lock; status 2 means "done, degraded".
 log "waiting for cloud-init"
@@ -93,22 +95,45 @@ write_file "$etc/config.yaml.d/10-flannel-iface.yaml" "flannel-iface: $iface"
 with_join_address
 write_file "$etc/config.yaml" "$config"
 
+# What the node needs before k3s starts (a control-plane node's etcd
+# snapshot settings) runs in this session, every time: it changes nothing
+# when it is in step.
+if [ -n "${before_start:-}" ]; then
+  printf '%s' "$before_start_input" | bash -c "$before_start" ||
+    fail "preparing the node before k3s starts failed"
+fi
+
 # A k3s that cannot tell its version counts as not installed.
 current=$(installed_version)
 if [ -z "$current" ]; then
   log "installing k3s $version ($role)"
-  mkdir -p "$root/tmp"
-  installer=$(mktemp "$root/tmp/k3s-install.XXXXXX")
-  trap 'rm -f "$installer"' EXIT
-  curl -sfL --retry 5 --retry-all-errors "https://raw.githubusercontent.com/k3s-io/k3s/$version/install.sh" -o "$installer" ||
-    fail "could not download the k3s $version installer"
+  # cloud-init downloaded the release while the server booted (download.sh),
+  # unless it could not or the node installs another version.
+  staged="$root$download_dir/$version"
+  skip_download=false
+  if [ -f "$staged/install.sh" ] && [ -x "$staged/k3s" ]; then
+    log "k3s $version was downloaded while the server booted"
+    mkdir -p "$root/usr/local/bin"
+    cp "$staged/k3s" "$root/usr/local/bin/k3s" || fail "cannot install the downloaded k3s binary"
+    installer="$staged/install.sh" skip_download=true
+  else
+    mkdir -p "$root/tmp"
+    installer=$(mktemp "$root/tmp/k3s-install.XXXXXX")
+    trap 'rm -f "$installer"' EXIT
+    curl -sfL --retry 5 --retry-all-errors "https://raw.githubusercontent.com/k3s-io/k3s/$version/install.sh" -o "$installer" ||
+      fail "could not download the k3s $version installer"
+  fi
   # The installer restarts k3s only if its binary, unit or environment changed
   # (k3s install.sh at v1.33.5, lines 1120-1131): a changed config.yaml needs the force.
   force_restart=false
   [ ! -e "$restart_pending" ] || force_restart=true
-  # The k3s unit never times out on start; bound the wait ourselves.
-  INSTALL_K3S_VERSION="$version" INSTALL_K3S_EXEC="$role" INSTALL_K3S_FORCE_RESTART="$force_restart" timeout 900 sh "$installer" ||
+  # INSTALL_K3S_SKIP_DOWNLOAD=true uses the binary in place (k3s install.sh,
+  # can_skip_download_binary). The k3s unit never times out on start; bound
+  # the wait ourselves.
+  INSTALL_K3S_VERSION="$version" INSTALL_K3S_EXEC="$role" INSTALL_K3S_FORCE_RESTART="$force_restart" \
+    INSTALL_K3S_SKIP_DOWNLOAD="$skip_download" timeout 900 sh "$installer" ||
     fail "the k3s installer failed; see journalctl -u $unit"
+  rm -rf "$root${download_dir:?}" # the release is installed: free the disk
   wait_ready "$version"
 elif [ -e "$restart_pending" ] && systemctl is-active --quiet "$unit"; then
   # Restarting every node at once would cost etcd its quorum.

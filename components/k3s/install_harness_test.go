@@ -18,6 +18,14 @@ const (
 	testConfig  = "cluster-init: true\nnode-ip: 10.0.255.253\ntoken-file: /etc/rancher/k3s/token\n"
 )
 
+// curlArgs begins a curl stub: the URL it fetches and the file it writes.
+const curlArgs = `out= url=
+while [ $# -gt 0 ]; do
+  case $1 in -o) out=$2; shift ;; https://*) url=$1 ;; esac
+  shift
+done
+`
+
 // commandStubs stand in for the commands on PATH, by name.
 var commandStubs = map[string]string{
 	"cloud-init": `exit "$(cat "$state/cloud-init-status" 2>/dev/null || echo 0)"`,
@@ -38,12 +46,7 @@ case $1 in
 esac`,
 	// curl "downloads" the fake installer and answers /ping for the peers listed in $state/peers-up.
 	"curl": `[ ! -f "$state/offline" ] || exit 6
-out= url=
-while [ $# -gt 0 ]; do
-  case $1 in -o) out=$2; shift ;; https://*) url=$1 ;; esac
-  shift
-done
-case $url in
+` + curlArgs + `case $url in
   https://raw.githubusercontent.com/k3s-io/k3s/*/install.sh) cp "$state/installer.sh" "$out" ;;
   */ping) grep -qxF "$url" "$state/peers-up" 2>/dev/null && echo pong ;;
   *) exit 22 ;;
@@ -84,7 +87,7 @@ func newNode(t *testing.T, role Role) *node {
 	n := &node{
 		Host:    shelltest.New(t),
 		install: Install{Role: role, NodeIP: testNodeIP, Version: testVersion, Config: testConfig, ServerType: "cx23"},
-		stdin:   InstallStdin(testToken),
+		stdin:   InstallStdin(testToken, ""),
 	}
 	n.Secrets = []string{testToken}
 	for name, body := range commandStubs {

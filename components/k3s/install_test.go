@@ -57,6 +57,9 @@ func checkFreshInstall(t *testing.T, n *node, res shelltest.Result) {
 	if !n.envDumped() {
 		t.Error("the stubs and the installer dumped no environment: the token check would prove nothing")
 	}
+	if !strings.Contains(n.StateFile("env"), `INSTALL_K3S_SKIP_DOWNLOAD="false"`) {
+		t.Error("with nothing downloaded at boot, the installer is told not to download k3s")
+	}
 }
 
 func TestInstallRerunOnHealthyNodeChangesNothing(t *testing.T) {
@@ -83,7 +86,7 @@ func TestInstallLeavesTheRestartToTheRollout(t *testing.T) {
 	}{
 		{"server config", RoleServer, func(n *node) { n.install.Config = changedConfig }},
 		{"agent config", RoleAgent, func(n *node) { n.install.Config = changedConfig }},
-		{"cluster token", RoleServer, func(n *node) { n.stdin = InstallStdin(testToken + "-rotated") }},
+		{"cluster token", RoleServer, func(n *node) { n.stdin = InstallStdin(testToken+"-rotated", "") }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -363,4 +366,58 @@ func assertNoInstall(t *testing.T, res shelltest.Result) {
 	t.Helper()
 	res.AssertCalls(t, "curl ")
 	res.AssertCalls(t, "installer ")
+}
+
+// TestInstallPreparesTheNodeBeforeK3sStarts: what a node needs before k3s
+// starts (a control-plane node's etcd snapshot settings) runs in the
+// install's own session, before the installer, with its secret input from
+// the install's stdin after the token; and again, in step, on every re-run.
+func TestInstallPreparesTheNodeBeforeK3sStarts(t *testing.T) {
+	const secret = "s3-secret-key-value"
+	n := newNode(t, RoleServer)
+	n.Secrets = append(n.Secrets, secret)
+	n.Stub("prepare", `cat >"$HCLOUD_K3S_ROOT/prepared"`)
+	n.install.BeforeStart = "#!/bin/bash\nprepare\n"
+	n.stdin = InstallStdin(testToken, "etcd-s3-secret-key: '"+secret+"'\n")
+	res := n.mustRun()
+	prepare := slices.Index(res.Calls, "prepare ")
+	installer := slices.IndexFunc(res.Calls, func(c string) bool { return strings.HasPrefix(c, "installer ") })
+	if prepare < 0 || installer < 0 || prepare > installer {
+		t.Errorf("calls %q: want the preparation before the installer", res.Calls)
+	}
+	n.AssertFile("/prepared", "etcd-s3-secret-key: '"+secret+"'")
+	n.AssertFile(TokenPath, testToken+"\n")
+	if again := n.mustRun(); !slices.Contains(again.Calls, "prepare ") {
+		t.Error("a re-run does not bring the preparation in step")
+	}
+
+	n.Stub("prepare", `exit 3`)
+	n.mustFail("preparing the node before k3s starts failed")
+}
+
+// TestInstallUsesTheReleaseDownloadedAtBoot: when cloud-init has downloaded
+// the release the node installs (download.sh), the install downloads
+// nothing: the installer uses the binary in place, and the download is
+// removed once k3s runs. Another version, or none staged, downloads as
+// before (checkFreshInstall).
+func TestInstallUsesTheReleaseDownloadedAtBoot(t *testing.T) {
+	forEachRole(t, func(t *testing.T, n *node) {
+		installer, err := os.ReadFile(filepath.Join(n.State, "installer.sh"))
+		n.Must(err)
+		staged := filepath.Join(n.Root, DownloadDir, testVersion)
+		n.Must(os.MkdirAll(staged, 0o755))
+		n.Must(os.WriteFile(filepath.Join(staged, "install.sh"), installer, 0o755))
+		n.Must(os.WriteFile(filepath.Join(staged, "k3s"), []byte("staged k3s\n"), 0o755))
+		res := n.mustRun()
+		res.AssertCalls(t, "curl ")
+		res.AssertCalls(t, "installer ", "installer INSTALL_K3S_VERSION=v1.33.5+k3s1 INSTALL_K3S_EXEC="+string(n.install.Role)+" INSTALL_K3S_FORCE_RESTART=true")
+		if !strings.Contains(n.StateFile("env"), `INSTALL_K3S_SKIP_DOWNLOAD="true"`) {
+			t.Error("the installer downloads the release again")
+		}
+		n.AssertFile("/usr/local/bin/k3s", "staged k3s\n")
+		if n.Exists(DownloadDir) {
+			t.Error("the download is left on the node after the install")
+		}
+		res.Says(t, "k3s v1.33.5+k3s1 was downloaded while the server booted")
+	})
 }

@@ -40,18 +40,29 @@ type Install struct {
 	// ServerType is the node's Hetzner server type: a resize re-runs the
 	// rollout, which waits until the node is ready again.
 	ServerType string
+	// BeforeStart, when set, is a script the install runs before k3s
+	// starts, with the rest of the install's stdin after the token as its
+	// own (see InstallStdin): the etcd snapshot settings of a
+	// control-plane node, so that a node needs one SSH session at creation.
+	BeforeStart string
 }
 
 // Script is the command text of a node's install. It is deterministic and
 // free of secrets; they come on stdin (see Secrets).
 func (in Install) Script() string {
-	return shell.Script([]shell.Param{
+	params := []shell.Param{
 		{Name: "role", Value: string(in.Role)},
 		{Name: "node_ip", Value: in.NodeIP},
 		{Name: "version", Value: in.Version},
 		{Name: "join_peers", Value: strings.Join(in.JoinPeers, " ")},
 		{Name: "config", Value: strings.TrimRight(in.Config, "\n")},
-	}, unitBody+installBody)
+		{Name: "download_dir", Value: DownloadDir},
+	}
+	if in.BeforeStart != "" {
+		// Only when set: the text of every other install stays as it was.
+		params = append(params, shell.Param{Name: "before_start", Value: in.BeforeStart})
+	}
+	return shell.Script(params, unitBody+installBody)
 }
 
 // RolloutScript is the command text of a node's rollout: it restarts k3s
@@ -67,10 +78,11 @@ func (in Install) RolloutScript() string {
 	}, unitBody+rolloutBody)
 }
 
-// InstallStdin is the install's standard input: the cluster token, kept
-// out of the script so that only the stdin is secret.
-func InstallStdin(token string) string {
-	return token + "\n"
+// InstallStdin is the install's standard input: the cluster token, then
+// the input of the script it runs before k3s starts (Install.BeforeStart),
+// kept out of the script so that only the stdin is secret.
+func InstallStdin(token, beforeStart string) string {
+	return token + "\n" + beforeStart
 }
 
 // FetchKubeconfigScript prints the admin kubeconfig of a server.

@@ -32,14 +32,17 @@ type Group struct {
 	// TLS SANs, when any) are known.
 	Config    func(member config.Node, addr k3s.NodeAddresses, extraSANs []string) k3s.Config
 	ExtraSANs pulumi.StringArrayInput
-	// Setup, when set, registers a command on each node that its install
-	// waits for (the etcd snapshot settings of a control-plane node).
-	Setup func(ctx *pulumi.Context, name string, conn remote.ConnectionInput, opts ...pulumi.ResourceOption) (pulumi.Resource, error)
+	// BeforeStart, when set, is a script each node's install runs before
+	// k3s starts, with BeforeStartStdin (secret) as its input: the etcd
+	// snapshot settings of a control-plane node (k3s.Install.BeforeStart).
+	BeforeStart      string
+	BeforeStartStdin pulumi.StringInput
 	// Queue is the group's turn in "at most N nodes down at a time", for
 	// restarts after a configuration change and for server resizes.
 	Queue *Queue
-	// Resized are the nodes whose server is being resized.
-	Resized map[string]bool
+	// Status is what Hetzner runs of each node's server, by node name; a
+	// node missing from it is ToCreate.
+	Status map[string]Status
 }
 
 // Join is how every node but the first control-plane node joins the

@@ -12,8 +12,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/clusterops"
@@ -69,8 +67,8 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	if err := ctx.RegisterComponentResource(component.Type("Node"), name, n, opts...); err != nil {
 		return nil, err
 	}
-	resized := args.Resized[args.Node.Name]
-	rolloutAfter, resizeAfter := args.Queue.turn(resized)
+	status := args.Status[args.Node.Name]
+	rolloutAfter, resizeAfter := args.Queue.turn(status)
 	if err := n.createServer(ctx, name, args, resizeAfter); err != nil {
 		return nil, err
 	}
@@ -78,20 +76,13 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	if args.Join != nil {
 		installAfter = []pulumi.Resource{args.Join.After}
 	}
-	if args.Setup != nil {
-		setup, err := args.Setup(ctx, name, n.Connection, pulumi.Parent(n))
-		if err != nil {
-			return nil, err
-		}
-		installAfter = append(installAfter, setup)
-	}
 	if err := n.createInstall(ctx, name, args, installAfter); err != nil {
 		return nil, err
 	}
 	if err := n.createRollout(ctx, name, rolloutAfter); err != nil {
 		return nil, err
 	}
-	args.Queue.add(n.Rollout, resized)
+	args.Queue.add(n.Rollout, status)
 	if err := n.createDrain(ctx, name, args); err != nil {
 		return nil, err
 	}
@@ -114,8 +105,8 @@ func (n *Node) createServer(ctx *pulumi.Context, name string, args Args, resizeA
 		Image:      pulumi.String(args.Image),
 		Location:   pulumi.String(args.Node.Location),
 		Labels:     pulumi.ToStringMap(serverLabels(args)),
-		UserData: args.SSHPublicKey.ToStringOutput().ApplyT(func(key string) string {
-			return CloudConfig(append([]string{key}, args.Cluster.SSH.AuthorizedKeys...))
+		UserData: args.SSHPublicKey.ToStringOutput().ApplyT(func(key string) (string, error) {
+			return k3s.ServerUserData(append([]string{key}, args.Cluster.SSH.AuthorizedKeys...), args.Cluster.K3sVersion.String())
 		}).(pulumi.StringOutput),
 		PlacementGroupId: args.PlacementGroupID,
 		Networks:         hcloud.ServerNetworkTypeArray{attachment},
@@ -161,7 +152,7 @@ func Connection(host, privateKey pulumi.StringInput) remote.ConnectionArgs {
 }
 
 // createInstall registers the k3s install, after installAfter: the install
-// that initialised the cluster for a joining node, and the node's setup.
+// that initialised the cluster, for a joining node.
 func (n *Node) createInstall(ctx *pulumi.Context, name string, args Args, installAfter []pulumi.Resource) error {
 	extraSANs := args.ExtraSANs
 	if extraSANs == nil {
@@ -176,11 +167,15 @@ func (n *Node) createInstall(ctx *pulumi.Context, name string, args Args, instal
 		rendered, err := args.Config(args.Node, addr, v[2].([]string)).Render()
 		return k3s.Install{
 			Role: args.Role, NodeIP: addr.PrivateIP, Version: v[3].(string), Config: rendered,
-			JoinPeers: k3s.JoinPeers(args.Cluster, args.Node), ServerType: args.ServerType,
+			JoinPeers: k3s.JoinPeers(args.Cluster, args.Node), ServerType: args.ServerType, BeforeStart: args.BeforeStart,
 		}, err
 	}).(pulumi.AnyOutput)
-	stdin := pulumi.ToSecret(args.Token.ToStringOutput().ApplyT(func(token string) string {
-		return k3s.InstallStdin(token)
+	beforeStartStdin := args.BeforeStartStdin
+	if beforeStartStdin == nil {
+		beforeStartStdin = pulumi.String("")
+	}
+	stdin := pulumi.ToSecret(pulumi.All(args.Token, beforeStartStdin).ApplyT(func(v []any) string {
+		return k3s.InstallStdin(v[0].(string), v[1].(string))
 	})).(pulumi.StringOutput)
 	// Nothing is ignored: a replaced server's install runs with the current
 	// version and config (ignored inputs would keep the old ones even through
@@ -284,17 +279,6 @@ func serverLabels(args Args) map[string]string {
 	maps.Copy(labels, args.Labels)
 	maps.Copy(labels, args.Cluster.CNILabels())
 	return labels
-}
-
-// CloudConfig is the user data that installs SSH keys for root. Without a
-// Hetzner SSH key the server gets a root password: password logins are off.
-func CloudConfig(authorizedKeys []string) string {
-	var b strings.Builder
-	b.WriteString("#cloud-config\nssh_pwauth: false\nssh_authorized_keys:\n")
-	for _, key := range authorizedKeys {
-		b.WriteString("  - " + strconv.Quote(strings.TrimSpace(key)) + "\n") // a JSON string is valid YAML
-	}
-	return b.String()
 }
 
 // NewPlacementGroup registers a spread placement group named

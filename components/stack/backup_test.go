@@ -6,11 +6,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hcloud-k3s/hcloud-k3s/internal/cloudmodel"
-
+	"github.com/hcloud-k3s/hcloud-k3s/components/backup"
 	"github.com/hcloud-k3s/hcloud-k3s/components/config"
-
+	"github.com/hcloud-k3s/hcloud-k3s/components/internal/shell"
 	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
+	"github.com/hcloud-k3s/hcloud-k3s/internal/cloudmodel"
 	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
 )
 
@@ -51,13 +51,13 @@ func TestSnapshotsStayLocalWithoutS3(t *testing.T) {
 				if label := g.get(server, cp).Inputs["labels"].ObjectValue()["etcd-snapshots"].StringValue(); label != "local" {
 					t.Errorf("%s etcd-snapshots label = %q, want local", cp, label)
 				}
-				setup := g.get(command, cp+"-etcd-s3").Inputs
-				if !strings.Contains(setup["create"].StringValue(), "s3='false'") || !setup["stdin"].IsSecret() {
-					t.Errorf("%s without S3 does not remove S3 settings: %v", cp, setup["create"])
+				install := g.get(command, cp+"-install").Inputs
+				if !strings.Contains(install["create"].StringValue(), "before_start="+shell.Quote(backup.SetupScript(nil))) || !install["stdin"].IsSecret() {
+					t.Errorf("%s without S3 does not remove S3 settings before k3s starts", cp)
 				}
-				install := g.get(command, cp+"-install").Inputs["create"].StringValue()
-				if !strings.Contains(install, "etcd-snapshot-schedule-cron: 0 */12 * * *") || strings.Contains(install, "etcd-s3") {
-					t.Errorf("%s config lacks k3s's default schedule or has S3 keys", cp)
+				config := installConfig(install["create"].StringValue())
+				if !strings.Contains(config, "etcd-snapshot-schedule-cron: 0 */12 * * *") || strings.Contains(config, "etcd-s3") {
+					t.Errorf("%s config lacks k3s's default schedule or has S3 keys:\n%s", cp, config)
 				}
 			}
 			if _, ok := g.Outputs["etcdSnapshotLocation"]; ok {
@@ -89,22 +89,20 @@ func TestSnapshotsGoToS3(t *testing.T) {
 }
 
 // assertS3Node checks that a control-plane node gets the S3 settings in its
-// config, the secret key only on its setup's secret stdin, before its install.
+// config, and the secret key only on its install's secret stdin, for the
+// setup the install runs before k3s starts.
 func assertS3Node(t *testing.T, g graph, cp, location string) {
 	t.Helper()
-	setup := g.get(command, cp+"-etcd-s3")
-	stdin := setup.Inputs["stdin"]
-	if !stdin.IsSecret() || stdin.SecretValue().Element.StringValue() != k3s.S3SecretDropIn(testS3SecretKey) {
-		t.Errorf("%s setup stdin: secret %v", cp, stdin.IsSecret())
-	}
-	if len(setup.IgnoreChanges) != 0 {
-		t.Errorf("%s setup ignores %v: a new secret key would never reach the node", cp, setup.IgnoreChanges)
-	}
 	install := g.get(command, cp+"-install")
-	if !g.dependsOn(install, setup) {
-		t.Errorf("%s install does not wait for the S3 secret drop-in", cp)
+	stdin := install.Inputs["stdin"]
+	if !stdin.IsSecret() || !strings.HasSuffix(stdin.SecretValue().Element.StringValue(), "\n"+k3s.S3SecretDropIn(testS3SecretKey)) {
+		t.Errorf("%s install stdin: secret %v, or no S3 secret drop-in after the token", cp, stdin.IsSecret())
 	}
-	config := install.Inputs["create"].StringValue()
+	// The setup's parameters, quoted once more inside the install's.
+	if !strings.Contains(install.Inputs["create"].StringValue(), `s3='\''true'\''`) {
+		t.Errorf("%s install does not write the S3 secret drop-in before k3s starts", cp)
+	}
+	config := installConfig(install.Inputs["create"].StringValue())
 	for _, want := range []string{"etcd-s3: true", "etcd-s3-bucket: backups", "etcd-s3-endpoint: " + location + ".your-objectstorage.com",
 		"etcd-s3-region: " + location, "etcd-s3-access-key: AKIAEXAMPLE", "etcd-snapshot-retention: 7", "etcd-s3-retention: 7",
 		"etcd-snapshot-schedule-cron: 0 */6 * * *"} {
@@ -115,6 +113,13 @@ func assertS3Node(t *testing.T, g graph, cp, location string) {
 	if label := g.get(server, cp).Inputs["labels"].ObjectValue()["etcd-snapshots"].StringValue(); label != "s3" {
 		t.Errorf("%s etcd-snapshots label = %q, want s3", cp, label)
 	}
+}
+
+// installConfig is the config.yaml an install script writes.
+func installConfig(script string) string {
+	_, rest, _ := strings.Cut(script, "\nconfig='")
+	config, _, _ := strings.Cut(rest, "'\n")
+	return config
 }
 
 func TestOnDemandSnapshotGuardsUpgradesAndResizes(t *testing.T) {
@@ -133,9 +138,9 @@ func TestOnDemandSnapshotGuardsUpgradesAndResizes(t *testing.T) {
 		t.Error("the upgrade gate, and so the Plans, do not wait for the snapshot")
 	}
 
-	upgraded := stack(t, "prod", s3Snapshots(map[string]any{"k3sVersion": "v1.37.0+k3s1"}))
+	upgraded := runningProd(t, s3Snapshots(map[string]any{"k3sVersion": "v1.37.0+k3s1"}))
 	// As TestK3sUpgradeReplacesNothingAndChangesNoInstall, plus the snapshot.
-	assertChange(t, diff(g, upgraded), nil, nil, map[string][]string{
+	assertChange(t, diff(runningProd(t, s3Snapshots(nil)), upgraded), nil, nil, map[string][]string{
 		command + "/etcd-snapshot": {"triggers"},
 		command + "/upgrade-gate":  {"create"},
 		// Two mocked runs cannot keep a Stash's output, so cp-1-install shows
@@ -155,7 +160,7 @@ func TestOnDemandSnapshotGuardsUpgradesAndResizes(t *testing.T) {
 	if !slices.Equal(c.changed[command+"/etcd-snapshot"], []string{"triggers"}) {
 		t.Errorf("shrinking the control plane does not take a snapshot first: %v", c.changed)
 	}
-	for _, gone := range []string{"cp-2-drain", "cp-3-drain", "cp-2-etcd-s3", "cp-3-etcd-s3"} {
+	for _, gone := range []string{"cp-2-drain", "cp-3-drain"} {
 		if !slices.Contains(c.removed, command+"/"+gone) {
 			t.Errorf("%s is not removed with its node: %v", gone, c.removed)
 		}
@@ -164,7 +169,7 @@ func TestOnDemandSnapshotGuardsUpgradesAndResizes(t *testing.T) {
 
 func TestChangingTheScheduleRestartsTheServersOneAtATime(t *testing.T) {
 	before := stack(t, "prod", s3Snapshots(nil))
-	after := stack(t, "prod", s3Snapshots(map[string]any{"etcdSnapshots": map[string]any{
+	after := runningProd(t, s3Snapshots(map[string]any{"etcdSnapshots": map[string]any{
 		"schedule": "15 3 * * *", "retention": 7,
 		"s3": map[string]any{"bucket": "backups", "accessKey": "AKIAEXAMPLE", "secretKey": testS3SecretKey},
 	}}))

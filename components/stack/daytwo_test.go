@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 	"github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
 
 	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
@@ -30,13 +31,24 @@ func prodServers(cpType, generalType string) []mockcloud.ExistingServer {
 	return servers
 }
 
+// runningProd is the prod stack run against the servers it already runs, of
+// the types Pulumi.prod.yaml gives them: a change to a running cluster.
+func runningProd(t *testing.T, overrides map[string]any) graph {
+	t.Helper()
+	g, err := stackOn(t, "prod", overrides, mockcloud.Existing{Servers: prodServers("cx33", "cpx32")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
 // waitsDirectly reports whether a lists b among its dependencies.
 func (g graph) waitsDirectly(a, b mockcloud.Resource) bool {
 	return slices.Contains(a.Dependencies, b.URN)
 }
 
 func TestRestartsRollOneControlPlaneNodeAndOneWorkerAtATime(t *testing.T) {
-	g := stack(t, "prod", nil)
+	g := runningProd(t, nil)
 	rollout := func(name string) mockcloud.Resource { return g.get(command, name+"-rollout") }
 	order := []string{"cp-1", "cp-2", "cp-3"}
 	workers := []string{"general-1", "general-2", "general-3", "arm-1", "arm-2"} // upgrade.agentConcurrency 1
@@ -197,10 +209,56 @@ func TestJoiningNodesInstallTheVersionOfTheControlPlane(t *testing.T) {
 	if slices.Contains(g.get(command, "cp-1-install").Dependencies, version.URN) {
 		t.Error("the first control-plane node's install waits for a step that runs on it")
 	}
+	// A new cluster's nodes join as soon as the first node is up: it
+	// installs the pinned version, which they install too.
+	created := stack(t, "prod", nil)
+	read := created.get(command, "k3s-version")
+	for _, name := range []string{"cp-2", "cp-3", "general-1", "arm-2"} {
+		install := created.get(command, name+"-install")
+		if slices.Contains(install.PropertyDependencies["create"], read.URN) || slices.Contains(install.Dependencies, read.URN) {
+			t.Errorf("new cluster: %s's install waits for the version read", name)
+		}
+		if !strings.Contains(install.Inputs["create"].StringValue(), "\nversion='"+config.DefaultK3sVersion+"'\n") {
+			t.Errorf("new cluster: %s does not install the pinned version", name)
+		}
+	}
 	// The same config registers the same graph whatever already runs: a
 	// step that appeared once the cluster existed would be created by the
 	// second up, and show every install as changing.
-	if !slices.Equal(stack(t, "prod", nil).names(command), g.names(command)) {
+	if !slices.Equal(created.names(command), g.names(command)) {
 		t.Error("a new cluster and a running one register different commands")
+	}
+}
+
+// TestNewNodesTakeNoTurn: a new node's rollout runs nothing when it is
+// created, so it waits for its own install only. A new cluster is therefore
+// no chain of rollouts, however many workers it has, and nodes added to a
+// running cluster do not wait for the running ones.
+func TestNewNodesTakeNoTurn(t *testing.T) {
+	grown := map[string]any{"workerPools": []any{
+		map[string]any{"name": "general", "count": 5, "serverType": "cpx32", "location": "nbg1", "labels": map[string]any{"hcloud-k3s/pool": "general"}},
+		map[string]any{"name": "arm", "count": 2, "serverType": "cax21", "location": "fsn1",
+			"labels": map[string]any{"hcloud-k3s/pool": "arm"}, "taints": []string{"kubernetes.io/arch=arm64:NoSchedule"}},
+	}}
+	waitsForRollout := func(g graph, name string) []string {
+		var rollouts []string
+		for _, dep := range g.get(command, name+"-rollout").Dependencies {
+			if d := g.byURN(dep); strings.HasSuffix(d.Name, "-rollout") {
+				rollouts = append(rollouts, d.Name)
+			}
+		}
+		return rollouts
+	}
+	created := stack(t, "prod", grown)
+	for _, n := range []string{"cp-1", "cp-2", "cp-3", "general-1", "general-5", "arm-1", "arm-2"} {
+		if got := waitsForRollout(created, n); len(got) != 0 {
+			t.Errorf("new cluster: %s's rollout waits for %v", n, got)
+		}
+	}
+	running := runningProd(t, grown)
+	for n, want := range map[string][]string{"general-2": {"general-1-rollout"}, "arm-1": {"general-3-rollout"}, "general-4": nil, "general-5": nil} {
+		if got := waitsForRollout(running, n); !slices.Equal(got, want) {
+			t.Errorf("grown cluster: %s's rollout waits for %v, want %v", n, got, want)
+		}
 	}
 }

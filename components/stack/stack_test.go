@@ -10,6 +10,7 @@ import (
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 	"github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
+	"github.com/hcloud-k3s/hcloud-k3s/components/k3s"
 	clusterstack "github.com/hcloud-k3s/hcloud-k3s/components/stack"
 	"github.com/hcloud-k3s/hcloud-k3s/internal/cloudmodel"
 	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
@@ -137,7 +138,7 @@ func TestDevStackResources(t *testing.T) {
 		cloudmodel.TypeRandomPassword: {"k3s-token"},
 		hetzner.TypePlacementGroup:    {"control-plane", "workers-pg-1"},
 		server:                        {"cp-1", "workers-1", "workers-2"},
-		command: {"control-plane-labels", "cp-1-etcd-s3", "cp-1-install", "cp-1-rollout", "k3s-version", "kubeconfig", "plans-crd-established", "ready", "teardown", "upgrade-gate",
+		command: {"control-plane-labels", "cp-1-install", "cp-1-rollout", "k3s-version", "kubeconfig", "plans-crd-established", "ready", "teardown", "upgrade-gate",
 			"workers-1-drain", "workers-1-install", "workers-1-rollout", "workers-2-drain", "workers-2-install", "workers-2-rollout", "workers-labels"},
 		lbType: nil,
 	}
@@ -463,7 +464,7 @@ func TestUserKeyIsNotExported(t *testing.T) {
 	if _, ok := g.Outputs["sshPrivateKey"]; ok {
 		t.Error("the user's own private key is exported")
 	}
-	if userData := g.get(server, "cp-1").Inputs["userData"].StringValue(); !strings.Contains(userData, "  - \"ssh-ed25519 ") {
+	if userData := g.get(server, "cp-1").Inputs["userData"].StringValue(); !strings.Contains(userData, "ssh_authorized_keys:\n- ssh-ed25519 ") {
 		t.Errorf("the public key derived from the user's key does not reach the servers: %q", userData)
 	}
 }
@@ -475,7 +476,11 @@ func TestAuthorizedKeysReachEveryServer(t *testing.T) {
 	// The cluster's own key comes first: it reaches servers through cloud-init
 	// too, never as a Hetzner SSH key, whose fingerprint must be unique in a
 	// project (so dev and prod could not share ssh.privateKey).
-	want := "#cloud-config\nssh_pwauth: false\nssh_authorized_keys:\n  - \"" + cluster + "\"\n  - \"" + human + "\"\n"
+	// While the server boots, cloud-init downloads the pinned release.
+	want, err := k3s.ServerUserData([]string{cluster, human}, config.DefaultK3sVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, name := range g.names(server) {
 		if got := g.get(server, name).Inputs["userData"].StringValue(); got != want {
 			t.Errorf("%s userData = %q, want %q", name, got, want)

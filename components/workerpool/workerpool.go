@@ -22,8 +22,8 @@ type Args struct {
 	// Queue lets upgrade.agentConcurrency workers of the whole cluster down
 	// at a time; every pool shares it.
 	Queue *node.Queue
-	// Resized are the nodes whose server is being resized.
-	Resized map[string]bool
+	// Status is what Hetzner runs of each node's server.
+	Status map[string]node.Status
 }
 
 // WorkerPool is the pool's nodes and their placement groups.
@@ -53,8 +53,8 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 		Config: func(member config.Node, addr k3s.NodeAddresses, _ []string) k3s.Config {
 			return k3s.AgentConfig(c, pool, member, addr)
 		},
-		Queue:   args.Queue,
-		Resized: args.Resized,
+		Queue:  args.Queue,
+		Status: args.Status,
 	}
 	placements := map[int]pulumi.IntOutput{}
 	var publicIPs pulumi.StringArray

@@ -118,7 +118,6 @@ const (
 	Readiness    Command = "readiness check" // every node Ready, every endpoint answers
 	Kubeconfig   Command = "kubeconfig"      // fetch the admin kubeconfig
 	K3sVersion   Command = "k3s version"     // one API call over SSH
-	EtcdSetup    Command = "etcd setup"      // writes two files over SSH
 	EtcdSnapshot Command = "etcd snapshot"   // an on-demand snapshot, uploaded
 	UpgradeGate  Command = "upgrade gate"
 	Drain        Command = "drain"
@@ -138,7 +137,6 @@ var Commands = map[Command]time.Duration{
 	Readiness:    10 * second,
 	Kubeconfig:   2 * second,
 	K3sVersion:   2 * second,
-	EtcdSetup:    2 * second,
 	EtcdSnapshot: 30 * second,
 	UpgradeGate:  2 * second,
 	Drain:        2 * second,
@@ -167,7 +165,7 @@ const (
 // commandSuffixes name commands by the end of their resource name, one per
 // node; the rest are named exactly (see CommandNamed).
 var (
-	commandSuffixes = map[string]Command{"-drain": Drain, "-rollout": Rollout, "-labels": NodeLabels, "-etcd-s3": EtcdSetup}
+	commandSuffixes = map[string]Command{"-drain": Drain, "-rollout": Rollout, "-labels": NodeLabels}
 	commandNames    = map[string]Command{"kubeconfig": Kubeconfig, "ready": Readiness, "upgrade-gate": UpgradeGate,
 		"teardown": Teardown, "etcd-snapshot": EtcdSnapshot, "k3s-version": K3sVersion,
 		"plans-crd-established": CRDEstablished}

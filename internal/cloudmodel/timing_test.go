@@ -103,7 +103,7 @@ func TestEveryHetznerCreateTakesItsActions(t *testing.T) {
 
 func TestCommandNamed(t *testing.T) {
 	for name, want := range map[string]Command{"kubeconfig": Kubeconfig, "ready": Readiness, "general-2-drain": Drain,
-		"cp-1-etcd-s3": EtcdSetup, "cp-1-install": "", "k3s-version": K3sVersion, "workers-labels": NodeLabels} {
+		"cp-1-install": "", "k3s-version": K3sVersion, "workers-labels": NodeLabels} {
 		if got, ok := CommandNamed(name); !ok || got != want {
 			t.Errorf("CommandNamed(%q) = %q, %v; want %q", name, got, ok, want)
 		}

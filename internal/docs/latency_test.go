@@ -31,7 +31,7 @@ var latencyRows = []latencyRow{
 	{"control-plane join, worker join", []any{cloudmodel.JoinInstall, cloudmodel.AgentInstall}},
 	{"of a control-plane join, the time as etcd's learner, one node at a time", []any{cloudmodel.LearnerPhase}},
 	{"readiness check; kubeconfig fetch", []any{cloudmodel.Readiness, cloudmodel.Kubeconfig}},
-	{"other commands (version read, snapshot settings, gate, drain, rollout, node labels, teardown)", []any{cloudmodel.K3sVersion, cloudmodel.EtcdSetup,
+	{"other commands (version read, gate, drain, rollout, node labels, teardown)", []any{cloudmodel.K3sVersion,
 		cloudmodel.UpgradeGate, cloudmodel.Drain, cloudmodel.Rollout, cloudmodel.NodeLabels, cloudmodel.Teardown}},
 	{"on-demand etcd snapshot, before an upgrade", []any{cloudmodel.EtcdSnapshot}},
 	{"Plans, the `hcloud` Secret", []any{cloudmodel.TypePlan, cloudmodel.TypeSecret}},

@@ -184,7 +184,7 @@ func TestControlPlaneScale(t *testing.T) {
 	cp5, _ := grow.Find(create, "cp-5-install")
 	grow.Expect(t, cp4.Begin < cp5.End && cp5.Begin < cp4.End, "cp-4 and cp-5 did not join concurrently")
 	expectFirstNodeUntouched(t, grow)
-	expectCreated(t, grow, "cp-4", "cp-4-install", "cp-4-drain", "cp-4-rollout", "cp-4-etcd-s3", "cp-5-etcd-s3")
+	expectCreated(t, grow, "cp-4", "cp-4-install", "cp-4-drain", "cp-4-rollout", "cp-5-install")
 	_, ok := grow.Find(update, "addons")
 	grow.Expect(t, ok, "the Kubernetes provider was not updated with the new members' contexts")
 	for _, r := range s.Resources() {
