@@ -1,7 +1,8 @@
 // Package addons installs what a Hetzner cluster needs from day one through
 // pulumi-kubernetes, one file per add-on: cilium.go (Cilium, when it is the
 // cluster's network), hcloud.go (Hetzner's cloud-controller-manager and CSI
-// driver, and the Secret they read), suc.go (the system-upgrade-controller),
+// driver, and the Secret they read), suc.go and sucobjects.go (the
+// system-upgrade-controller),
 // upgradeplans.go (its Plans, which upgrade k3s in place) and autoscaler.go
 // (the cluster-autoscaler, for autoscaled pools). A new add-on gets a file
 // of its own beside them.
@@ -12,6 +13,7 @@ import (
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 	"github.com/hcloud-k3s/hcloud-k3s/components/internal/component"
+	"github.com/pulumi/pulumi-command/sdk/go/command/remote"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -28,6 +30,9 @@ type Args struct {
 	NetworkID   pulumi.IntInput
 	// UpgradeGate must pass before the upgrade Plans change.
 	UpgradeGate pulumi.Resource
+	// FirstControlPlane reaches the first control-plane node over SSH, where
+	// the wait for system-upgrade-controller's CRD runs.
+	FirstControlPlane remote.ConnectionInput
 	// Autoscaler is what the cluster-autoscaler needs; used only when a
 	// pool is autoscaled.
 	Autoscaler AutoscalerArgs
@@ -69,7 +74,7 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 		hcloudSecret(ctx, args, k8s),
 		hetznerChart(ctx, "hcloud-cloud-controller-manager", "hccm", c.Addons.CloudControllerManager, CCMValues(c), k8s),
 		hetznerChart(ctx, "hcloud-csi", "hcloud-csi", c.Addons.CSIDriver, CSIValues(), k8s),
-		systemUpgradeController(ctx, c, args.UpgradeGate, k8s),
+		systemUpgradeController(ctx, args, k8s),
 		clusterAutoscaler(ctx, args, k8s),
 	); err != nil {
 		return nil, err

@@ -1,18 +1,13 @@
 package addons
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
-	"io"
 	"reflect"
+	"slices"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/config"
-	"gopkg.in/yaml.v3"
 )
 
 func devCluster(t *testing.T) config.Cluster {
@@ -49,86 +44,46 @@ func TestCSIControllerToleratesTheControlPlaneTaint(t *testing.T) {
 	}
 }
 
-func TestEmbeddedSUCManifestsMatchTheirChecksums(t *testing.T) {
-	entries, err := sucManifests.ReadDir("manifests/system-upgrade-controller/" + sucVersion)
-	if err != nil || len(entries) != len(sucChecksums) {
-		t.Fatalf("embedded files %v (%v), want exactly %v", entries, err, sucChecksums)
-	}
-	for _, f := range sucChecksums {
-		data, err := sucManifests.ReadFile(sucPath(f.file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != f.sha256 {
-			t.Errorf("%s: sha256 %x, recorded %s", f.file, sum, f.sha256)
-		}
-	}
-}
-
-// The manifest is what the ConfigGroup applies: the CRD first, and the
-// controller at the embedded release.
-func TestSUCManifest(t *testing.T) {
-	objects := sucObjects(t)
-	if first := objects[0]; first["kind"] != "CustomResourceDefinition" || name(first) != "plans.upgrade.cattle.io" {
-		t.Errorf("first object is %v %v, want the Plan CRD", first["kind"], name(first))
-	}
-	deployment := find(t, objects, "Deployment", "system-upgrade-controller")
-	containers := dig(deployment, "spec", "template", "spec", "containers").([]any)
-	if image := containers[0].(map[string]any)["image"]; image != "rancher/system-upgrade-controller:"+sucVersion {
-		t.Errorf("controller image = %v, want the embedded release %s", image, sucVersion)
-	}
-}
-
 // agentPlan's Job deadline adds the drain to the controller's own default,
-// which the embedded manifest sets.
+// which its settings set.
 func TestJobDeadlineBesidesDrainIsTheControllersDefault(t *testing.T) {
-	env := find(t, sucObjects(t), "ConfigMap", "default-controller-env")["data"].(map[string]any)
 	seconds := strconv.Itoa(int(jobDeadlineBesidesDrain / time.Second))
-	if got := env["SYSTEM_UPGRADE_JOB_ACTIVE_DEADLINE_SECONDS"]; got != seconds {
+	if got := sucSettings["SYSTEM_UPGRADE_JOB_ACTIVE_DEADLINE_SECONDS"]; got != seconds {
 		t.Errorf("controller default deadline %v s, the agent Plan assumes %v", got, jobDeadlineBesidesDrain)
 	}
 }
 
-func sucObjects(t *testing.T) []map[string]any {
-	t.Helper()
-	manifest, err := sucManifest()
-	if err != nil {
-		t.Fatal(err)
+// The controller registers the Plan CRD itself, so its ClusterRole must let
+// it create and update CustomResourceDefinitions.
+func TestControllerMayRegisterItsCRD(t *testing.T) {
+	for _, r := range sucClusterRules {
+		if slices.Contains(r.resources, "customresourcedefinitions") && slices.Contains(r.verbs, "create") && slices.Contains(r.verbs, "update") {
+			return
+		}
 	}
-	var objects []map[string]any
-	dec := yaml.NewDecoder(strings.NewReader(manifest))
-	for {
-		var obj map[string]any
-		err := dec.Decode(&obj)
-		if errors.Is(err, io.EOF) {
-			return objects
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if obj != nil {
-			objects = append(objects, obj)
+	t.Errorf("no rule of %v lets the controller create and update customresourcedefinitions", sucClusterRules)
+}
+
+// The objects are named as pulumi-kubernetes' ConfigGroup named them: the
+// group's name, then namespace/name.
+func TestObjectsHaveTheConfigGroupsNames(t *testing.T) {
+	for _, tt := range []struct{ namespace, name, want string }{
+		{"", "system-upgrade", "system-upgrade-controller:system-upgrade"},
+		{"system-upgrade", "default-controller-env", "system-upgrade-controller:system-upgrade/default-controller-env"},
+		{"", plansCRD, "system-upgrade-controller:plans.upgrade.cattle.io"},
+	} {
+		if got := objectName(tt.namespace, tt.name); got != tt.want {
+			t.Errorf("objectName(%q, %q) = %q, want %q", tt.namespace, tt.name, got, tt.want)
 		}
 	}
 }
 
-func find(t *testing.T, objects []map[string]any, kind, objName string) map[string]any {
-	t.Helper()
-	for _, obj := range objects {
-		if obj["kind"] == kind && name(obj) == objName {
-			return obj
-		}
+func TestHostCertificateVolumesHaveUpstreamsNames(t *testing.T) {
+	var names []string
+	for _, dir := range sucHostCertificates {
+		names = append(names, volumeName(dir))
 	}
-	t.Fatalf("no %s %s in the manifest", kind, objName)
-	return nil
-}
-
-func name(obj map[string]any) any { return dig(obj, "metadata", "name") }
-
-func dig(obj map[string]any, path ...string) any {
-	var v any = obj
-	for _, key := range path {
-		v = v.(map[string]any)[key]
+	if want := []string{"etc-ssl", "etc-pki", "etc-ca-certificates"}; !slices.Equal(names, want) {
+		t.Errorf("volume names %v, want %v", names, want)
 	}
-	return v
 }

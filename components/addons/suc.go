@@ -1,106 +1,123 @@
 package addons
 
 import (
-	"embed"
-	"reflect"
-	"strings"
+	"slices"
+	"time"
 
-	"github.com/hcloud-k3s/hcloud-k3s/components/config"
-	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/utilities"
+	"github.com/hcloud-k3s/hcloud-k3s/components/clusterops"
+	"github.com/hcloud-k3s/hcloud-k3s/components/internal/component"
+	"github.com/pulumi/pulumi-command/sdk/go/command/remote"
+	apiextensionsv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// The system-upgrade-controller release manifests, in the repository so that
-// a preview neither reaches GitHub nor depends on what it serves. They are
-// built from the release tag as upstream's scripts/package-controller builds
-// the release assets:
-//   - crd.yaml is `cat pkg/crds/yaml/*/*`;
-//   - system-upgrade-controller.yaml is `kustomize build` of the repository
-//     root after `kustomize edit set image
-//     rancher/system-upgrade-controller=rancher/system-upgrade-controller:<tag>`
-//     (here kustomize v5.5.0, as `kubectl kustomize`).
-//
-// To move to another release: build its two files the same way into
-// manifests/system-upgrade-controller/<tag>/, embed that directory, and set
-// sucChecksums and config.DefaultSUCVersion (the only version validation
-// accepts, and the embedded one) to match.
-//
-//go:embed manifests/system-upgrade-controller/v0.20.1
-var sucManifests embed.FS
-
-const sucVersion = config.DefaultSUCVersion
-
-// sucChecksums are the sha256 of the embedded files, in the order they are
-// applied: the CRD, then the controller.
-var sucChecksums = []struct{ file, sha256 string }{
-	{"crd.yaml", "68a2e6b786dc3a3d47f0ac557b06833d2f773d801f482f43d37c7e819309c656"},
-	{"system-upgrade-controller.yaml", "11ba712de8b887b937e521a7278bcd37ba06975c581646903fd8ae8e296f3bfc"},
-}
-
-// sucManifest is the YAML of the embedded release, its CRD first.
-func sucManifest() (string, error) {
-	docs := make([]string, len(sucChecksums))
-	for i, f := range sucChecksums {
-		data, err := sucManifests.ReadFile(sucPath(f.file))
-		if err != nil {
-			return "", err
-		}
-		docs[i] = string(data)
-	}
-	return strings.Join(docs, "---\n"), nil
-}
-
-func sucPath(file string) string {
-	return "manifests/system-upgrade-controller/" + sucVersion + "/" + file
-}
-
-// configGroup is pulumi-kubernetes' kubernetes:yaml/v2:ConfigGroup, the
-// provider's own component that applies a set of YAML documents (CRDs and
-// Namespaces first). It is registered here rather than through the SDK's
-// yaml/v2 package, which imports all 66 Kubernetes API-group packages of the
-// SDK to type the group's children; nothing here reads them.
-type configGroup struct {
+// SystemUpgradeController is system-upgrade-controller: its objects, the
+// wait for the Plan CRD it registers, and that CRD as read from the cluster.
+type SystemUpgradeController struct {
 	pulumi.ResourceState
 }
 
-type configGroupArgs struct {
-	Yaml string `pulumi:"yaml"`
-}
+const (
+	// plansCRD is the CustomResourceDefinition of Plans. The controller
+	// registers it each time it starts (v0.20.1 pkg/upgrade/controller.go:147,
+	// registerCRD at 184-194, from the CRDs it embeds, pkg/crds), creating
+	// or updating it (wrangler v3.7.0-rc.1 pkg/crd/crd.go BatchCreateCRDs,
+	// ensureCRD), so the program does not apply it.
+	plansCRD = "plans.upgrade.cattle.io"
+	// plansCRDTimeout bounds the wait for the controller to register it:
+	// its image pulled, its pod started.
+	plansCRDTimeout = 5 * time.Minute
+	// configGroupType is what installed the controller before: the release's
+	// manifests, applied by pulumi-kubernetes' kubernetes:yaml/v2:ConfigGroup.
+	configGroupType = "kubernetes:yaml/v2:ConfigGroup"
+)
 
-type configGroupInputs struct {
-	Yaml pulumi.StringInput
-}
-
-func (configGroupInputs) ElementType() reflect.Type {
-	return reflect.TypeOf((*configGroupArgs)(nil)).Elem()
-}
-
-func newConfigGroup(ctx *pulumi.Context, name string, yaml string, opts ...pulumi.ResourceOption) (*configGroup, error) {
-	var group configGroup
-	err := ctx.RegisterRemoteComponentResource("kubernetes:yaml/v2:ConfigGroup", name,
-		&configGroupInputs{Yaml: pulumi.String(yaml)}, &group, utilities.PkgResourceDefaultOpts(opts)...)
-	return &group, err
-}
-
-// systemUpgradeController installs the controller from its embedded release
-// manifests and the two Plans; a k3sVersion change shows in a preview as a
-// change of the Plans' version, and nothing else.
-func systemUpgradeController(ctx *pulumi.Context, c config.Cluster, gate pulumi.Resource, opts []pulumi.ResourceOption) error {
+// systemUpgradeController installs the controller, waits on the first
+// control-plane node until it has registered the Plan CRD, then applies the
+// two Plans; a k3sVersion change shows in a preview as a change of the
+// Plans' version, and nothing else.
+func systemUpgradeController(ctx *pulumi.Context, args Args, opts []pulumi.ResourceOption) error {
+	c := args.Cluster
 	if !c.Addons.SystemUpgradeController.Enabled {
 		return nil
 	}
-	manifest, err := sucManifest()
+	suc := &SystemUpgradeController{}
+	// The component takes the ConfigGroup's place in the state, and its
+	// children the objects the ConfigGroup applied (see objectName).
+	err := ctx.RegisterComponentResource(component.Type("SystemUpgradeController"), sucController, suc,
+		append(opts, pulumi.Aliases([]pulumi.Alias{{Type: pulumi.String(configGroupType)}}))...)
 	if err != nil {
 		return err
 	}
-	controller, err := newConfigGroup(ctx, "system-upgrade-controller", manifest, opts...)
+	inComponent := append(slices.Clone(opts), pulumi.Parent(suc))
+	deployment, err := sucObjects(ctx, inComponent)
 	if err != nil {
 		return err
 	}
-	server, err := plan(ctx, serverPlanName, serverPlan(c), append(opts, pulumi.DependsOn([]pulumi.Resource{controller, gate})))
+	crd, err := readPlansCRD(ctx, suc, args.FirstControlPlane, deployment, inComponent)
 	if err != nil {
 		return err
 	}
-	_, err = plan(ctx, agentPlanName, agentPlan(c), append(opts, pulumi.DependsOn([]pulumi.Resource{controller, gate, server})))
-	return err
+	server, err := plan(ctx, serverPlanName, serverPlan(c), append(opts, pulumi.DependsOn([]pulumi.Resource{crd, args.UpgradeGate})))
+	if err != nil {
+		return err
+	}
+	_, err = plan(ctx, agentPlanName, agentPlan(c), append(opts, pulumi.DependsOn([]pulumi.Resource{crd, args.UpgradeGate, server})))
+	if err != nil {
+		return err
+	}
+	return ctx.RegisterResourceOutputs(suc, pulumi.Map{})
+}
+
+// readPlansCRD waits, on the first control-plane node, until the controller
+// has registered the Plan CRD and the API serves it, then reads it: the
+// Plans depend on the read, and a preview lists the CRD.
+//
+// The read also takes the CRD out of Pulumi's hands in a cluster whose
+// ConfigGroup applied it. A read that finds a resource Pulumi manages, with
+// the same ID, turns it into an external one: no delete, and no step on it
+// but reads from then on (pulumi pkg/v3 v3.274.1
+// resource/deploy/step_generator.go GenerateReadSteps, "relinquish"; the ID
+// of a cluster-scoped object is its name, pulumi-kubernetes
+// provider/pkg/provider/util.go fqName). Deleting it would delete every
+// Plan. A read takes no aliases of its own, but its parent's carry over to
+// it as to the other objects (see objectName). A new cluster's preview does
+// not read: the engine skips a read whose dependency is being created
+// (GenerateReadSteps, pulumi#16395); its up reads once the wait has passed.
+func readPlansCRD(ctx *pulumi.Context, suc *SystemUpgradeController, firstControlPlane remote.ConnectionInput, deployment pulumi.Resource, opts []pulumi.ResourceOption) (pulumi.Resource, error) {
+	timeout := (plansCRDTimeout + 2*time.Minute).String()
+	established, err := remote.NewCommand(ctx, "plans-crd-established", &remote.CommandArgs{
+		Connection: firstControlPlane,
+		Create: pulumi.String(clusterops.CRDEstablishedScript(plansCRD,
+			"see 'kubectl -n "+upgradeNamespace+" logs deployment/"+sucController+"'", plansCRDTimeout)),
+		Logging: remote.LoggingStdoutAndStderr,
+	}, pulumi.Parent(suc), pulumi.DependsOn([]pulumi.Resource{deployment}),
+		pulumi.Timeouts(&pulumi.CustomTimeouts{Create: timeout, Update: timeout}))
+	if err != nil {
+		return nil, err
+	}
+	return apiextensionsv1.GetCustomResourceDefinition(ctx, objectName("", plansCRD), pulumi.ID(plansCRD), nil,
+		append(opts, pulumi.DependsOn([]pulumi.Resource{established}))...)
+}
+
+// objectName is the resource name of one of the controller's objects:
+// "system-upgrade-controller:" and the object's namespace/name, the name the
+// release's ConfigGroup gave it (pulumi-kubernetes v4.32.0
+// provider/pkg/provider/yaml/v2/yaml.go register, 344-352; the prefix is
+// the group's name, configgroup.go Construct). With the same names under
+// the component that takes the group's place, the component's alias carries
+// over to each object (pulumi pkg/v3 v3.274.1 resource/deploy/step_generator.go
+// generateAliases, "multiply out any aliases our parent had";
+// inheritedChildAlias), so a running cluster's objects are adopted, not
+// deleted and created again (which, for the Namespace, would delete the
+// Plans and Jobs in it). Renaming them as well would take a second alias on
+// each, which the snapshot's URN normalization (resource/deploy/snapshot.go
+// NormalizeURNReferences) leaves pointing at a name no resource has
+// (TestSUCMovesFromTheConfigGroupKeepingEveryObject fails with "refers to
+// missing dependency").
+func objectName(namespace, name string) string {
+	if namespace != "" {
+		name = namespace + "/" + name
+	}
+	return sucController + ":" + name
 }

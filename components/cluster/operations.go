@@ -165,6 +165,7 @@ func (cl *Cluster) installAddons(ctx *pulumi.Context, endpoints pulumi.AnyOutput
 	}
 	_, err := addons.New(ctx, "addons", addons.Args{
 		Cluster: c, Kubeconfig: cl.Kubeconfig, HcloudToken: token, NetworkID: base.network.NetworkID, UpgradeGate: gate,
+		FirstControlPlane: cl.ControlPlane.Nodes[0].Connection,
 		Autoscaler: addons.AutoscalerArgs{
 			ClusterToken: base.shared.Token, FirewallID: base.firewallID, SSHPublicKey: base.shared.SSHPublicKey, CleanupSteps: autoscaled,
 		},

@@ -16,6 +16,9 @@ import (
 //   - drain-fails: drain times out
 //   - leaves-etcd-after: once a node is annotated for removal, the
 //     removed-node-name annotation appears at that poll; never when unset
+//   - crds: the CustomResourceDefinitions registered (from the
+//     $state/registered-after-th get on; 1 when unset); established: those
+//     the API serves
 const k3sStub = `server= args=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -62,6 +65,9 @@ case "$1 $2" in
   annotate*)
     [[ " $* " != *" etcd.k3s.cattle.io/remove=true "* ]] || touch "$state/marked-$node"
     echo "node/$node annotated" ;;
+  "get crd") at_least "$(count crd)" registered-after && listed "$3" crds && echo "customresourcedefinition/$3" ;;
+  "wait --for") last=${!#}; listed "${last#crd/}" established ||
+    { echo "error: timed out waiting for the condition on customresourcedefinitions/${last#crd/}" >&2; exit 1; } ;;
   "delete node")
     grep -vxF "$node" "$state/nodes" >"$state/nodes.new"; mv "$state/nodes.new" "$state/nodes"
     echo "node \"$node\" deleted" ;;

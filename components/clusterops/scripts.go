@@ -1,8 +1,8 @@
 // Package clusterops renders the scripts that operate on the running cluster
 // from its first control-plane node, through the Kubernetes API: the
 // readiness wait, draining a node that leaves, the labels and taints of
-// running Nodes, the version joining nodes install, the upgrade gate and the
-// teardown mark. It is pure Go: no Pulumi. What runs on a node itself to
+// running Nodes, the version joining nodes install, the upgrade gate, the
+// wait for a controller's CRD and the teardown mark. It is pure Go: no Pulumi. What runs on a node itself to
 // install or restart k3s is package k3s; the upgrade Plans are add-ons
 // (package addons).
 package clusterops
@@ -31,6 +31,8 @@ var (
 	serverVersionBody string
 	//go:embed autoscaled-servers.sh
 	autoscaledServersBody string
+	//go:embed crd-established.sh
+	crdEstablishedBody string
 )
 
 // ReadyScript waits until the API answers at each endpoint URL and each
@@ -41,6 +43,17 @@ func ReadyScript(endpoints, nodes []string, timeout time.Duration) string {
 		{Name: "nodes", Value: strings.Join(nodes, " ")},
 		{Name: "timeout", Value: strconv.Itoa(int(timeout.Seconds()))},
 	}, readyBody)
+}
+
+// CRDEstablishedScript waits until crd (plans.upgrade.cattle.io) is
+// registered and established, failing after timeout with hint, which says
+// where to look (the controller that registers it).
+func CRDEstablishedScript(crd, hint string, timeout time.Duration) string {
+	return shell.Script([]shell.Param{
+		{Name: "crd", Value: crd},
+		{Name: "timeout", Value: strconv.Itoa(int(timeout.Seconds()))},
+		{Name: "hint", Value: hint},
+	}, crdEstablishedBody)
 }
 
 // DrainScript drains and removes a node; a control-plane node leaves etcd

@@ -50,9 +50,9 @@ func resolveAddons(p *problems, in AddonsInput) Addons {
 		SystemUpgradeController: resolveAddon(p, "addons.systemUpgradeController", in.SystemUpgradeController, DefaultSUCVersion),
 		ClusterAutoscaler:       resolveClusterAutoscaler(p, in.ClusterAutoscaler),
 	}
-	// Its manifests are embedded (components/addons), one release only.
+	// Its objects are written for one release (components/addons).
 	if v := a.SystemUpgradeController.Version; chartVersionPattern.MatchString(v) && v != DefaultSUCVersion {
-		p.add("addons.systemUpgradeController.version", v, "is not %s, the system-upgrade-controller release whose manifests hcloud-k3s embeds", DefaultSUCVersion)
+		p.add("addons.systemUpgradeController.version", v, "is not %s, the system-upgrade-controller release whose objects hcloud-k3s writes", DefaultSUCVersion)
 	}
 	return a
 }

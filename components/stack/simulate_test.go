@@ -38,7 +38,15 @@ var roleByType = map[string]string{
 	cloudmodel.TypeKubernetesProvider: "kubernetes provider",
 	cloudmodel.TypeSecret:             "kubernetes secret",
 	cloudmodel.TypeChart:              "helm chart",
-	cloudmodel.TypeConfigGroup:        "manifests",
+	cloudmodel.TypeNamespace:          "upgrade namespace",
+	cloudmodel.TypeServiceAccount:     "controller access",
+	cloudmodel.TypeClusterRole:        "controller access",
+	cloudmodel.TypeClusterRoleBinding: "controller access",
+	cloudmodel.TypeRole:               "controller access",
+	cloudmodel.TypeRoleBinding:        "controller access",
+	cloudmodel.TypeConfigMap:          "controller settings",
+	cloudmodel.TypeDeployment:         "upgrade controller",
+	cloudmodel.TypeCRD:                "plan CRD",
 	cloudmodel.TypePlan:               "upgrade plan",
 	cloudmodel.TypeStash:              "pinned version",
 }
@@ -117,7 +125,12 @@ var mayWaitFor = map[string][]string{
 	"node labels":         {"readiness check", "server", "key pair"}, // runs on the first control-plane server once every node is up
 	"kubernetes provider": {"kubeconfig", "server", "load balancer"}, // its context is an endpoint the readiness step checked
 	"kubernetes secret":   {"network"},                               // holds its ID
-	"upgrade plan":        {"manifests", "upgrade gate", "upgrade plan"},
+	"upgrade plan":        {"plan CRD", "upgrade gate", "upgrade plan"},
+	"plan CRD":            {"CRD established"},                                               // read once the controller has registered it
+	"CRD established":     {"upgrade controller", "server", "key pair"},                      // runs on the first control-plane server
+	"upgrade controller":  {"upgrade namespace", "controller access", "controller settings"}, // starts with its account, rights and settings
+	"controller access":   {"upgrade namespace"},
+	"controller settings": {"upgrade namespace"},
 	"lb network":          {"load balancer", "subnet"},
 	"lb service":          {"load balancer"},
 	"lb target":           {"load balancer", "lb network"},

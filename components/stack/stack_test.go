@@ -138,7 +138,7 @@ func TestDevStackResources(t *testing.T) {
 		cloudmodel.TypeRandomPassword: {"k3s-token"},
 		hetzner.TypePlacementGroup:    {"control-plane", "workers-pg-1"},
 		server:                        {"cp-1", "workers-1", "workers-2"},
-		command: {"control-plane-labels", "cp-1-install", "cp-1-rollout", "k3s-version", "kubeconfig", "ready", "teardown", "upgrade-gate",
+		command: {"control-plane-labels", "cp-1-install", "cp-1-rollout", "k3s-version", "kubeconfig", "plans-crd-established", "ready", "teardown", "upgrade-gate",
 			"workers-1-drain", "workers-1-install", "workers-1-rollout", "workers-2-drain", "workers-2-install", "workers-2-rollout", "workers-labels"},
 		lbType: nil,
 	}
@@ -625,13 +625,53 @@ func TestAddons(t *testing.T) {
 	if v := g.get(chart, "hcloud-csi").Inputs["version"].StringValue(); v != config.DefaultCSIVersion {
 		t.Errorf("CSI version = %s", v)
 	}
-	// The manifests are embedded: a preview fetches nothing from GitHub.
-	suc := g.get(cloudmodel.TypeConfigGroup, "system-upgrade-controller").Inputs
-	if _, ok := suc["files"]; ok || !strings.Contains(suc["yaml"].StringValue(), "image: rancher/system-upgrade-controller:v0.20.1\n") {
-		t.Errorf("SUC manifests = %v", suc.Mappable())
-	}
 	if !strings.Contains(g.get(command, "cp-1-install").Inputs["create"].StringValue(), "disable-cloud-controller: true") {
 		t.Error("k3s keeps its embedded cloud controller although the Hetzner CCM runs")
+	}
+}
+
+// system-upgrade-controller is the program's own objects, at the pinned
+// release; the Plans wait for the CRD the controller registers, read once a
+// step on the first control-plane node has seen it established.
+func TestSystemUpgradeController(t *testing.T) {
+	g := stack(t, "prod", nil)
+	// Named as the ConfigGroup that applied them before named them, which
+	// a running cluster's move to these objects relies on.
+	object := func(typ, namespacedName string) mockcloud.Resource {
+		return g.get(typ, "system-upgrade-controller:"+namespacedName)
+	}
+	deployment := object(cloudmodel.TypeDeployment, "system-upgrade/system-upgrade-controller")
+	container := deployment.Inputs["spec"].ObjectValue()["template"].ObjectValue()["spec"].ObjectValue()["containers"].ArrayValue()[0].ObjectValue()
+	if image := container["image"].StringValue(); image != "rancher/system-upgrade-controller:"+config.DefaultSUCVersion {
+		t.Errorf("controller image %s", image)
+	}
+	for _, o := range []struct{ typ, name string }{
+		{cloudmodel.TypeNamespace, "system-upgrade"}, {cloudmodel.TypeServiceAccount, "system-upgrade/system-upgrade"},
+		{cloudmodel.TypeConfigMap, "system-upgrade/default-controller-env"}, {cloudmodel.TypeClusterRole, "system-upgrade-controller"},
+		{cloudmodel.TypeClusterRole, "system-upgrade-controller-drainer"}, {cloudmodel.TypeClusterRoleBinding, "system-upgrade"},
+		{cloudmodel.TypeClusterRoleBinding, "system-upgrade-drainer"}, {cloudmodel.TypeRole, "system-upgrade/system-upgrade-controller"},
+		{cloudmodel.TypeRoleBinding, "system-upgrade/system-upgrade"},
+	} {
+		if !g.dependsOn(deployment, object(o.typ, o.name)) {
+			t.Errorf("the controller starts before %s %s", o.typ, o.name)
+		}
+	}
+	crds := g.names(cloudmodel.TypeCRD)
+	if len(crds) != 1 || !g.get(cloudmodel.TypeCRD, crds[0]).Read {
+		t.Fatalf("the Plan CRD is %v, want one read: the controller registers it", crds)
+	}
+	crd := g.get(cloudmodel.TypeCRD, crds[0])
+	established := g.get(command, "plans-crd-established")
+	if !g.waitsDirectly(crd, established) || !g.waitsDirectly(established, deployment) {
+		t.Error("the CRD is read before the step that waits for the controller to register it, after the controller")
+	}
+	if script := established.Inputs["create"].StringValue(); !strings.Contains(script, "crd='plans.upgrade.cattle.io'") {
+		t.Errorf("the wait does not wait for the Plan CRD:\n%s", script)
+	}
+	for _, p := range g.names(cloudmodel.TypePlan) {
+		if !g.waitsDirectly(g.get(cloudmodel.TypePlan, p), crd) {
+			t.Errorf("Plan %s does not wait for the CRD", p)
+		}
 	}
 }
 

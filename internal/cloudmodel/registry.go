@@ -16,8 +16,17 @@ const (
 	TypeKubernetesProvider = "pulumi:providers:kubernetes"
 	TypeSecret             = "kubernetes:core/v1:Secret"
 	TypeChart              = "kubernetes:helm.sh/v4:Chart"
-	TypeConfigGroup        = "kubernetes:yaml/v2:ConfigGroup"
 	TypePlan               = "kubernetes:upgrade.cattle.io/v1:Plan"
+	// system-upgrade-controller's objects, and the CRD it registers (read).
+	TypeNamespace          = "kubernetes:core/v1:Namespace"
+	TypeServiceAccount     = "kubernetes:core/v1:ServiceAccount"
+	TypeConfigMap          = "kubernetes:core/v1:ConfigMap"
+	TypeClusterRole        = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"
+	TypeClusterRoleBinding = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"
+	TypeRole               = "kubernetes:rbac.authorization.k8s.io/v1:Role"
+	TypeRoleBinding        = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"
+	TypeDeployment         = "kubernetes:apps/v1:Deployment"
+	TypeCRD                = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
 	TypeStash              = "pulumi:index:Stash"
 )
 
@@ -72,13 +81,21 @@ var Creates = map[string]Create{
 	TypeStash:              {}, // the version the first node installs, kept in state
 
 	// Kubernetes objects, applied through the API load balancer.
-	TypeSecret: {Latency: second},
-	TypePlan:   {Latency: second},
-	// Components the kubernetes provider constructs; they come after the
-	// kubeconfig. The engine tests construct them with no children and do
-	// not time them; the graph tests take these figures.
-	TypeChart:       {Latency: 5 * second},  // skipAwait: applied, its pods not waited for
-	TypeConfigGroup: {Latency: 10 * second}, // the system-upgrade-controller manifests
+	TypeSecret:             {Latency: second},
+	TypePlan:               {Latency: second},
+	TypeNamespace:          {Latency: second},
+	TypeServiceAccount:     {Latency: second},
+	TypeConfigMap:          {Latency: second},
+	TypeClusterRole:        {Latency: second},
+	TypeClusterRoleBinding: {Latency: second},
+	TypeRole:               {Latency: second},
+	TypeRoleBinding:        {Latency: second},
+	TypeDeployment:         {Latency: 10 * second}, // awaited: its image pulled, its pod running
+	TypeCRD:                {Latency: second},      // read: one GET
+	// A component the kubernetes provider constructs; it comes after the
+	// kubeconfig. The engine tests construct it with no children and do not
+	// time it; the graph tests take this figure.
+	TypeChart: {Latency: 5 * second}, // skipAwait: applied, its pods not waited for
 }
 
 func ds(d ...time.Duration) []time.Duration { return d }
@@ -107,6 +124,9 @@ const (
 	Rollout      Command = "rollout" // creating it runs nothing: it runs on update only
 	Teardown     Command = "teardown"
 	NodeLabels   Command = "node labels"
+	// CRDEstablished waits until system-upgrade-controller, started, has
+	// registered the Plan CRD.
+	CRDEstablished Command = "CRD established"
 )
 
 // Commands are how long each remote command runs, create, update or delete.
@@ -123,6 +143,8 @@ var Commands = map[Command]time.Duration{
 	Rollout:      2 * second,
 	Teardown:     2 * second,
 	NodeLabels:   2 * second,
+	// The controller's first start: pull its image, start, register.
+	CRDEstablished: 15 * second,
 }
 
 // LearnerPhase is the part of a control-plane join only one node at a time
@@ -145,7 +167,8 @@ const (
 var (
 	commandSuffixes = map[string]Command{"-drain": Drain, "-rollout": Rollout, "-labels": NodeLabels}
 	commandNames    = map[string]Command{"kubeconfig": Kubeconfig, "ready": Readiness, "upgrade-gate": UpgradeGate,
-		"teardown": Teardown, "etcd-snapshot": EtcdSnapshot, "k3s-version": K3sVersion}
+		"teardown": Teardown, "etcd-snapshot": EtcdSnapshot, "k3s-version": K3sVersion,
+		"plans-crd-established": CRDEstablished}
 )
 
 // CommandNamed is what the remote command with the given resource name

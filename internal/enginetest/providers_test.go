@@ -366,9 +366,9 @@ func newKeyPair() (private, public string) {
 	return string(pem.EncodeToMemory(block)), strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sshPub)))
 }
 
-// kubernetesProvider applies any Kubernetes object by its inputs, and
-// constructs component resources (Helm charts, config groups) with no
-// children. It fails, as the real one does, when the cluster it is
+// kubernetesProvider applies any Kubernetes object by its inputs, reads one
+// as the program describes it, and constructs component resources (Helm
+// charts) with no children. It fails, as the real one does, when the cluster it is
 // configured for has no reachable API.
 func (w *world) kubernetesProvider() *deploytest.Provider {
 	p := resourceProvider{

@@ -32,8 +32,12 @@ func (s Step) Name() string { return s.URN.Name() }
 
 // Run is what one engine operation did.
 type Run struct {
-	Stack      string
-	Steps      []Step // in the order they began; "same" steps left out
+	Stack string
+	Steps []Step // in the order they began; "same" steps and reads left out
+	// Reads are the reads of resources Pulumi does not manage, which, like
+	// "same" steps, change nothing (pulumi pkg/v3 engine/update.go
+	// HasChanges; the CLI shows them only with --show-reads).
+	Reads      []Step
 	Err        error
 	Operations []operation // what the providers carried out, in the order they ended
 	// Violations are the policy violations reported, "level policy name".
@@ -100,6 +104,8 @@ func (r *Run) record(_ workspace.Project, _ deploy.Target, _ engine.JournalEntri
 			delete(open, string(meta.Op)+string(meta.URN))
 		}
 	}
+	r.Reads = slices.DeleteFunc(slices.Clone(r.Steps), func(s Step) bool { return s.Op != deploy.OpRead })
+	r.Steps = slices.DeleteFunc(r.Steps, func(s Step) bool { return s.Op == deploy.OpRead })
 	return err
 }
 

@@ -43,7 +43,7 @@ type Resource struct {
 	DeleteBeforeReplace         bool
 	AdditionalSecretOutputs     []string
 	Provider                    string
-	Read                        bool // a read of an existing resource (a StackReference), not a registration
+	Read                        bool // a read of an existing resource (a StackReference, a CRD), not a registration
 }
 
 // Output is one stack output, resolved.
@@ -193,6 +193,11 @@ func (c *cloud) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		r.IgnoreChanges = rpc.GetIgnoreChanges()
 		r.DeleteBeforeReplace = rpc.GetDeleteBeforeReplace()
 		r.AdditionalSecretOutputs = rpc.GetAdditionalSecretOutputs()
+	}
+	if rpc := args.ReadRPC; rpc != nil && rpc.GetParent() != "" {
+		r.URN = urn(c.project, c.stack, args, rpc.GetParent())
+		r.Parent = rpc.GetParent()
+		r.Dependencies = rpc.GetDependencies()
 	}
 	c.mu.Lock()
 	c.resources = append(c.resources, r)
