@@ -32,7 +32,8 @@ for a; do [ "$prev" != node ] || node=$a; prev=$a; done`
 //     $state/ready-after-th /readyz call on; 1 when unset)
 //   - nodes: the Nodes that exist; delete removes one
 //   - api-down: every kubectl call fails as if the API were unreachable
-//   - drain-fails: drain times out
+//   - drain-fails: drain times out on a pod that does not stop, as kubectl
+//     says it (TestRealDrainGivesUpOnAPodThatNeverStops)
 //   - leaves-etcd-after: once a node is annotated for removal, the
 //     removed-node-name annotation appears at that poll; never when unset
 const k3sStub = k3sVersionStub + `
@@ -72,7 +73,7 @@ case "$1 $2" in
     esac
     exit 0 ;;
   drain*)
-    [ ! -f "$state/drain-fails" ] || { echo "error: unable to drain node \"$node\" due to error: global timeout reached" >&2; exit 1; }
+    [ ! -f "$state/drain-fails" ] || { echo "error: unable to drain node \"$node\" due to error: error when waiting for pod \"app\" in namespace \"default\" to terminate: context deadline exceeded, continuing command..." >&2; exit 1; }
     echo "node/$node drained" ;;
   annotate*)
     [[ " $* " != *" etcd.k3s.cattle.io/remove=true "* ]] || touch "$state/marked-$node"

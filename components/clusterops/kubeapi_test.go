@@ -97,6 +97,20 @@ func TestRealNodeLabelsFollowTheConfig(t *testing.T) {
 	res.Says(t, "node labels-db-1 has labels [tier=cache] and taints [maintenance:PreferNoSchedule]")
 }
 
+func TestRealNodeLabelsDropWhatSomeoneRemovedFirst(t *testing.T) {
+	h, s := realHost(t)
+	createNode(t, s, "labels-arm-1", "", "", "")
+	pool := NodeLabels{Nodes: []string{"labels-arm-1"}, Labels: []string{"hcloud-k3s/pool=arm"},
+		Taints: []string{"kubernetes.io/arch=arm64:NoSchedule"}}
+	h.MustRun(pool.Script(), "")
+	s.Must(t, "", "label", "node", "labels-arm-1", "hcloud-k3s/pool-")
+	s.Must(t, "", "taint", "node", "labels-arm-1", "kubernetes.io/arch:NoSchedule-")
+	h.MustRun(NodeLabels{Nodes: []string{"labels-arm-1"}}.Script(), "")
+	n := readNode(t, s, "labels-arm-1")
+	assertLabels(t, n, map[string]string{})
+	assertTaints(t, n, notReady)
+}
+
 func TestRealNodeLabelsRemoveATaintSetBeforeTheyWereRecorded(t *testing.T) {
 	h, s := realHost(t)
 	createNode(t, s, "labels-cp-1", "", "taints: [{key: CriticalAddonsOnly, value: 'true', effect: NoExecute}]", "")
