@@ -11,7 +11,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -64,9 +63,8 @@ func (s *Server) start(bin string) error {
 	if err := writeCerts(s.dir); err != nil {
 		return err
 	}
-	token := make([]byte, 16)
-	rand.Read(token)
-	if err := os.WriteFile(s.path("tokens.csv"), fmt.Appendf(nil, "%x,admin,admin,system:masters\n", token), 0o600); err != nil {
+	token := rand.Text()
+	if err := os.WriteFile(s.path("tokens.csv"), []byte(token+",admin,admin,system:masters\n"), 0o600); err != nil {
 		return err
 	}
 	ports, err := freePorts(3)
@@ -83,10 +81,10 @@ func (s *Server) start(bin string) error {
 	if err := s.run(bin, "kube-apiserver", apiserverFlags(s, etcdURL, ports[2])...); err != nil {
 		return err
 	}
-	if err := s.writeKubeconfig(hex.EncodeToString(token)); err != nil {
+	if err := s.writeKubeconfig(token); err != nil {
 		return err
 	}
-	if err := s.waitReady(hex.EncodeToString(token)); err != nil {
+	if err := s.waitReady(token); err != nil {
 		return err
 	}
 	return s.run(bin, "kube-controller-manager", controllerManagerFlags(s)...)
