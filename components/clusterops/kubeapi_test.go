@@ -17,8 +17,8 @@ import (
 // runs or stops. Each test has Nodes and namespaces of its own names, so
 // they run in parallel on the one server.
 
-// node is what the tests read back of a Node.
-type node struct {
+// object is what the tests read back of a Node or a pod.
+type object struct {
 	Metadata struct {
 		Labels            map[string]string
 		Annotations       map[string]string
@@ -45,9 +45,9 @@ func createNode(t *testing.T, s *kubeapi.Server, name, labels, spec, status stri
 	t.Cleanup(func() { s.Run("", "delete", "node", name, "--ignore-not-found", "--wait=false") })
 }
 
-func readNode(t *testing.T, s *kubeapi.Server, name string) node {
+func readNode(t *testing.T, s *kubeapi.Server, name string) object {
 	t.Helper()
-	var n node
+	var n object
 	if err := json.Unmarshal([]byte(s.Must(t, "", "get", "node", name, "-o", "json")), &n); err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func readNode(t *testing.T, s *kubeapi.Server, name string) node {
 }
 
 // taints lists a Node's taints as key[=value]:Effect, sorted.
-func (n node) taints() []string {
+func (n object) taints() []string {
 	var out []string
 	for _, t := range n.Spec.Taints {
 		id := t.Key
@@ -130,14 +130,14 @@ func TestRealNodeLabelsFailOnAMissingNode(t *testing.T) {
 	}
 }
 
-func assertLabels(t *testing.T, n node, want map[string]string) {
+func assertLabels(t *testing.T, n object, want map[string]string) {
 	t.Helper()
 	if !maps.Equal(n.Metadata.Labels, want) {
 		t.Errorf("labels = %v, want %v", n.Metadata.Labels, want)
 	}
 }
 
-func assertTaints(t *testing.T, n node, want ...string) {
+func assertTaints(t *testing.T, n object, want ...string) {
 	t.Helper()
 	if got := n.taints(); !slices.Equal(got, want) {
 		t.Errorf("taints = %q, want %q", got, want)
@@ -193,7 +193,7 @@ func TestRealDrainGivesUpOnAPodThatNeverStops(t *testing.T) {
 	res := h.MustRun(DrainScript("drain-stuck-1", "10.0.0.9", false, 2*time.Second), sshKey)
 	res.Says(t, "warning: drain-stuck-1 did not drain within 2s; removing it anyway")
 	res.Says(t, "node drain-stuck-1 removed")
-	var p node
+	var p object
 	if err := json.Unmarshal([]byte(s.Must(t, "", "get", "pod", "graceful", "-n", "drain-stuck", "-o", "json")), &p); err != nil {
 		t.Fatal(err)
 	}
