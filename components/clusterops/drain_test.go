@@ -11,7 +11,10 @@ import (
 	"github.com/hcloud-k3s/hcloud-k3s/components/internal/shelltest"
 )
 
-const etcdLeftPoll = `get node dev-cp-2 -o jsonpath={.metadata.annotations.etcd\.k3s\.cattle\.io/removed-node-name}`
+// etcdLeftPoll is the drain's read of whether node has left etcd.
+func etcdLeftPoll(node string) string {
+	return "get node " + node + ` -o jsonpath={.metadata.annotations.etcd\.k3s\.cattle\.io/removed-node-name}`
+}
 
 // sshKey is the cluster's SSH private key in the drain tests.
 const sshKey = "-----BEGIN OPENSSH PRIVATE KEY-----\nc2VjcmV0LXNzaC1rZXk=\n-----END OPENSSH PRIVATE KEY-----\n"
@@ -120,9 +123,9 @@ func TestDrainControlPlaneLeavesEtcdBeforeDeletion(t *testing.T) {
 	res := mustDrain(t, h, "dev-cp-2", true)
 	found, drain, remove := drainCalls(h, "dev-cp-2")
 	want := []string{found, drain, kubectl(h, "annotate --overwrite node dev-cp-2 etcd.k3s.cattle.io/remove=true")}
-	want = append(want, repeat(2, kubectl(h, etcdLeftPoll), "sleep 5")...)
+	want = append(want, repeat(2, kubectl(h, etcdLeftPoll("dev-cp-2")), "sleep 5")...)
 	// k3s stops for good once the member is gone, and before the Node is.
-	want = append(want, kubectl(h, etcdLeftPoll), stopCall(h, "k3s"), remove)
+	want = append(want, kubectl(h, etcdLeftPoll("dev-cp-2")), stopCall(h, "k3s"), remove)
 	if !slices.Equal(calls(res), want) {
 		t.Errorf("calls =\n%s\nwant\n%s", strings.Join(calls(res), "\n"), strings.Join(want, "\n"))
 	}
@@ -142,7 +145,7 @@ func TestDrainKeepsControlPlaneThatNeverLeavesEtcd(t *testing.T) {
 	h := drainHost(t)
 	res := h.MustFail(DrainScript("dev-cp-2", "10.0.0.9", true, 90*time.Second), sshKey,
 		"dev-cp-2 did not leave etcd within 300s; its server is kept. Check 'k3s etcd-snapshot ls' and the k3s log")
-	if polls, sleeps := len(res.Called(kubectl(h, etcdLeftPoll))), len(res.Called("sleep 5")); polls != 60 || sleeps != 60 {
+	if polls, sleeps := len(res.Called(kubectl(h, etcdLeftPoll("dev-cp-2")))), len(res.Called("sleep 5")); polls != 60 || sleeps != 60 {
 		t.Errorf("polled %d times and slept %d times, want 60 of each (300s)", polls, sleeps)
 	}
 	res.AssertCalls(t, kubectl(h, "delete"))

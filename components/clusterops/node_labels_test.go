@@ -98,7 +98,7 @@ func TestNodeLabelsRemoveTheControlPlaneTaintWhenItBecomesSchedulable(t *testing
 	schedulable := NodeLabels{Nodes: []string{"dev-cp-1", "dev-cp-2"}, Known: []string{"CriticalAddonsOnly:NoExecute"}}
 	h.MustRun(schedulable.Script(), "")
 	assertNode(t, h, "dev-cp-1", nil, nil)
-	assertNode(t, h, "dev-cp-2", nil, []string{"node.kubernetes.io/unschedulable:NoSchedule"}) // a cordon stays
+	assertNode(t, h, "dev-cp-2", nil, []string{"node.kubernetes.io/unschedulable:NoSchedule"}) // the node-lifecycle controller's taint for a cordon stays
 
 	tainted := schedulable
 	tainted.Taints = []string{"CriticalAddonsOnly=true:NoExecute"}

@@ -248,14 +248,15 @@ func expectFile(t *testing.T, files map[string][]byte, name string, contains ...
 }
 
 // The plugin, like the program, is built without the engine
-// (pulumi/pkg): only tests use it.
+// (pulumi/pkg) and the real API server's harness (internal/kubeapi): only
+// tests use them.
 func TestPluginAndProgramLeaveOutTheEngine(t *testing.T) {
 	out, err := exec.Command("go", "list", "-deps", "../../cmd/pulumi-resource-hcloud-k3s", "../..").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go list: %v\n%s", err, out)
 	}
 	for _, pkg := range strings.Fields(string(out)) {
-		if strings.HasPrefix(pkg, "github.com/pulumi/pulumi/pkg/") {
+		if strings.HasPrefix(pkg, "github.com/pulumi/pulumi/pkg/") || strings.HasPrefix(pkg, "github.com/hcloud-k3s/hcloud-k3s/internal/kubeapi") {
 			t.Errorf("the plugin or the program imports %s", pkg)
 		}
 	}
