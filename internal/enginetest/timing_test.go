@@ -94,6 +94,25 @@ func timeCreation(t *testing.T, workers, parallel int) creation {
 	return c
 }
 
+// TestLongestChainDoesNotGrowWithTheCluster: the longest chain of steps the
+// engine must take one after another at creation is the same at 3+3 and
+// 3+97, up to 2 steps, so that no step on it is added per node (each costs
+// a registration, a provider call and a checkpoint, on every up and
+// destroy).
+func TestLongestChainDoesNotGrowWithTheCluster(t *testing.T) {
+	chains := map[int]int{}
+	for _, workers := range []int{3, 97} {
+		s := newStack(newWorld(), "prod", map[string]any{"workerPools": []any{devWorkers(workers)}})
+		s.Parallel, s.timed = 128, true
+		s.Up(t).Check(t)
+		chains[workers] = longestChain(t, s.Resources())
+	}
+	t.Logf("longest chain: %d steps at 3+3, %d at 3+97", chains[3], chains[97])
+	if targetsMet && chains[97]-chains[3] > 2 {
+		t.Errorf("the longest chain grows with the cluster: %d steps at 3+3, %d at 3+97", chains[3], chains[97])
+	}
+}
+
 // kubeconfigReady is when the kubeconfig fetch ended.
 func kubeconfigReady(r *Run) time.Duration {
 	i := slices.IndexFunc(r.Operations, func(op operation) bool { return op.URN.Name() == "kubeconfig" && op.Kind == "create" })
