@@ -75,8 +75,8 @@ var Creates = map[string]Create{
 	TypeSecret: {Latency: second},
 	TypePlan:   {Latency: second},
 	// Components the kubernetes provider constructs; they come after the
-	// kubeconfig. The engine tests construct them with no children and do
-	// not time them; the graph tests take these figures.
+	// kubeconfig. The engine tests construct them with no children and
+	// take these figures the first time, outside --parallel's slots.
 	TypeChart:       {Latency: 5 * second},  // skipAwait: applied, its pods not waited for
 	TypeConfigGroup: {Latency: 10 * second}, // the system-upgrade-controller manifests
 }

@@ -35,7 +35,7 @@ var latencyRows = []latencyRow{
 		cloudmodel.UpgradeGate, cloudmodel.Drain, cloudmodel.Rollout, cloudmodel.NodeLabels, cloudmodel.Teardown}},
 	{"on-demand etcd snapshot, before an upgrade", []any{cloudmodel.EtcdSnapshot}},
 	{"Plans, the `hcloud` Secret", []any{cloudmodel.TypePlan, cloudmodel.TypeSecret}},
-	{"Helm charts; system-upgrade-controller manifests (after the kubeconfig; the engine's runs do not time them)", []any{cloudmodel.TypeChart, cloudmodel.TypeConfigGroup}},
+	{"Helm charts; system-upgrade-controller manifests (after the kubeconfig)", []any{cloudmodel.TypeChart, cloudmodel.TypeConfigGroup}},
 	{"SSH key pair, k3s token, Kubernetes provider, the first node's pinned version (made locally)", []any{cloudmodel.TypePrivateKey, cloudmodel.TypeRandomPassword, cloudmodel.TypeKubernetesProvider, cloudmodel.TypeStash}},
 	{"server resize (power off, change type, power on); server delete", []any{cloudmodel.ServerResize, cloudmodel.ServerDelete}},
 	{"any other update or delete of a Hetzner resource or a Kubernetes object", []any{cloudmodel.Change}},
