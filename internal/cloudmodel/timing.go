@@ -143,13 +143,13 @@ func CloudPath(controlPlanes int) []Part {
 		{"network", Creates[hetzner.TypeNetwork].Duration()},
 		{"subnet", Creates[hetzner.TypeNetworkSubnet].Duration()},
 		{"server", Creates[hetzner.TypeServer].Duration()},
-		{"first install", Commands[InitInstall]},
-		{"join", Commands[JoinInstall]},
+		{"install on the first control-plane node", Commands[InitInstall]},
+		{"a join", Commands[JoinInstall]},
 	}
 	if more := controlPlanes - 2; more > 0 {
-		path = append(path, Part{fmt.Sprintf("%d more etcd learner", more), time.Duration(more) * LearnerPhase})
+		path = append(path, Part{fmt.Sprintf("etcd's learner slot in turn (%d more)", more), time.Duration(more) * LearnerPhase})
 	}
-	return append(path, Part{"readiness", Commands[Readiness]}, Part{"kubeconfig", Commands[Kubeconfig]})
+	return append(path, Part{"readiness check", Commands[Readiness]}, Part{"kubeconfig", Commands[Kubeconfig]})
 }
 
 // AddOnPath is what the cloud imposes after the kubeconfig before `pulumi
@@ -157,7 +157,7 @@ func CloudPath(controlPlanes int) []Part {
 // slowest is the system-upgrade-controller's manifests, and its Plans are
 // objects of a kind those manifests define.
 func AddOnPath() []Part {
-	return []Part{{"upgrade controller", Creates[TypeConfigGroup].Duration()}, {"upgrade Plan", Creates[TypePlan].Duration()}}
+	return []Part{{"system-upgrade-controller's manifests", Creates[TypeConfigGroup].Duration()}, {"a Plan", Creates[TypePlan].Duration()}}
 }
 
 // Total is how long parts run one after another.

@@ -1,6 +1,7 @@
 package enginetest
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hcloud-k3s/hcloud-k3s/internal/cloudmodel"
+	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
 	pkgresource "github.com/pulumi/pulumi/pkg/v3/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
@@ -34,9 +36,6 @@ func creationScale(parallel int) time.Duration {
 
 var creationSizes, creationParallels = []int{3, 40, 97}, []int{8, 32, 128}
 
-// prodControlPlanes is Pulumi.prod.yaml's controlPlane.count.
-const prodControlPlanes = 3
-
 // targetsMet says the program reaches issue #20's targets; the checks that
 // it does are off until then.
 // TODO(#20): enable once items 1-3 land.
@@ -56,18 +55,33 @@ type creation struct {
 // Every run must take at least the path the cloud imposes; the table must
 // match docs/scale-and-speed.md's (-update rewrites it).
 func TestCreationTimes(t *testing.T) {
+	path := cloudmodel.CloudPath(prodControlPlanes(t))
 	var runs []creation
 	for _, workers := range creationSizes {
 		for _, parallel := range creationParallels {
-			runs = append(runs, timeCreation(t, workers, parallel))
+			runs = append(runs, timeCreation(t, path, workers, parallel))
 		}
 	}
-	checkCreationTable(t, creationTable(runs))
+	checkCreationTable(t, creationTable(cloudmodel.Total(path), runs))
+}
+
+// prodControlPlanes is how many control-plane nodes Pulumi.prod.yaml has.
+func prodControlPlanes(t *testing.T) int {
+	t.Helper()
+	values, err := mockcloud.StackConfig("../..", "prod", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var controlPlane struct{ Count int }
+	if err := json.Unmarshal([]byte(values[mockcloud.Project+":controlPlane"]), &controlPlane); err != nil {
+		t.Fatal(err)
+	}
+	return controlPlane.Count
 }
 
 // timeCreation times one first up and checks it against the cloud's path
 // and --parallel.
-func timeCreation(t *testing.T, workers, parallel int) creation {
+func timeCreation(t *testing.T, cloudPath []cloudmodel.Part, workers, parallel int) creation {
 	t.Helper()
 	w := newWorld()
 	w.scale = creationScale(parallel)
@@ -80,7 +94,7 @@ func timeCreation(t *testing.T, workers, parallel int) creation {
 	// The clock starts before the engine does and every operation sleeps
 	// at least its latency: only rounding can put a run below the path.
 	const rounding = 100 * time.Millisecond
-	path, addOns := cloudmodel.Total(cloudmodel.CloudPath(prodControlPlanes)), cloudmodel.Total(cloudmodel.AddOnPath())
+	path, addOns := cloudmodel.Total(cloudPath), cloudmodel.Total(cloudmodel.AddOnPath())
 	r.Expect(t, c.kubeconfig >= path-rounding, "%s: kubeconfig at %v, before the cloud allows (%v)", name, c.kubeconfig, path)
 	r.Expect(t, c.upReturns >= path+addOns-rounding, "%s: up returned at %v, before the cloud allows (%v)", name, c.upReturns, path+addOns)
 	inFlight := maxInFlight(r.Operations)
