@@ -95,15 +95,15 @@ func timeCreation(t *testing.T, cloudPath []cloudmodel.Part, workers, parallel i
 	// at least its latency: only rounding can put a run below the path.
 	const rounding = 100 * time.Millisecond
 	path, addOns := cloudmodel.Total(cloudPath), cloudmodel.Total(cloudmodel.AddOnPath())
-	r.Expect(t, c.kubeconfig >= path-rounding, "%s: kubeconfig at %v, before the cloud allows (%v)", name, c.kubeconfig, path)
-	r.Expect(t, c.upReturns >= path+addOns-rounding, "%s: up returned at %v, before the cloud allows (%v)", name, c.upReturns, path+addOns)
+	r.Expect(t, c.kubeconfig >= path-rounding, "%s: kubeconfig at %v, before the cloud allows (%s)", name, c.kubeconfig, minutes(path))
+	r.Expect(t, c.upReturns >= path+addOns-rounding, "%s: up returned at %v, before the cloud allows (%s)", name, c.upReturns, minutes(path+addOns))
 	inFlight := maxInFlight(r.Operations)
 	r.Expect(t, inFlight <= parallel, "%s: %d operations in flight at once, above --parallel", name, inFlight)
 	t.Logf("%s: kubeconfig %.2f × the cloud's path, up returns %.2f ×; longest chain %d steps", name,
 		c.kubeconfig.Seconds()/path.Seconds(), c.upReturns.Seconds()/path.Seconds(), c.chain)
 	if targetsMet && parallel >= 128 {
-		r.Expect(t, c.kubeconfig.Seconds() <= 1.05*path.Seconds(), "%s: kubeconfig at %v, above 1.05 × the cloud's path (%v)", name, c.kubeconfig, path)
-		r.Expect(t, c.upReturns.Seconds() <= 1.10*path.Seconds(), "%s: up returned at %v, above 1.10 × the cloud's path (%v)", name, c.upReturns, path)
+		r.Expect(t, c.kubeconfig.Seconds() <= 1.05*path.Seconds(), "%s: kubeconfig at %s, above 1.05 × the cloud's path (%s)", name, minutes(c.kubeconfig), minutes(path))
+		r.Expect(t, c.upReturns.Seconds() <= 1.10*path.Seconds(), "%s: up returned at %s, above 1.10 × the cloud's path (%s)", name, minutes(c.upReturns), minutes(path))
 	}
 	return c
 }
