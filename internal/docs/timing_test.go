@@ -16,8 +16,9 @@ const readme = "../../README.md"
 
 // creationHeader begins docs/scale-and-speed.md's creation table, which
 // the engine's runs write and check (TestCreationTimes in
-// internal/enginetest): one row per cluster, the cloud's path, then one
-// column per --parallel of "kubeconfig / up returns".
+// internal/enginetest, whose test files this package cannot import): one
+// row per cluster, the cloud's path, then one column per --parallel of
+// "kubeconfig / up returns".
 const creationHeader = "| cluster | the cloud's path |"
 
 var (
@@ -44,9 +45,11 @@ type timingClaim struct {
 	cells      []creationCell
 }
 
+// kubeconfigAt and upAt name the two times of a --parallel's cell.
 func kubeconfigAt(cluster string, parallel int) creationCell {
 	return creationCell{cluster, parallel, false}
 }
+
 func upAt(cluster string, parallel int) creationCell { return creationCell{cluster, parallel, true} }
 
 // timingClaims are the quotes of the creation table, and the cloud's path
