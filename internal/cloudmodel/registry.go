@@ -93,8 +93,8 @@ var Creates = map[string]Create{
 	TypeDeployment:         {Latency: 10 * second}, // awaited: its image pulled, its pod running
 	TypeCRD:                {Latency: second},      // read: one GET
 	// A component the kubernetes provider constructs; it comes after the
-	// kubeconfig. The engine tests construct it with no children and do not
-	// time it; the graph tests take this figure.
+	// kubeconfig. The engine tests construct it with no children and take
+	// this figure the first time, outside --parallel's slots.
 	TypeChart: {Latency: 5 * second}, // skipAwait: applied, its pods not waited for
 }
 

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
 )
 
 // Step is one resource of a dependency graph: what it waits for and how
@@ -119,4 +121,56 @@ func PollDelay(typ string, b Backoff) time.Duration {
 		delay += seen - d
 	}
 	return delay
+}
+
+// Part is one link of the path the cloud imposes: what runs, and for how
+// long.
+type Part struct {
+	What  string
+	Takes time.Duration
+}
+
+// CloudPath is the path Hetzner and k3s impose on creating a cluster of
+// controlPlanes (two or more) nodes, whatever program creates it, summed
+// from the registry without reading any program's graph: a network, its
+// subnet, a server on it, the install that initialises the cluster, a
+// join, etcd's learner slot taken in turn by the other control-plane joins
+// (every node must be registered before the readiness check passes), the
+// readiness check and the kubeconfig fetch. Actions take their time
+// without polling: on a real run PollDelay comes on top.
+func CloudPath(controlPlanes int) []Part {
+	path := []Part{
+		{"network", Creates[hetzner.TypeNetwork].Duration()},
+		{"subnet", Creates[hetzner.TypeNetworkSubnet].Duration()},
+		{"server", Creates[hetzner.TypeServer].Duration()},
+		{"install on the first control-plane node", Commands[InitInstall]},
+		{"a join", Commands[JoinInstall]},
+	}
+	if more := controlPlanes - 2; more > 0 {
+		path = append(path, Part{fmt.Sprintf("etcd's learner slot in turn (%d more)", more), time.Duration(more) * LearnerPhase})
+	}
+	return append(path, Part{"readiness check", Commands[Readiness]}, Part{"kubeconfig", Commands[Kubeconfig]})
+}
+
+// AddOnPath is what the cloud imposes after the kubeconfig before `pulumi
+// up` can return: every add-on is applied through the kubeconfig, and the
+// slowest is system-upgrade-controller: its Namespace, then its
+// Deployment, whose controller registers the Plan CRD when it starts, then
+// a Plan, an object of that CRD's kind.
+func AddOnPath() []Part {
+	return []Part{
+		{"system-upgrade-controller's Namespace", Creates[TypeNamespace].Duration()},
+		{"its Deployment", Creates[TypeDeployment].Duration()},
+		{"its registration of the Plan CRD", Commands[CRDEstablished]},
+		{"a Plan", Creates[TypePlan].Duration()},
+	}
+}
+
+// Total is how long parts run one after another.
+func Total(parts []Part) time.Duration {
+	var d time.Duration
+	for _, p := range parts {
+		d += p.Takes
+	}
+	return d
 }

@@ -112,3 +112,18 @@ func TestCommandNamed(t *testing.T) {
 		t.Error("an unknown command has a latency")
 	}
 }
+
+// The cloud's path is the registry's figures along network, subnet,
+// server, first install, a join, the other learners, readiness and
+// kubeconfig: 2 + 24 + 60 + 45 + 10 + 10 + 2 s for three control-plane
+// nodes, one learner's wait less for two.
+func TestCloudPath(t *testing.T) {
+	for controlPlanes, want := range map[int]time.Duration{2: 143 * time.Second, 3: 153 * time.Second, 5: 173 * time.Second} {
+		if got := Total(CloudPath(controlPlanes)); got != want {
+			t.Errorf("the cloud's path with %d control-plane nodes = %v, want %v", controlPlanes, got, want)
+		}
+	}
+	if got := Total(AddOnPath()); got != 27*time.Second {
+		t.Errorf("the add-ons' path = %v, want 27s (the upgrade controller's Namespace, Deployment, CRD registration, then a Plan)", got)
+	}
+}

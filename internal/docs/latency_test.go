@@ -35,7 +35,7 @@ var latencyRows = []latencyRow{
 		cloudmodel.UpgradeGate, cloudmodel.Drain, cloudmodel.Rollout, cloudmodel.NodeLabels, cloudmodel.Teardown}},
 	{"on-demand etcd snapshot, before an upgrade", []any{cloudmodel.EtcdSnapshot}},
 	{"Plans, the `hcloud` Secret", []any{cloudmodel.TypePlan, cloudmodel.TypeSecret}},
-	{"Helm charts (after the kubeconfig; the engine's runs do not time them)", []any{cloudmodel.TypeChart}},
+	{"Helm charts (after the kubeconfig)", []any{cloudmodel.TypeChart}},
 	{"system-upgrade-controller's Namespace, ServiceAccount, RBAC and ConfigMap; the read of the Plan CRD", []any{
 		cloudmodel.TypeNamespace, cloudmodel.TypeServiceAccount, cloudmodel.TypeClusterRole, cloudmodel.TypeClusterRoleBinding,
 		cloudmodel.TypeRole, cloudmodel.TypeRoleBinding, cloudmodel.TypeConfigMap, cloudmodel.TypeCRD}},

@@ -63,6 +63,8 @@ type world struct {
 	unreachable bool
 	// running is the k3s version each node runs, by hostname.
 	running map[string]string
+	// constructed are the components the kubernetes provider applied.
+	constructed map[resource.URN]bool
 	// autoscaler is the cluster-autoscaler running in the cluster (autoscaler_test.go).
 	autoscaler autoscalerModel
 }
@@ -70,7 +72,7 @@ type world struct {
 func newWorld() *world {
 	return &world{
 		cloud: newHetzner(), learner: map[string]*sync.Mutex{}, secrets: []string{mockcloud.TestToken},
-		catalogue: mockcloud.Catalogue(), running: map[string]string{},
+		catalogue: mockcloud.Catalogue(), running: map[string]string{}, constructed: map[resource.URN]bool{},
 	}
 }
 

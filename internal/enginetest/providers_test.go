@@ -368,7 +368,8 @@ func newKeyPair() (private, public string) {
 
 // kubernetesProvider applies any Kubernetes object by its inputs, reads one
 // as the program describes it, and constructs component resources (Helm
-// charts) with no children. It fails, as the real one does, when the cluster it is
+// charts) with no children, taking the registry's time to apply them the
+// first time. It fails, as the real one does, when the cluster it is
 // configured for has no reachable API.
 func (w *world) kubernetesProvider() *deploytest.Provider {
 	p := resourceProvider{
@@ -400,12 +401,34 @@ func (w *world) kubernetesProvider() *deploytest.Provider {
 		if err != nil {
 			return plugin.ConstructResponse{}, err
 		}
+		if !req.Info.DryRun && w.firstConstruct(resp.URN) {
+			if err := w.do(operation{Kind: "create", Type: req.Type, URN: resp.URN}, func() error { return nil }); err != nil {
+				return plugin.ConstructResponse{}, err
+			}
+		}
 		if err := monitor.RegisterResourceOutputs(resp.URN, resource.PropertyMap{}); err != nil {
 			return plugin.ConstructResponse{}, err
 		}
 		return plugin.ConstructResponse{URN: resp.URN}, nil
 	}
 	return p
+}
+
+// firstConstruct says whether the component urn is constructed for the
+// first time: later ups find its objects applied (a changed chart's update
+// is not modelled).
+func (w *world) firstConstruct(urn resource.URN) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	first := !w.constructed[urn]
+	w.constructed[urn] = true
+	return first
+}
+
+// isComponent says whether op applied a component the kubernetes provider
+// constructs, not a step of the engine.
+func isComponent(op operation) bool {
+	return op.Type == cloudmodel.TypeChart
 }
 
 // keepKubeconfigSecret marks the admin credentials in a fetched kubeconfig
