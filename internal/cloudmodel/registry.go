@@ -129,6 +129,35 @@ const (
 	CRDEstablished Command = "CRD established"
 )
 
+// A new server, as its install sees it: cloud-init runs from the server's
+// boot (once its create and start actions ran) for CloudInit, then, when
+// the server's user data downloads the k3s release (k3s.ServerUserData),
+// for K3sDownload more. An install waits for what is left of that, then
+// downloads k3s itself when cloud-init did not, then starts k3s
+// (InstallStart). Assumed, not measured on Hetzner.
+const (
+	CloudInit   = 10 * second
+	K3sDownload = 10 * second // the installer, the binary (about 70 MB) and its checksums, from GitHub
+)
+
+// BootAfter is how long after a server's create begins it boots: its
+// actions but the last, the attach to the network.
+func BootAfter() time.Duration {
+	actions := Creates[hetzner.TypeServer].Actions
+	var d time.Duration
+	for _, a := range actions[:len(actions)-1] {
+		d += a
+	}
+	return d
+}
+
+// InstallStart is the part of an install that starts k3s, after cloud-init
+// and the download: the install's figure in Commands is all three, for a
+// server that has just booted and downloaded nothing.
+func InstallStart(install Command) time.Duration {
+	return Commands[install] - CloudInit - K3sDownload
+}
+
 // Commands are how long each remote command runs, create, update or delete.
 var Commands = map[Command]time.Duration{
 	InitInstall:  60 * second,
@@ -144,7 +173,7 @@ var Commands = map[Command]time.Duration{
 	Teardown:     2 * second,
 	NodeLabels:   2 * second,
 	// The controller's first start: pull its image, start, register.
-	CRDEstablished: 15 * second,
+	CRDEstablished: 5 * second, // the controller registers it as it starts, once its awaited Deployment runs; polled every 5 s
 }
 
 // LearnerPhase is the part of a control-plane join only one node at a time

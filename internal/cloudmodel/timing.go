@@ -133,18 +133,22 @@ type Part struct {
 // CloudPath is the path Hetzner and k3s impose on creating a cluster of
 // controlPlanes (two or more) nodes, whatever program creates it, summed
 // from the registry without reading any program's graph: a network, its
-// subnet, a server on it, the install that initialises the cluster, a
-// join, etcd's learner slot taken in turn by the other control-plane joins
-// (every node must be registered before the readiness check passes), the
-// readiness check and the kubeconfig fetch. Actions take their time
-// without polling: on a real run PollDelay comes on top.
+// subnet, a server on it, booted; its cloud-init and the k3s download, as
+// the server is attached to the network; k3s initialising the cluster on
+// it; a join, whose server booted as early and is long ready; etcd's
+// learner slot taken in turn by the other control-plane joins (every node
+// must be registered before the readiness check passes), the readiness
+// check and the kubeconfig fetch. Actions take their time without polling:
+// on a real run PollDelay comes on top.
 func CloudPath(controlPlanes int) []Part {
+	attach := Creates[hetzner.TypeServer].Duration() - BootAfter()
 	path := []Part{
 		{"network", Creates[hetzner.TypeNetwork].Duration()},
 		{"subnet", Creates[hetzner.TypeNetworkSubnet].Duration()},
-		{"server", Creates[hetzner.TypeServer].Duration()},
-		{"install on the first control-plane node", Commands[InitInstall]},
-		{"a join", Commands[JoinInstall]},
+		{"server, until it boots", BootAfter()},
+		{"cloud-init and the k3s download, while the server is attached", max(attach, CloudInit+K3sDownload)},
+		{"k3s initialising the cluster", InstallStart(InitInstall)},
+		{"a join", InstallStart(JoinInstall)},
 	}
 	if more := controlPlanes - 2; more > 0 {
 		path = append(path, Part{fmt.Sprintf("etcd's learner slot in turn (%d more)", more), time.Duration(more) * LearnerPhase})

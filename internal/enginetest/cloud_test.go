@@ -221,6 +221,20 @@ func (h *hetzner) deleteServer(name string) bool {
 	return false
 }
 
+// downloadsAtBoot says whether the server's user data downloads the k3s
+// release version while it boots (k3s.ServerUserData).
+func (h *hetzner) downloadsAtBoot(server, version string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, o := range h.objects {
+		if o.typ == serverType && o.name() == server {
+			userData := str(o.state, "userData")
+			return strings.Contains(userData, "download_dir=") && strings.Contains(userData, "version='"+version+"'")
+		}
+	}
+	return false
+}
+
 // serverAt returns the name of the server that has a public IPv4 address.
 func (h *hetzner) serverAt(ip string) (string, bool) {
 	h.mu.Lock()

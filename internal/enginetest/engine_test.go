@@ -65,6 +65,12 @@ type world struct {
 	running map[string]string
 	// constructed are the components the kubernetes provider applied.
 	constructed map[resource.URN]bool
+	// booted is when each server created in the current engine operation
+	// booted, by name; one missing booted before it began.
+	booted map[string]time.Duration
+	// noDownloadAtBoot makes cloud-init ignore the user data's k3s
+	// download, as before servers had one.
+	noDownloadAtBoot bool
 	// autoscaler is the cluster-autoscaler running in the cluster (autoscaler_test.go).
 	autoscaler autoscalerModel
 }
@@ -92,7 +98,7 @@ type operation struct {
 // time for control-plane joins), runs act, and records op if act succeeds.
 func (w *world) do(op operation, act func() error) error {
 	op.Start = w.now()
-	latency := latencyOf(op)
+	latency := w.latency(op)
 	if join := joinLatency(op); join > 0 {
 		time.Sleep(w.real(latency - join))
 		lock := w.learnerLock(op.stack)
@@ -158,7 +164,7 @@ func (w *world) newCommandID(urn resource.URN) string {
 func (w *world) begin() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.ops, w.origin = nil, time.Now()
+	w.ops, w.origin, w.booted = nil, time.Now(), map[string]time.Duration{}
 }
 
 func (w *world) operations() []operation {

@@ -177,6 +177,9 @@ func (w *world) hcloudProvider() *deploytest.Provider {
 			var state property.Map
 			err := w.do(operation{Kind: "create", Type: req.Type, URN: req.URN}, func() (err error) {
 				id, state, err = w.cloud.create(req.Type, req.Properties)
+				if err == nil && req.Type == serverType {
+					w.boot(str(req.Properties, "name"))
+				}
 				return err
 			})
 			return resource.ID(id), state, err
