@@ -17,14 +17,6 @@ import (
 	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
 )
 
-// ciliumK3s is the k3s key of a stack whose network is Cilium with opts.
-// It replaces the whole key, as `pulumi config set --path k3s.cni cilium`
-// does on a stack that had none: prod's stack file sets a flannel backend,
-// which Cilium refuses.
-func ciliumK3s(opts map[string]any) map[string]any {
-	return map[string]any{"cni": "cilium", "disable": []string{"traefik", "servicelb"}, "cilium": opts}
-}
-
 // ciliumOptions are Cilium's options, one case each, with what the chart's
 // values and the nodes' k3s config must then say.
 var ciliumOptions = []struct {
@@ -43,7 +35,7 @@ func TestCiliumStacks(t *testing.T) {
 	for _, name := range []string{"dev", "prod"} {
 		for _, o := range ciliumOptions {
 			t.Run(name+"/"+o.name, func(t *testing.T) {
-				g := stack(t, name, map[string]any{"k3s": ciliumK3s(o.opts)})
+				g := stack(t, name, map[string]any{"k3s": mockcloud.CiliumK3s(o.opts)})
 				checkCiliumChart(t, g, o.native, o.wg, o.kpr)
 				checkCiliumK3sConfig(t, g, o.kpr)
 				checkCiliumNetwork(t, g, name, o.native, o.kpr)
@@ -164,7 +156,7 @@ func TestFlannelStacksStayAsTheyWere(t *testing.T) {
 // fetched, through the cluster's provider; nothing before it waits for a
 // node to be Ready, which only Cilium makes them.
 func TestCiliumComesAfterReadinessAndTheKubeconfig(t *testing.T) {
-	g := stack(t, "prod", map[string]any{"k3s": ciliumK3s(map[string]any{})})
+	g := stack(t, "prod", map[string]any{"k3s": mockcloud.CiliumK3s(map[string]any{})})
 	provider := g.get(cloudmodel.TypeKubernetesProvider, "addons")
 	cilium := g.get(chart, "cilium")
 	if !strings.HasPrefix(cilium.Provider, provider.URN+"::") {
@@ -201,16 +193,16 @@ func TestANetworkChangeIsRefusedBeforeAnythingIsRegistered(t *testing.T) {
 		labels map[string]string
 		want   string
 	}{
-		{"flannel to cilium", ciliumK3s(map[string]any{}), nil,
+		{"flannel to cilium", mockcloud.CiliumK3s(map[string]any{}), nil,
 			"hcloud-k3s:k3s.cni: cilium is not allowed: the cluster's servers (prod-arm-1 among them) run flannel (they have no label cni), " +
 				"and a running cluster cannot change its network: pods keep the old one's addresses and routes until their node restarts. " +
 				"Set it back to flannel, or build a new cluster in a new stack and move the workloads"},
 		{"cilium to flannel", nil, ciliumLabels,
 			"hcloud-k3s:k3s.cni: flannel is not allowed: the cluster's servers (prod-arm-1 among them) run cilium (label cni=cilium)"},
-		{"tunnel to native", ciliumK3s(map[string]any{"routing": "native"}), ciliumLabels,
+		{"tunnel to native", mockcloud.CiliumK3s(map[string]any{"routing": "native"}), ciliumLabels,
 			"hcloud-k3s:k3s.cilium.routing: native is not allowed: the cluster's servers (prod-arm-1 among them) route pods' traffic with tunnel routing " +
 				"(label cilium-routing=tunnel), and native routing needs a Hetzner network that spans the pods' range: changing it would replace the network and every server. Set it back to tunnel"},
-		{"kube-proxy back", ciliumK3s(map[string]any{"kubeProxyReplacement": false}), ciliumLabels,
+		{"kube-proxy back", mockcloud.CiliumK3s(map[string]any{"kubeProxyReplacement": false}), ciliumLabels,
 			"hcloud-k3s:k3s.cilium.kubeProxyReplacement: false is not allowed: the cluster's servers (prod-arm-1 among them) have Services served by cilium " +
 				"(label kube-proxy=cilium), and k3s starts or stops kube-proxy on a node only when it restarts, so nodes would serve Services twice or not at all. Set it back to true"},
 	}
@@ -236,8 +228,8 @@ func TestANetworkChangeIsRefusedBeforeAnythingIsRegistered(t *testing.T) {
 		labels map[string]string
 	}{
 		{nil, nil},
-		{ciliumK3s(map[string]any{}), ciliumLabels},
-		{ciliumK3s(map[string]any{"encryption": "wireguard", "version": "1.19.6"}), ciliumLabels},
+		{mockcloud.CiliumK3s(map[string]any{}), ciliumLabels},
+		{mockcloud.CiliumK3s(map[string]any{"encryption": "wireguard", "version": "1.19.6"}), ciliumLabels},
 	} {
 		overrides := map[string]any{}
 		if kept.k3s != nil {
@@ -252,7 +244,7 @@ func TestANetworkChangeIsRefusedBeforeAnythingIsRegistered(t *testing.T) {
 // A native-routing cluster's network spans the pods' range; the refusal of a
 // new network.cidr compares that range, so the same config is no change.
 func TestANativeRoutingNetworkIsNoChange(t *testing.T) {
-	k3s := ciliumK3s(map[string]any{"routing": "native"})
+	k3s := mockcloud.CiliumK3s(map[string]any{"routing": "native"})
 	labels := map[string]string{"cni": "cilium", "cilium-routing": "native", "kube-proxy": "cilium"}
 	existing := mockcloud.Existing{Servers: prodServersLabelled(labels), Networks: []mockcloud.ExistingNetwork{{Name: "prod", IPRange: "10.0.0.0/10"}}}
 	if _, err := stackOn(t, "prod", map[string]any{"k3s": k3s}, existing); err != nil {
@@ -269,15 +261,15 @@ func TestANativeRoutingNetworkIsNoChange(t *testing.T) {
 // alone: its agents keep running while the Plans upgrade k3s.
 func TestCiliumChangesRollThroughTheChartAndK3sUpgradesLeaveIt(t *testing.T) {
 	for _, name := range []string{"dev", "prod"} {
-		before := stack(t, name, map[string]any{"k3s": ciliumK3s(map[string]any{})})
+		before := stack(t, name, map[string]any{"k3s": mockcloud.CiliumK3s(map[string]any{})})
 		for change, opts := range map[string]map[string]any{
 			"version":    {"version": "1.20.1"},
 			"encryption": {"encryption": "wireguard"},
 		} {
-			after := stack(t, name, map[string]any{"k3s": ciliumK3s(opts)})
+			after := stack(t, name, map[string]any{"k3s": mockcloud.CiliumK3s(opts)})
 			assertChange(t, diff(before, after), nil, nil, map[string][]string{chart + "/cilium": {map[string]string{"version": "version", "encryption": "values"}[change]}})
 		}
-		upgraded := stack(t, name, map[string]any{"k3s": ciliumK3s(map[string]any{}), "k3sVersion": "v1.37.0+k3s1"})
+		upgraded := stack(t, name, map[string]any{"k3s": mockcloud.CiliumK3s(map[string]any{}), "k3sVersion": "v1.37.0+k3s1"})
 		if changed := diff(before, upgraded).changed; slices.Contains(slices.Collect(maps.Keys(changed)), chart+"/cilium") {
 			t.Errorf("%s: a k3s upgrade changes the cilium chart: %v", name, changed)
 		}

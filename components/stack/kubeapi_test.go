@@ -150,7 +150,7 @@ func TestKubernetesObjectsPassServerSideDryRun(t *testing.T) {
 		{"prod with S3 snapshots", "prod", s3Snapshots(nil)},
 		{"dev autoscaled", "dev", map[string]any{"workerPools": []any{map[string]any{"name": "burst", "serverType": "cx33",
 			"location": "nbg1", "autoscaling": map[string]any{"min": 1, "max": 3}}}}},
-		{"dev with Cilium", "dev", map[string]any{"k3s": ciliumK3s(map[string]any{"routing": "native"})}},
+		{"dev with Cilium", "dev", map[string]any{"k3s": mockcloud.CiliumK3s(map[string]any{"routing": "native"})}},
 	}
 	for _, tt := range stacks {
 		t.Run(tt.name, func(t *testing.T) {

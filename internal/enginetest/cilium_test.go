@@ -10,12 +10,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
-)
 
-// ciliumK3s is the k3s key with Cilium as the network, with opts.
-func ciliumK3s(opts map[string]any) map[string]any {
-	return map[string]any{"cni": "cilium", "disable": []any{"traefik", "servicelb"}, "cilium": opts}
-}
+	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
+)
 
 // Scenario 12: the first up with Cilium ends. Nodes stay NotReady until
 // Cilium runs, so nothing before it may wait for a Ready node: the readiness
@@ -29,7 +26,7 @@ func TestTheFirstUpWithCiliumEnds(t *testing.T) {
 			"native with wireguard": {"routing": "native", "encryption": "wireguard", "kubeProxyReplacement": false},
 		} {
 			t.Run(name+"/"+option, func(t *testing.T) {
-				s := newStack(newWorld(), name, map[string]any{"k3s": ciliumK3s(opts)})
+				s := newStack(newWorld(), name, map[string]any{"k3s": mockcloud.CiliumK3s(opts)})
 				first := s.Up(t).Check(t)
 				ready, okReady := first.Find(create, "ready")
 				kubeconfig, okKubeconfig := first.Find(create, "kubeconfig")
@@ -54,11 +51,11 @@ func TestANetworkChangeOnARunningClusterIsRefused(t *testing.T) {
 		from, to     map[string]any // the k3s key; nil is the stack's own (flannel)
 		key, servers string
 	}{
-		{"flannel to cilium", nil, ciliumK3s(map[string]any{}), "k3s.cni", "run flannel"},
-		{"cilium to flannel", ciliumK3s(map[string]any{}), map[string]any{"flannelBackend": "vxlan", "disable": []any{"traefik", "servicelb"}},
+		{"flannel to cilium", nil, mockcloud.CiliumK3s(map[string]any{}), "k3s.cni", "run flannel"},
+		{"cilium to flannel", mockcloud.CiliumK3s(map[string]any{}), map[string]any{"flannelBackend": "vxlan", "disable": []any{"traefik", "servicelb"}},
 			"k3s.cni", "run cilium"},
-		{"tunnel to native", ciliumK3s(map[string]any{}), ciliumK3s(map[string]any{"routing": "native"}), "k3s.cilium.routing", "tunnel routing"},
-		{"kube-proxy back", ciliumK3s(map[string]any{}), ciliumK3s(map[string]any{"kubeProxyReplacement": false}),
+		{"tunnel to native", mockcloud.CiliumK3s(map[string]any{}), mockcloud.CiliumK3s(map[string]any{"routing": "native"}), "k3s.cilium.routing", "tunnel routing"},
+		{"kube-proxy back", mockcloud.CiliumK3s(map[string]any{}), mockcloud.CiliumK3s(map[string]any{"kubeProxyReplacement": false}),
 			"k3s.cilium.kubeProxyReplacement", "Services served by cilium"},
 	}
 	for _, tt := range tests {
@@ -85,7 +82,7 @@ func TestANetworkChangeOnARunningClusterIsRefused(t *testing.T) {
 // native routing and WireGuard included: nothing beyond prod's own advisory.
 func TestPolicyPackHoldsWithCilium(t *testing.T) {
 	pack := startPolicyPack(t)
-	s := newStack(newWorld(), "prod", map[string]any{"k3s": ciliumK3s(map[string]any{"routing": "native", "encryption": "wireguard"})})
+	s := newStack(newWorld(), "prod", map[string]any{"k3s": mockcloud.CiliumK3s(map[string]any{"routing": "native", "encryption": "wireguard"})})
 	pack.use(s)
 	r := s.Up(t).Check(t)
 	var got []string

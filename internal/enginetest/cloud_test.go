@@ -2,13 +2,13 @@ package enginetest
 
 import (
 	"fmt"
-	hz "github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
 	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 
+	hz "github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
 	"golang.org/x/crypto/ssh"

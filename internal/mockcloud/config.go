@@ -100,3 +100,9 @@ func setOperatorAllowlist(values map[string]any, key string) {
 	firewall["sshAllowedCidrs"] = []any{OperatorCIDR}
 	values[key] = firewall
 }
+
+// CiliumK3s is the k3s config key of a cluster whose network is Cilium with
+// opts, with the add-ons the stack files disable kept disabled.
+func CiliumK3s(opts map[string]any) map[string]any {
+	return map[string]any{"cni": "cilium", "disable": []any{"traefik", "servicelb"}, "cilium": opts}
+}
