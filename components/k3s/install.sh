@@ -113,8 +113,8 @@ if [ -z "$current" ]; then
   skip_download=false
   if [ -f "$staged/install.sh" ] && [ -x "$staged/k3s" ]; then
     log "k3s $version was downloaded while the server booted"
-    mkdir -p "$root/usr/local/bin"
-    cp "$staged/k3s" "$root/usr/local/bin/k3s" || fail "cannot install the downloaded k3s binary"
+    # Mode 755, as the installer sets a binary it downloads (setup_binary).
+    install -D -m 755 "$staged/k3s" "$root/usr/local/bin/k3s" || fail "cannot install the downloaded k3s binary"
     installer="$staged/install.sh" skip_download=true
   else
     mkdir -p "$root/tmp"

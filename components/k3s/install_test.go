@@ -415,6 +415,9 @@ func TestInstallUsesTheReleaseDownloadedAtBoot(t *testing.T) {
 			t.Error("the installer downloads the release again")
 		}
 		n.AssertFile("/usr/local/bin/k3s", "staged k3s\n")
+		if info, err := os.Stat(filepath.Join(n.Root, "usr/local/bin/k3s")); err != nil || info.Mode().Perm() != 0o755 {
+			t.Errorf("the installed binary: %v, want mode 755 as the installer leaves it", err)
+		}
 		if n.Exists(DownloadDir) {
 			t.Error("the download is left on the node after the install")
 		}
