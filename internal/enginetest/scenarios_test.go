@@ -62,6 +62,10 @@ func TestAddingWorkersOnlyCreates(t *testing.T) {
 	s.Up(t).Check(t)
 
 	s.Set("workerPools", []any{devWorkers(3)})
+	// The preview shows it too: the version read re-runs, but a command's
+	// update keeps its old output in preview (pulumi-command v1.2.1
+	// commandController.go Update), so no install shows as changing.
+	expectOnly(t, s.Preview(t).Check(t), create, "workers-3")
 	grow := s.Up(t).Check(t)
 	expectOnly(t, grow, create, "workers-3")
 	expectCreated(t, grow, "workers-3", "workers-3-install", "workers-3-drain", "workers-3-rollout")
