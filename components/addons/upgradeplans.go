@@ -29,7 +29,7 @@ func serverPlan(c config.Cluster) map[string]any {
 		"concurrency":        1,
 		"cordon":             true,
 		"nodeSelector":       selector("In", "true"),
-		"serviceAccountName": upgradeNamespace,
+		"serviceAccountName": sucAccount,
 		"tolerations": []any{
 			map[string]any{"key": config.ControlPlaneTaint.Key, "operator": "Exists"},
 			map[string]any{"key": controlPlaneLabel, "operator": "Exists", "effect": "NoSchedule"},
@@ -50,7 +50,7 @@ func agentPlan(c config.Cluster) map[string]any {
 		"concurrency":        c.Upgrade.AgentConcurrency,
 		"nodeSelector":       selector("DoesNotExist"),
 		"prepare":            map[string]any{"image": upgradeImage, "args": []any{"prepare", serverPlanName}},
-		"serviceAccountName": upgradeNamespace,
+		"serviceAccountName": sucAccount,
 		// Pools may carry any taint; the upgrade must still reach every node.
 		"tolerations": []any{map[string]any{"operator": "Exists"}},
 		"upgrade":     map[string]any{"image": upgradeImage},

@@ -4,7 +4,7 @@
 # Parameters: node, node_ip, control_plane, timeout. stdin: the SSH private
 # key that reaches the node over the private network.
 
-# The whole cluster is being destroyed (see TeardownScript): nothing to keep.
+# The whole cluster is being destroyed (see TeardownScripts): nothing to keep.
 if [ -e "$root$teardown_marker" ]; then
   log "the cluster is being destroyed: $node is not drained"
   exit 0

@@ -36,6 +36,8 @@ for a; do [ "$prev" != node ] || node=$a; prev=$a; done`
 //     says it (TestRealDrainGivesUpOnAPodThatNeverStops)
 //   - leaves-etcd-after: once a node is annotated for removal, the
 //     removed-node-name annotation appears at that poll; never when unset
+//   - control-plane-versions: the kubelet versions the control-plane Nodes
+//     report, one a line (none when unset)
 //   - crds: the CustomResourceDefinitions registered (from the
 //     $state/registered-after-th get on; 1 when unset); established: those
 //     the API serves
@@ -81,6 +83,7 @@ case "$1 $2" in
   annotate*)
     [[ " $* " != *" etcd.k3s.cattle.io/remove=true "* ]] || touch "$state/marked-$node"
     echo "node/$node annotated" ;;
+  "get nodes") cat "$state/control-plane-versions" 2>/dev/null || true ;;
   "get crd") at_least "$(count crd)" registered-after && listed "$3" crds && echo "customresourcedefinition/$3" ;;
   "wait --for") last=${!#}; listed "${last#crd/}" established ||
     { echo "error: timed out waiting for the condition on customresourcedefinitions/${last#crd/}" >&2; exit 1; } ;;
@@ -93,7 +96,8 @@ esac`
 // realK3sStub stands in for k3s on a control-plane node of a real API
 // server: its kubectl is the real one (@KUBECTL@), given the arguments as
 // they come. k3s's etcd controller, which removes a member marked for
-// removal and then records it on the Node (k3s pkg/etcd/etcd.go), is played
+// removal and then records it on the Node (k3s pkg/etcd/member_controller.go,
+// removedNodeNameAnnotation), is played
 // here: the record follows the mark at once.
 const realK3sStub = k3sVersionStub + `
 [ "$1" = kubectl ] || exit 1

@@ -244,10 +244,11 @@ func TestRealReadyRefusesAnEndpointTheCertificateLacks(t *testing.T) {
 		"the Kubernetes API did not answer at "+other+" within 0s; check the firewall allowlist, the load balancer's health and the certificate's TLS SANs")
 }
 
-func TestRealServerVersionIsTheOldestKubeletOfTheControlPlane(t *testing.T) {
+// The version read and the upgrade gate read the versions the control-plane
+// Nodes report. One test for both: each reads every control-plane Node of
+// the server, and these are its only ones.
+func TestRealServerVersionAndUpgradeGateReadTheControlPlane(t *testing.T) {
 	h, s := realHost(t)
-	// The only test whose Nodes are control-plane ones, as the script reads
-	// every such Node of the cluster.
 	for name, version := range map[string]string{"version-cp-1": "v1.36.3+k3s1", "version-cp-2": "v1.35.2+k3s1"} {
 		createNode(t, s, name, "node-role.kubernetes.io/control-plane: 'true'", "", "nodeInfo: {kubeletVersion: "+version+"}")
 	}
@@ -256,12 +257,10 @@ func TestRealServerVersionIsTheOldestKubeletOfTheControlPlane(t *testing.T) {
 	if res.Stdout != "v1.35.2+k3s1\n" {
 		t.Errorf("stdout = %q, want the older control-plane node's version", res.Stdout)
 	}
-}
-
-func TestRealUpgradeGateReadsTheRunningVersion(t *testing.T) {
-	h, s := realHost(t)
-	running := s.Version + "+k3s1"
-	h.MustRun(UpgradeGateScript(running), "").Says(t, "k3s "+running+" is the pinned version")
-	h.MustFail(UpgradeGateScript("v1.35.0+k3s1"), "",
-		"refusing to downgrade k3s from "+running+" to v1.35.0+k3s1: set k3sVersion to "+running+" or newer")
+	// This node runs the API server's release; the oldest member decides
+	// whether a minor is skipped, the newest whether it is a downgrade.
+	local := s.Version + "+k3s1"
+	h.MustFail(UpgradeGateScript("v1.37.0+k3s1"), "", "refusing to upgrade k3s from v1.35.2+k3s1 to v1.37.0+k3s1: upgrade one minor release at a time")
+	h.MustFail(UpgradeGateScript("v1.36.0+k3s1"), "", "refusing to downgrade k3s from "+local+" to v1.36.0+k3s1: set k3sVersion to "+local+" or newer")
+	h.MustRun(UpgradeGateScript("v1.36.9+k3s1"), "").Says(t, "upgrade from v1.35.2+k3s1 to v1.36.9+k3s1 allowed")
 }

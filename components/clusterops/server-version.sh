@@ -8,8 +8,7 @@
 # Runs on a control-plane node. Parameters: nodes (the cluster's nodes: a new
 # one makes this run again). Logs go to stderr: stdout is the version.
 lowest=
-if ! versions=$(kubectl get nodes -l node-role.kubernetes.io/control-plane=true \
-  -o 'jsonpath={range .items[*]}{.status.nodeInfo.kubeletVersion}{"\n"}{end}'); then
+if ! versions=$(control_plane_versions); then
   # A rebuilt first control-plane node that has not joined yet, say.
   log "warning: cannot read the k3s versions of the control-plane nodes; new nodes install the pinned one" >&2
   versions=

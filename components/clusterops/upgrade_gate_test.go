@@ -18,8 +18,25 @@ func gateHost(t *testing.T, version string) *shelltest.Host {
 func TestUpgradeGateAllowsSameVersion(t *testing.T) {
 	h := gateHost(t, "v1.33.5+k3s1")
 	res := h.MustRun(UpgradeGateScript("v1.33.5+k3s1"), "")
-	res.AssertCalls(t, "", "k3s --version")
+	res.AssertCalls(t, "k3s --version", "k3s --version")
 	res.Says(t, "k3s v1.33.5+k3s1 is the pinned version")
+}
+
+// Under an upgrade the control plane runs two versions (the Plans upgrade
+// it one node at a time), whichever the gate's node runs: the newest must
+// not go back, and the oldest must not skip a minor.
+func TestUpgradeGateJudgesEveryControlPlaneNode(t *testing.T) {
+	t.Run("the oldest does not skip a minor", func(t *testing.T) {
+		h := gateHost(t, "v1.34.1+k3s1")
+		h.Set("control-plane-versions", "v1.34.1+k3s1\nv1.33.5+k3s1\nv1.34.1+k3s1\n")
+		h.MustFail(UpgradeGateScript("v1.35.0+k3s1"), "", "refusing to upgrade k3s from v1.33.5+k3s1 to v1.35.0+k3s1: upgrade one minor release at a time")
+		h.MustRun(UpgradeGateScript("v1.34.1+k3s1"), "").Says(t, "upgrade from v1.33.5+k3s1 to v1.34.1+k3s1 allowed")
+	})
+	t.Run("the newest does not go back", func(t *testing.T) {
+		h := gateHost(t, "v1.33.5+k3s1")
+		h.Set("control-plane-versions", "v1.33.5+k3s1\nv1.34.1+k3s1\n")
+		h.MustFail(UpgradeGateScript("v1.34.0+k3s1"), "", "refusing to downgrade k3s from v1.34.1+k3s1 to v1.34.0+k3s1: set k3sVersion to v1.34.1+k3s1 or newer")
+	})
 }
 
 // gateCase is a version change, and the gate's refusal ("" when allowed).

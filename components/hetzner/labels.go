@@ -32,8 +32,9 @@ const (
 	KubeProxyK3s       = "k3s"
 )
 
-// LabelNodeGroup is the only label cluster-autoscaler's Hetzner provider puts
-// on the servers it creates, set to the node group's name (nodeGroupLabel in
+// LabelNodeGroup is the label cluster-autoscaler's Hetzner provider puts on
+// every server it creates, set to the node group's name, beside the pool's
+// serverLabels, which hcloud-k3s does not set (nodeGroupLabel in
 // kubernetes/autoscaler cluster-autoscaler/cloudprovider/hetzner/
 // hetzner_cloud_provider.go and createServer in hetzner_node_group.go at
 // cluster-autoscaler-1.36.1). It finds them, and so does their cleanup.

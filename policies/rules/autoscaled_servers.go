@@ -17,9 +17,13 @@ const (
 
 // autoscaledServersOutside is a general rule: it reads any cluster-autoscaler Deployment with the
 // Hetzner provider by its documented settings (cloudprovider/hetzner/README.md in
-// kubernetes/autoscaler), whatever program made it. The autoscaler creates its servers with only
-// its own node-group label, so no label-selector firewall finds them: they are behind a firewall
-// only if HCLOUD_FIREWALL names one, and in a private network only if HCLOUD_NETWORK does.
+// kubernetes/autoscaler), whatever program made it. The autoscaler labels its servers with its
+// node-group label and the pool's serverLabels from its cluster config, none of which the
+// cluster's own selector-based firewall matches (cluster-autoscaler-1.36.1
+// cloudprovider/hetzner/hetzner_node_group.go createServer), and attaches the firewall that
+// HCLOUD_FIREWALL names and the network that HCLOUD_NETWORK names (hetzner_manager.go). The rule
+// judges by those two settings only: a firewall of the stack whose selector matches the node-group
+// label would cover the servers too, which it does not read, and so flags.
 var autoscaledServersOutside = stackRule{
 	name: "autoscaled-servers-outside-cluster",
 	description: "A cluster-autoscaler on Hetzner must put every server it creates behind the cluster's firewall " +
@@ -103,13 +107,13 @@ func containers(deployment *resource) []property.Map {
 
 // nodeGroups are the node groups a container's --nodes flags name, and whether it runs the
 // Hetzner provider.
-func nodeGroups(container property.Map) (groups []string, hetzner bool) {
+func nodeGroups(container property.Map) (groups []string, onHetzner bool) {
 	args, _ := get(container, "args", asList)
 	command, _ := get(container, "command", asList)
 	for _, v := range slices.Concat(command, args) {
 		arg, _ := asString(v)
 		if arg == "--cloud-provider=hetzner" {
-			hetzner = true
+			onHetzner = true
 		}
 		if spec, ok := strings.CutPrefix(arg, "--nodes="); ok {
 			if fields := strings.Split(spec, ":"); len(fields) == 5 {
@@ -117,7 +121,7 @@ func nodeGroups(container property.Map) (groups []string, hetzner bool) {
 			}
 		}
 	}
-	return groups, hetzner
+	return groups, onHetzner
 }
 
 // envValue is one environment variable's value; known is false while it is unknown, or comes

@@ -14,3 +14,9 @@ wait_api_ready() {
     sleep 2
   done
 }
+# control_plane_versions prints the k3s version each control-plane node's
+# kubelet reports, one a line; fails when the API cannot be read.
+control_plane_versions() {
+  kubectl get nodes -l node-role.kubernetes.io/control-plane=true \
+    -o 'jsonpath={range .items[*]}{.status.nodeInfo.kubeletVersion}{"\n"}{end}'
+}
