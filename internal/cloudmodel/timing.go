@@ -19,8 +19,8 @@ type Step struct {
 
 // WaitsFor are the URNs a resource waits for: its dependencies and its own
 // provider (a reference URN::ID), which the SDK needs created before it
-// registers the resource. A default provider ("") is created before the
-// program runs.
+// registers the resource. Under Pulumi's mocks a resource of a default
+// provider names none (""), and waits for nothing more.
 func WaitsFor(dependencies []string, provider string) []string {
 	if provider == "" {
 		return dependencies

@@ -10,7 +10,6 @@ import (
 	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/providers"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 )
 
 // expectRefusedBeforeAnything checks that the up failed with each message,
@@ -25,18 +24,20 @@ func expectRefusedBeforeAnything(t *testing.T, w *world, s *Stack, r *Run, messa
 		r.Expect(t, strings.Contains(r.Err.Error(), m), "the error does not say %q:\n%v", m, r.Err)
 	}
 	for _, step := range r.Steps {
-		r.Expect(t, engineOwned(step.URN.Type()), "%s %s was taken", step.Op, step.URN)
+		r.Expect(t, engineOwned(step.URN), "%s %s was taken", step.Op, step.URN)
 	}
 	for _, res := range s.Resources() {
-		r.Expect(t, engineOwned(res.Type), "the state holds %s", res.URN)
+		r.Expect(t, engineOwned(res.URN), "the state holds %s", res.URN)
 	}
 	r.Expect(t, w.cloud.count() == 0, "the project holds %d resources", w.cloud.count())
 }
 
 // engineOwned tells the stack itself and the default providers, which the
-// engine registers before the program's first line, from what it registers.
-func engineOwned(typ tokens.Type) bool {
-	return typ == resource.RootStackType || providers.IsProviderType(typ)
+// engine registers for the program's reads (pkg/v3 resource/deploy/
+// default_providers.go, handleRequest: on the first request of a package),
+// from what the program registers: an explicit provider too.
+func engineOwned(urn resource.URN) bool {
+	return urn.Type() == resource.RootStackType || providers.IsDefaultProvider(urn)
 }
 
 // dev in location, its control plane and workers of serverType.
@@ -92,6 +93,6 @@ func TestRunningServersKeepATypeNoLongerSold(t *testing.T) {
 	r.Expect(t, r.Err != nil && strings.Contains(r.Err.Error(), `hcloud-k3s:workerPools[0].serverType: "cx23" cannot be ordered in nbg1 now`),
 		"a new worker of a sold-out type was not refused: %v", r.Err)
 	for _, step := range r.Steps {
-		r.Expect(t, engineOwned(step.URN.Type()), "%s %s was taken", step.Op, step.URN)
+		r.Expect(t, engineOwned(step.URN), "%s %s was taken", step.Op, step.URN)
 	}
 }

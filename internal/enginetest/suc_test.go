@@ -69,11 +69,12 @@ func TestNewClusterPlansWaitForTheCRD(t *testing.T) {
 		"kubernetes:rbac.authorization.k8s.io/v1:Role", "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "kubernetes:apps/v1:Deployment"} {
 		r.Expect(t, len(r.Of(object, create)) > 0, "no %s created: %v", object, created)
 	}
-	deployment, _ := r.Find(create, "system-upgrade-controller")
+	deployment, deployed := r.Find(create, "system-upgrade-controller")
 	wait, ok := r.Find(create, crdWait)
-	r.Expect(t, ok && deployment.End < wait.Begin, "the wait for the CRD did not run after the controller's Deployment")
+	r.Expect(t, deployed && ok && deployment.End < wait.Begin, "the wait for the CRD did not run after the controller's Deployment")
 	r.Expect(t, len(r.Reads) == 1 && r.Reads[0].URN.Type() == crdType && wait.End < r.Reads[0].Begin,
 		"the CRD was not read once, after the wait: %v", Names(r.Reads))
+	r.Expect(t, len(r.Of(planType, create)) == 2, "%d Plans were applied, want the server and the agent Plan", len(r.Of(planType, create)))
 	for _, plan := range r.Of(planType, create) {
 		r.Expect(t, wait.End < plan.Begin && r.Reads[0].End < plan.Begin, "Plan %s was applied before the CRD was established and read", plan.Name())
 	}
