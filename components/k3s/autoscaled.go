@@ -3,7 +3,6 @@ package k3s
 import (
 	_ "embed"
 	"fmt"
-	"strings"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 	"github.com/hcloud-k3s/hcloud-k3s/components/internal/shell"
@@ -49,18 +48,12 @@ func NewJoin(c config.Cluster, pool config.WorkerPool) (Join, error) {
 	}, nil
 }
 
-// Script is the join's text: the node install of a fixed worker, after the
-// private IP is found. Like Install.Script it holds no secret: the token
-// comes on stdin.
+// Script is the join's text: the node install of a fixed worker, with its
+// parameters, after the private IP (node_ip) is found. Like Install.Script
+// it holds no secret: the token comes on stdin.
 func (j Join) Script() string {
-	return shell.Script([]shell.Param{
-		{Name: "role", Value: string(RoleAgent)},
-		{Name: "version", Value: j.Version},
-		{Name: "join_peers", Value: strings.Join(j.JoinPeers, " ")},
-		{Name: "config", Value: strings.TrimRight(j.Config, "\n")},
-		{Name: "network", Value: j.Network},
-		{Name: "download_dir", Value: DownloadDir},
-	}, unitBody+joinBody+installBody)
+	in := Install{Role: RoleAgent, Version: j.Version, Config: j.Config, JoinPeers: j.JoinPeers}
+	return shell.Script(append(in.params(), shell.Param{Name: "network", Value: j.Network}), unitBody+joinBody+installBody)
 }
 
 // CloudInit is the user data of the autoscaler's servers: like a fixed

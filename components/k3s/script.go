@@ -50,6 +50,11 @@ type Install struct {
 // Script is the command text of a node's install. It is deterministic and
 // free of secrets; they come on stdin (see Secrets).
 func (in Install) Script() string {
+	return shell.Script(in.params(), unitBody+installBody)
+}
+
+// params are the install's parameters, which a Join's script shares.
+func (in Install) params() []shell.Param {
 	params := []shell.Param{
 		{Name: "role", Value: string(in.Role)},
 		{Name: "node_ip", Value: in.NodeIP},
@@ -62,7 +67,7 @@ func (in Install) Script() string {
 		// Only when set: the text of every other install stays as it was.
 		params = append(params, shell.Param{Name: "before_start", Value: in.BeforeStart})
 	}
-	return shell.Script(params, unitBody+installBody)
+	return params
 }
 
 // RolloutScript is the command text of a node's rollout: it restarts k3s
