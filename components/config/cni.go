@@ -15,7 +15,7 @@ import (
 // installed as an add-on (package addons) on a k3s without flannel.
 const (
 	CNIFlannel = "flannel"
-	CNICilium  = "cilium"
+	CNICilium  = hetzner.CNICilium // the value of the servers' label says the same
 	DefaultCNI = CNIFlannel
 
 	// FlannelBackendNone is what k3s's flannel-backend is with another CNI.

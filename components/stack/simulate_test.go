@@ -109,10 +109,9 @@ func knownLatency(r mockcloud.Resource) (d time.Duration, known bool) {
 var mayWaitFor = map[string][]string{
 	"subnet":              {"network"},
 	"server":              {"subnet", "firewall", "key pair", "placement group"},                                        // cloud-init installs the public key
-	"init install":        {"own server", "key pair", "token", "load balancer", "own etcd setup", "own pinned version"}, // SSH; token on stdin; LB IPs as TLS SANs; S3 secret drop-in
-	"join install":        {"own server", "key pair", "token", "load balancer", "init install", "own etcd setup", "k3s version"},
+	"init install":        {"own server", "key pair", "token", "load balancer", "own pinned version"}, // SSH; token and S3 secret on stdin; LB IPs as TLS SANs
+	"join install":        {"own server", "key pair", "token", "load balancer", "init install", "k3s version"},
 	"k3s version":         {"init install", "server", "key pair"}, // read on the first control-plane server: what joining nodes install
-	"etcd setup":          {"own server", "key pair"},
 	"etcd snapshot":       {"init install", "server", "key pair"},
 	"agent install":       {"own server", "key pair", "token", "init install", "k3s version"},
 	"readiness check":     {"init install", "join install", "agent install", "server", "key pair", "load balancer"}, // every node, every endpoint
@@ -171,8 +170,6 @@ func roleSeenFrom(from, to mockcloud.Resource) string {
 		return "own server"
 	case strings.HasSuffix(role, " install"):
 		return "own install"
-	case role == "etcd setup":
-		return "own etcd setup"
 	case role == "pinned version":
 		return "own pinned version"
 	}

@@ -73,7 +73,7 @@ func TestANetworkChangeOnARunningClusterIsRefused(t *testing.T) {
 			r.Expect(t, r.Err != nil && strings.Contains(r.Err.Error(), "hcloud-k3s:"+tt.key+":") && strings.Contains(r.Err.Error(), tt.servers),
 				"the up was not refused naming %s and what the servers run: %v", tt.key, r.Err)
 			r.Expect(t, len(r.Steps) == 0 && len(r.Operations) == 0, "%s was refused only after %d steps and %d operations", tt.key, len(r.Steps), len(r.Operations))
-			r.Expect(t, maps.EqualFunc(before, w.cloud.snapshot(), func(a, b string) bool { return a == b }), "Hetzner's project changed")
+			r.Expect(t, maps.Equal(before, w.cloud.snapshot()), "Hetzner's project changed")
 		})
 	}
 }

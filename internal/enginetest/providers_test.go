@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/blang/semver"
+	"github.com/hcloud-k3s/hcloud-k3s/components/config"
 	"github.com/hcloud-k3s/hcloud-k3s/internal/cloudmodel"
 	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
 	"github.com/pulumi/pulumi/pkg/v3/resource/deploy/deploytest"
@@ -459,6 +460,14 @@ func (w *world) recordInstall(urn resource.URN, node, script string) {
 	w.running[node] = m[1]
 }
 
+// olderRelease orders k3s releases as the program does (config.Version.Less,
+// which counts the +k3sN build that semver ignores).
+func olderRelease(a, b string) bool {
+	va, errA := config.ParseVersion(a)
+	vb, errB := config.ParseVersion(b)
+	return errA == nil && errB == nil && va.Less(vb)
+}
+
 // oldestControlPlaneVersion is what the version read prints: the oldest
 // version a control-plane node of the stack runs.
 func (w *world) oldestControlPlaneVersion(stack string) string {
@@ -466,7 +475,7 @@ func (w *world) oldestControlPlaneVersion(stack string) string {
 	defer w.mu.Unlock()
 	oldest := ""
 	for node, version := range w.running {
-		if strings.HasPrefix(node, stack+"-cp-") && (oldest == "" || semver.MustParse(version[1:]).LT(semver.MustParse(oldest[1:]))) {
+		if strings.HasPrefix(node, stack+"-cp-") && (oldest == "" || olderRelease(version, oldest)) {
 			oldest = version
 		}
 	}
