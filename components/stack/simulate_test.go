@@ -108,7 +108,7 @@ func knownLatency(r mockcloud.Resource) (d time.Duration, known bool) {
 // same node. Every resource also waits for its own provider.
 var mayWaitFor = map[string][]string{
 	"subnet":              {"network"},
-	"server":              {"subnet", "firewall", "key pair", "placement group"},                                        // cloud-init installs the public key
+	"server":              {"subnet", "firewall", "key pair", "placement group"},                      // cloud-init installs the public key
 	"init install":        {"own server", "key pair", "token", "load balancer", "own pinned version"}, // SSH; token and S3 secret on stdin; LB IPs as TLS SANs
 	"join install":        {"own server", "key pair", "token", "load balancer", "init install", "k3s version"},
 	"k3s version":         {"init install", "server", "key pair"}, // read on the first control-plane server: what joining nodes install
