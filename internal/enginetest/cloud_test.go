@@ -161,7 +161,8 @@ func (h *hetzner) update(typ tokens.Type, id string, news property.Map) (propert
 // resources will be detached automatically", DELETE /networks/{id}), and a
 // deleted firewall is first removed from every server it is applied to
 // (terraform-provider-hcloud internal/firewall/resource.go,
-// removeFromResources before Firewall.Delete). Servers are never deleted
+// resourceFirewallDelete: removeFromResources before Firewall.Delete, since
+// v1.32.0, and still at v1.68.0). Servers are never deleted
 // with them: they keep running, unprotected, and are billed.
 func (h *hetzner) delete(id string) {
 	h.mu.Lock()

@@ -49,8 +49,9 @@ func writeCerts(dir string) error {
 	if err != nil {
 		return err
 	}
-	// Service-account tokens are signed with RSA, as kube-controller-manager
-	// and the API server expect of a key file.
+	// The service-account token signing key: RSA by choice; an ECDSA key
+	// would do too (k8s.io/kubernetes pkg/serviceaccount/jwt.go,
+	// JWTTokenGenerator).
 	saKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return err
