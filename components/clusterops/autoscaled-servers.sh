@@ -37,9 +37,7 @@ print("next", reply["meta"]["pagination"]["next_page"] or "")') ||
 # remove ID NAME: drains the node (unless the cluster goes), deletes its server, then its Node.
 remove() {
   if [ "$drain" = true ] && [ -n "$(kubectl get node "$2" --ignore-not-found -o name)" ]; then
-    log "draining $2 (timeout $timeout)"
-    kubectl drain "$2" --ignore-daemonsets --delete-emptydir-data --force --timeout="$timeout" ||
-      log "warning: $2 did not drain within $timeout; removing it anyway"
+    drain_node "$2" "$timeout"
   fi
   hetzner DELETE "/servers/$1" >/dev/null || fail "cannot delete server $2 ($1) through the Hetzner API"
   log "deleting server $2"

@@ -18,10 +18,7 @@ if [ -z "$found" ]; then
   log "node $node is not in the cluster: nothing to drain"
   exit 0
 fi
-log "draining $node (timeout $timeout)"
-if ! kubectl drain "$node" --ignore-daemonsets --delete-emptydir-data --force --timeout="$timeout"; then
-  log "warning: $node did not drain within $timeout; removing it anyway"
-fi
+drain_node "$node" "$timeout"
 unit=k3s-agent
 if [ "$control_plane" = true ]; then
   unit=k3s

@@ -20,3 +20,10 @@ control_plane_versions() {
   kubectl get nodes -l node-role.kubernetes.io/control-plane=true \
     -o 'jsonpath={range .items[*]}{.status.nodeInfo.kubeletVersion}{"\n"}{end}'
 }
+# drain_node NODE TIMEOUT: evicts the node's pods, bounded; a node that does
+# not drain in time is removed all the same.
+drain_node() {
+  log "draining $1 (timeout $2)"
+  kubectl drain "$1" --ignore-daemonsets --delete-emptydir-data --force --timeout="$2" ||
+    log "warning: $1 did not drain within $2; removing it anyway"
+}
