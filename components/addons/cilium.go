@@ -100,7 +100,7 @@ func CiliumValues(c config.Cluster) map[string]any {
 // cilium 1.20.0's values.yaml) and the control plane's taint.
 func ciliumOperatorTolerations() []any {
 	var tolerations []any
-	for _, key := range []string{"node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/master",
+	for _, key := range []string{controlPlaneLabel, "node-role.kubernetes.io/master",
 		"node.kubernetes.io/not-ready", "node.cloudprovider.kubernetes.io/uninitialized", config.ControlPlaneTaint.Key} {
 		tolerations = append(tolerations, map[string]any{"key": key, "operator": "Exists"})
 	}

@@ -13,8 +13,6 @@ package cluster
 import (
 	"cmp"
 	"fmt"
-	"maps"
-	"slices"
 
 	"github.com/hcloud-k3s/hcloud-k3s/components/apilb"
 	"github.com/hcloud-k3s/hcloud-k3s/components/backup"
@@ -241,10 +239,10 @@ func (cl *Cluster) addNodes(ctx *pulumi.Context, shared node.Shared, lb *apilb.L
 // each resize wait for it: it runs on the first running control-plane
 // node, reached at the address Hetzner reports, since the servers it would
 // otherwise wait for are the ones that go down.
-func (cl *Cluster) snapshotBeforeResizing(ctx *pulumi.Context, queue *node.Queue, shared node.Shared, seen existing, status map[string]node.Status) error {
+func (cl *Cluster) snapshotBeforeResizing(ctx *pulumi.Context, queue *node.Queue, shared node.Shared, seen existing, status node.Statuses) error {
 	c := cl.Config
 	address, running := seen.firstRunning(c.ControlPlane.Nodes)
-	if !c.EtcdSnapshots.OffSite() || !slices.Contains(slices.Collect(maps.Values(status)), node.Resizing) || !running {
+	if !c.EtcdSnapshots.OffSite() || !status.Any(node.Resizing) || !running {
 		return nil
 	}
 	var err error

@@ -145,8 +145,8 @@ func ciliumOf(c config.Cluster) config.Cilium {
 // powered off, and grows its disk (terraform-provider-hcloud
 // internal/server/resource.go, server_type is not ForceNew; keep_disk is
 // false), so they are resized in turn.
-func (e existing) status(nodes []config.Node, serverType string) map[string]node.Status {
-	status := map[string]node.Status{}
+func (e existing) status(nodes []config.Node, serverType string) node.Statuses {
+	status := node.Statuses{}
 	for _, n := range nodes {
 		if was, ok := e.servers[n.Hostname]; ok {
 			status[n.Name] = node.Running
@@ -160,7 +160,7 @@ func (e existing) status(nodes []config.Node, serverType string) map[string]node
 
 // resizeNotice tells, in preview and up, how a server-type change is rolled
 // out; "" when nothing is resized.
-func resizeNotice(key, serverType string, nodes []config.Node, status map[string]node.Status, atOnce int) string {
+func resizeNotice(key, serverType string, nodes []config.Node, status node.Statuses, atOnce int) string {
 	var names []string
 	for _, n := range nodes {
 		if status[n.Name] == node.Resizing {

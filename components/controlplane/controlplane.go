@@ -24,7 +24,7 @@ type Args struct {
 	// Queue lets one control-plane node down at a time.
 	Queue *node.Queue
 	// Status is what Hetzner runs of each node's server.
-	Status map[string]node.Status
+	Status node.Statuses
 }
 
 // ControlPlane is the set of control-plane nodes.
@@ -83,7 +83,7 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 		}
 		cp.Nodes = append(cp.Nodes, n)
 		if cp.Join == nil {
-			if cp.Join, err = join(ctx, c, n, runs(args.Status), cp); err != nil {
+			if cp.Join, err = join(ctx, c, n, args.Status.Any(node.Running, node.Resizing), cp); err != nil {
 				return nil, err
 			}
 		}
@@ -123,14 +123,4 @@ func join(ctx *pulumi.Context, c config.Cluster, first *node.Node, clusterRuns b
 		version = cmd.Stdout.ApplyT(c.K3sVersion.OrOlder).(pulumi.StringOutput)
 	}
 	return &node.Join{After: first.Install, Version: version, DrainVia: first.Connection}, nil
-}
-
-// runs says whether any of the nodes' servers already runs.
-func runs(status map[string]node.Status) bool {
-	for _, s := range status {
-		if s != node.ToCreate {
-			return true
-		}
-	}
-	return false
 }

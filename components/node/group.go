@@ -40,9 +40,8 @@ type Group struct {
 	// Queue is the group's turn in "at most N nodes down at a time", for
 	// restarts after a configuration change and for server resizes.
 	Queue *Queue
-	// Status is what Hetzner runs of each node's server, by node name; a
-	// node missing from it is ToCreate.
-	Status map[string]Status
+	// Status is what Hetzner runs of each node's server.
+	Status Statuses
 }
 
 // Join is how every node but the first control-plane node joins the

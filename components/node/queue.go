@@ -1,6 +1,10 @@
 package node
 
-import "github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+import (
+	"slices"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
 
 // Status is what Hetzner runs of a node's server before an up, which
 // decides whether the node takes a turn in its group's queue.
@@ -17,6 +21,20 @@ const (
 	// turn, powered off.
 	Resizing
 )
+
+// Statuses are the statuses of a group's nodes, by node name; a node
+// missing from them is ToCreate.
+type Statuses map[string]Status
+
+// Any says whether a node has one of statuses.
+func (s Statuses) Any(statuses ...Status) bool {
+	for _, st := range s {
+		if slices.Contains(statuses, st) {
+			return true
+		}
+	}
+	return false
+}
 
 // Queue owns the rule "at most N nodes down at a time" for a set of nodes:
 // each running node's rollout (a restart after a configuration change)

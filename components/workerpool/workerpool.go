@@ -23,7 +23,7 @@ type Args struct {
 	// at a time; every pool shares it.
 	Queue *node.Queue
 	// Status is what Hetzner runs of each node's server.
-	Status map[string]node.Status
+	Status node.Statuses
 }
 
 // WorkerPool is the pool's nodes and their placement groups.
