@@ -14,6 +14,7 @@ import (
 	"time"
 
 	hcloudk3s "github.com/hcloud-k3s/hcloud-k3s/components/hetzner"
+	"github.com/hcloud-k3s/hcloud-k3s/internal/cloudmodel"
 	"github.com/hcloud-k3s/hcloud-k3s/internal/mockcloud"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
@@ -37,7 +38,7 @@ type autoscalerModel struct {
 	lastName int
 }
 
-const deploymentType = "kubernetes:apps/v1:Deployment"
+const deploymentType = cloudmodel.TypeDeployment
 
 // runAutoscaler starts, or reconfigures, the autoscaler when its Deployment
 // is created or updated, and brings every node group to its minimum.

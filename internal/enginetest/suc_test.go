@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hcloud-k3s/hcloud-k3s/internal/cloudmodel"
 	pkgresource "github.com/pulumi/pulumi/pkg/v3/resource"
 	"github.com/pulumi/pulumi/pkg/v3/resource/deploy"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -18,8 +19,8 @@ import (
 const (
 	sucComponent    = "hcloud-k3s:index:SystemUpgradeController"
 	configGroupType = "kubernetes:yaml/v2:ConfigGroup"
-	crdType         = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
-	planType        = "kubernetes:upgrade.cattle.io/v1:Plan"
+	crdType         = cloudmodel.TypeCRD
+	planType        = cloudmodel.TypePlan
 	plansCRD        = "plans.upgrade.cattle.io"
 	crdWait         = "plans-crd-established"
 )
@@ -64,9 +65,8 @@ func TestNewClusterPlansWaitForTheCRD(t *testing.T) {
 	s := newStack(w, "dev", nil)
 	r := s.Up(t).Check(t)
 	created := Names(r.Of("", create))
-	for _, object := range []string{"kubernetes:core/v1:Namespace", "kubernetes:core/v1:ServiceAccount", "kubernetes:core/v1:ConfigMap",
-		"kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
-		"kubernetes:rbac.authorization.k8s.io/v1:Role", "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "kubernetes:apps/v1:Deployment"} {
+	for _, object := range []string{cloudmodel.TypeNamespace, cloudmodel.TypeServiceAccount, cloudmodel.TypeConfigMap,
+		cloudmodel.TypeClusterRole, cloudmodel.TypeClusterRoleBinding, cloudmodel.TypeRole, cloudmodel.TypeRoleBinding, cloudmodel.TypeDeployment} {
 		r.Expect(t, len(r.Of(object, create)) > 0, "no %s created: %v", object, created)
 	}
 	deployment, deployed := r.Find(create, "system-upgrade-controller")
