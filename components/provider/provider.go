@@ -35,7 +35,7 @@ var Version = "0.0.0-dev"
 
 // HcloudTokenInput is the one input that is not a stack config key: the
 // token the add-ons use when the consumer gives the component an explicit
-// hcloud provider, whose token a component cannot read.
+// hcloud provider, whose token the component does not take.
 const (
 	HcloudTokenInput       = "hcloudToken"
 	HcloudTokenDescription = "Hetzner Cloud API token for the cloud-controller-manager and the CSI driver. " +
@@ -137,9 +137,8 @@ func newCluster(ctx *pulumi.Context, name string, in config.Input, token pulumi.
 
 // explicitHcloudProvider is the hcloud provider the consumer gave the
 // component in its providers option (ref is "<urn>::<id>"), read back from
-// the engine by its URN, which registers nothing: the SDK hands the
-// component that provider only for its children to inherit, without its
-// package, and the cluster's reads need it too. nil when ref is "".
+// the engine by its URN, which registers nothing: the cluster's reads
+// before registering go through it. nil when ref is "".
 func explicitHcloudProvider(ctx *pulumi.Context, ref string) (pulumi.ProviderResource, error) {
 	if ref == "" {
 		return nil, nil
